@@ -1,0 +1,141 @@
+"""Benchmark: import a large customer register (preview + commit) against a naive baseline.
+
+    .venv/bin/python bench/import_bench.py [--rows 300000] [--baseline-rows N] [--database sqlite|postgres]
+
+Each method runs in its own process on a fresh database (so peak memory is its own): ours = FieldCRM's
+CustomerImport dry run (preview) then commit; the baseline = openpyxl row reading + one ORM save per row.
+Prints wall time, rows/s and peak RSS side by side, and the speed ratio. With --baseline-rows smaller
+than --rows, the baseline's time is also given scaled linearly to the full row count (marked as such).
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+MANAGERS = 100
+
+
+def fresh_database(kind: str, name: str, data_dir: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{data_dir}/{name}.sqlite3"
+    import psycopg
+
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+def prepare_django(database_url: str):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", "--customers", "0", "--managers", str(MANAGERS), stdout=open(os.devnull, "w"))
+
+
+def worker(method: str, path: str, database_url: str, rows: int) -> dict:
+    prepare_django(database_url)
+    from fieldcrm.customers.importing import CustomerImport
+    from fieldcrm.customers.models import Customer
+    from fieldcrm.org.models import User
+
+    admin = User.objects.get(username="admin")
+    started = time.perf_counter()
+    figures = {}
+    if method == "ours":
+        preview = CustomerImport(admin, "en").run(path, commit=False)
+        figures["preview_s"] = round(time.perf_counter() - started, 2)
+        result = CustomerImport(admin, "en").run(path, commit=True)
+        assert result.written and not result.rejected, result.rejected[:5]
+        assert preview.new == result.new
+    else:
+        naive_import(path, admin, rows)
+    figures["seconds"] = round(time.perf_counter() - started, 2)
+    figures["customers"] = Customer.objects.count()
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return figures
+
+
+def naive_import(path, admin, rows):
+    """What a first version would do: openpyxl rows, look up the manager, one save per row."""
+    import openpyxl
+
+    from fieldcrm.customers.models import Customer
+    from fieldcrm.org.models import User
+
+    formats = {"食杂店": "grocery", "便利店": "convenience", "超市": "supermarket", "烟酒店": "tobacco_liquor",
+               "娱乐服务类": "entertainment", "其他": "other", "商场": "mall"}
+    sheet = openpyxl.load_workbook(path, read_only=True).active
+    for index, row in enumerate(sheet.iter_rows(min_row=2, values_only=True)):
+        if index >= rows:
+            break
+        manager = User.objects.get(username=row[16])
+        customer = Customer.objects.filter(customer_code=row[0]).first() or Customer(customer_code=row[0])
+        customer.company_id = manager.company_id
+        customer.name, customer.license_no, customer.owner_name = row[1], row[2], row[3]
+        customer.phone, customer.address = str(row[4]), row[5]
+        customer.longitude, customer.latitude = row[6], row[7]
+        customer.business_format = formats[row[9]]
+        customer.market_type = "urban" if row[10] == "城网" else "rural"
+        customer.tier = row[12]
+        customer.manager = manager
+        customer.search_text = customer.build_search_text()
+        customer.save()
+
+
+def run_worker(method, path, kind, rows, data_dir):
+    database_url = fresh_database(kind, f"fieldcrm_bench_{method}", data_dir)
+    env = {**os.environ, "DATA_DIR": data_dir, "DEBUG": "true"}
+    out = subprocess.run([sys.executable, __file__, "_worker", method, path, database_url, str(rows)],
+                         env=env, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"{method} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=300_000)
+    parser.add_argument("--baseline-rows", type=int, default=None, help="rows the naive baseline imports")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args()
+    baseline_rows = args.baseline_rows or args.rows
+    from bench.customer_file import write_customer_file
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        path = f"{data_dir}/customers.xlsx"
+        started = time.perf_counter()
+        write_customer_file(path, args.rows, MANAGERS)
+        print(f"file: {args.rows} rows, {os.path.getsize(path) / 1e6:.1f} MB, written in "
+              f"{time.perf_counter() - started:.1f} s; database: {args.database}; cpus: {os.cpu_count()}")
+        ours = run_worker("ours", path, args.database, args.rows, data_dir)
+        naive = run_worker("naive", path, args.database, baseline_rows, data_dir)
+    scaled = naive["seconds"] * args.rows / baseline_rows
+    print(f"{'method':<34}{'rows':>9}{'seconds':>10}{'rows/s':>10}{'peak MB':>10}")
+    print(f"{'FieldCRM preview + commit':<34}{ours['customers']:>9}{ours['seconds']:>10}"
+          f"{ours['customers'] / ours['seconds']:>10.0f}{ours['peak_rss_mb']:>10}   (preview {ours['preview_s']} s)")
+    print(f"{'naive openpyxl + save() per row':<34}{naive['customers']:>9}{naive['seconds']:>10}"
+          f"{naive['customers'] / naive['seconds']:>10.0f}{naive['peak_rss_mb']:>10}")
+    note = "" if baseline_rows == args.rows else f" (baseline scaled linearly from {baseline_rows} rows)"
+    print(f"naive time for {args.rows} rows: {scaled:.1f} s{note}")
+    print(f"speed-up: {scaled / ours['seconds']:.1f}x")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_worker":
+        print(json.dumps(worker(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))))
+    else:
+        main()

@@ -1,0 +1,214 @@
+"""The profile fields a person can change, each with one parser shared by forms, change requests,
+imports and the API. Values travel as canonical text (codes, ISO dates, `HH:MM-HH:MM`)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from fieldcrm.customers.models import (
+    BusinessFormat,
+    BusinessScale,
+    CustomerClass,
+    CustomerStatus,
+    MarketType,
+    OrderDay,
+)
+from fieldcrm.lib import cleaning
+from fieldcrm.lib.cleaning import CleanError
+from fieldcrm.org.models import Territory
+
+# Spreadsheet words → stored codes. The codes and English labels are accepted too.
+BUSINESS_FORMAT_WORDS = {
+    "食杂店": BusinessFormat.GROCERY,
+    "便利店": BusinessFormat.CONVENIENCE,
+    "超市": BusinessFormat.SUPERMARKET,
+    "商场": BusinessFormat.MALL,
+    "烟酒店": BusinessFormat.TOBACCO_LIQUOR,
+    "娱乐服务类": BusinessFormat.ENTERTAINMENT,
+    "其他": BusinessFormat.OTHER,
+}
+MARKET_TYPE_WORDS = {
+    "城网": MarketType.URBAN, "城镇": MarketType.URBAN, "农网": MarketType.RURAL, "乡村": MarketType.RURAL
+}
+BUSINESS_SCALE_WORDS = {"大": BusinessScale.LARGE, "中": BusinessScale.MEDIUM, "小": BusinessScale.SMALL}
+STATUS_WORDS = {
+    "正常": CustomerStatus.ACTIVE,
+    "暂停": CustomerStatus.SUSPENDED,
+    "歇业": CustomerStatus.CLOSED,
+    "注销": CustomerStatus.REVOKED,
+}
+
+
+def choice_words(words: dict, choices) -> dict:
+    """Chinese words plus each code and English label, all mapping to the code."""
+    mapping = {word: code.value for word, code in words.items()}
+    for code in choices:
+        mapping[code.value] = code.value
+        mapping[str(code.name).replace("_", " ").lower()] = code.value
+    return mapping
+
+
+FORMAT_MAPPING = choice_words(BUSINESS_FORMAT_WORDS, BusinessFormat)
+MARKET_MAPPING = choice_words(MARKET_TYPE_WORDS, MarketType)
+SCALE_MAPPING = choice_words(BUSINESS_SCALE_WORDS, BusinessScale)
+STATUS_MAPPING = choice_words(STATUS_WORDS, CustomerStatus)
+
+# The Chinese word written back in exports, so an export re-imports unchanged.
+FORMAT_EXPORT = {code: word for word, code in BUSINESS_FORMAT_WORDS.items()}
+MARKET_EXPORT = {MarketType.URBAN: "城网", MarketType.RURAL: "农网"}
+SCALE_EXPORT = {code: word for word, code in BUSINESS_SCALE_WORDS.items()}
+STATUS_EXPORT = {code: word for word, code in STATUS_WORDS.items()}
+
+
+def parse_tier(value):
+    tier = cleaning.parse_int(value)
+    if not 1 <= tier <= 30:
+        raise CleanError(_("tier must be a whole number from 1 to 30"))
+    return tier
+
+
+def parse_customer_class(value, company):
+    name = cleaning.clean_text(value, 50)
+    found = CustomerClass.objects.filter(company=company, name=name).first()
+    if found is None:
+        raise CleanError(_("not one of the company's customer classes"))
+    return found
+
+
+def parse_territory(value, company):
+    name = cleaning.clean_text(value, 100)
+    found = Territory.objects.filter(area__company=company, name=name).first()
+    if found is None:
+        raise CleanError(_("no territory with this name"))
+    return found
+
+
+def parse_license(value):
+    text = cleaning.clean_code(value, 20)
+    if len(text) < 8:
+        raise CleanError(_("a licence number has 8 to 20 letters or digits"))
+    return text
+
+
+@dataclass(frozen=True)
+class ProfileField:
+    name: str
+    label: str
+    # text → dict of model attributes; raises CleanError with a message for the user
+    parse: Callable
+    # customer → canonical text of the current value
+    text: Callable
+    needs_company: bool = False
+
+
+def _plain(attr, parser):
+    return lambda text: {attr: parser(text)}
+
+
+def _optional(attr, parser):
+    return lambda text: {attr: parser(text) if str(text or "").strip() else None}
+
+
+def _optional_choice(attr, mapping):
+    return lambda text: {attr: cleaning.parse_choice(text, mapping) if str(text or "").strip() else ""}
+
+
+def _hours(text):
+    if not str(text or "").strip():
+        return {"opens_at": None, "closes_at": None}
+    opens_at, closes_at = cleaning.parse_business_hours(text)
+    return {"opens_at": opens_at, "closes_at": closes_at}
+
+
+def _location(text):
+    """`lon,lat` in WGS-84, or empty to clear."""
+    if not str(text or "").strip():
+        return {"longitude": None, "latitude": None}
+    parts = str(text).replace("，", ",").split(",")
+    if len(parts) != 2:
+        raise CleanError(_("write the location as longitude,latitude"))
+    lon, lat = cleaning.parse_coordinates(parts[0], parts[1], "WGS84")
+    return {"longitude": lon, "latitude": lat}
+
+
+def _location_text(customer):
+    if customer.longitude is None:
+        return ""
+    return f"{customer.longitude:.6f},{customer.latitude:.6f}"
+
+
+def _iso(value):
+    return value.isoformat() if value else ""
+
+
+PROFILE_FIELDS = {
+    f.name: f
+    for f in [
+        ProfileField("name", _("store name"), _plain("name", lambda v: cleaning.clean_text(v, 100)),
+                     lambda c: c.name),
+        ProfileField("license_no", _("licence number"), _plain("license_no", parse_license),
+                     lambda c: c.license_no),
+        ProfileField("owner_name", _("owner"), _plain("owner_name", lambda v: cleaning.clean_text(v, 50)),
+                     lambda c: c.owner_name),
+        ProfileField("phone", _("phone"), _plain("phone", cleaning.clean_phone), lambda c: c.phone),
+        ProfileField("address", _("address"), _plain("address", lambda v: cleaning.clean_text(v, 200)),
+                     lambda c: c.address),
+        ProfileField("location", _("location (longitude,latitude, WGS-84)"), _location, _location_text),
+        ProfileField("business_format", _("business format"),
+                     _plain("business_format", lambda v: cleaning.parse_choice(v, FORMAT_MAPPING)),
+                     lambda c: c.business_format),
+        ProfileField("market_type", _("market type"),
+                     _plain("market_type", lambda v: cleaning.parse_choice(v, MARKET_MAPPING)),
+                     lambda c: c.market_type),
+        ProfileField("business_scale", _("business scale"), _optional_choice("business_scale", SCALE_MAPPING),
+                     lambda c: c.business_scale),
+        ProfileField("tier", _("tier"), _optional("tier", parse_tier), lambda c: str(c.tier or "")),
+        ProfileField("customer_class", _("customer class"), None,
+                     lambda c: c.customer_class.name if c.customer_class_id else "", needs_company=True),
+        ProfileField("order_day", _("order day"), _optional("order_day", cleaning.parse_order_day),
+                     lambda c: str(c.order_day or "")),
+        ProfileField("business_hours", _("business hours"), _hours, lambda c: c.business_hours),
+        ProfileField("territory", _("territory"), None,
+                     lambda c: c.territory.name if c.territory_id else "", needs_company=True),
+        ProfileField("owner_birthday", _("owner's birthday"), _optional("owner_birthday", cleaning.parse_date),
+                     lambda c: _iso(c.owner_birthday)),
+        ProfileField("license_expiry", _("licence valid until"),
+                     _optional("license_expiry", cleaning.parse_date), lambda c: _iso(c.license_expiry)),
+        ProfileField("status", _("status"), _plain("status", lambda v: cleaning.parse_choice(v, STATUS_MAPPING)),
+                     lambda c: c.status),
+    ]
+}
+
+
+def parse_field(field: str, text, company) -> dict:
+    """Model attributes for `field` set to `text`; raises CleanError naming what is wrong."""
+    profile_field = PROFILE_FIELDS[field]
+    if field == "customer_class":
+        return {"customer_class": parse_customer_class(text, company) if str(text or "").strip() else None}
+    if field == "territory":
+        return {"territory": parse_territory(text, company) if str(text or "").strip() else None}
+    return profile_field.parse(text)
+
+
+def display_value(field: str, text: str) -> str:
+    """A stored canonical text as a person reads it (labels, weekday names)."""
+    if not text:
+        return ""
+    choices = {
+        "business_format": BusinessFormat,
+        "market_type": MarketType,
+        "business_scale": BusinessScale,
+        "status": CustomerStatus,
+    }
+    if field in choices:
+        try:
+            return str(choices[field](text).label)
+        except ValueError:
+            return text
+    if field == "order_day":
+        try:
+            return str(OrderDay(int(text)).label)
+        except ValueError:
+            return text
+    return text

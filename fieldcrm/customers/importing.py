@@ -1,0 +1,247 @@
+"""Import of the retail customer register, exactly as docs/import-formats.md (shared) describes."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fieldcrm.customers.fields import FORMAT_MAPPING, MARKET_MAPPING, SCALE_MAPPING, STATUS_MAPPING
+from fieldcrm.customers.models import ClassificationChange, Customer, CustomerClass, CustomerStatus
+from fieldcrm.lib import cleaning
+from fieldcrm.lib.cleaning import CleanError
+from fieldcrm.lib.imports import Column, RowProblems, SheetImport
+from fieldcrm.org.models import Company, Territory, User
+
+BATCH = 2000
+
+
+def clean_license(value):
+    text = cleaning.clean_code(value, 20)
+    if len(text) < 8:
+        raise CleanError(gettext_lazy("a licence number has 8 to 20 letters or digits"))
+    return text
+
+
+def clean_tier(value):
+    tier = cleaning.parse_int(value)
+    if not 1 <= tier <= 30:
+        raise CleanError(gettext_lazy("tier must be a whole number from 1 to 30"))
+    return tier
+
+
+COLUMNS = [
+    Column("customer_code", ("客户编码", "customer_code", "customer code", "客户代码"), True,
+           lambda v: cleaning.clean_code(v, 20)),
+    Column("name", ("客户名称", "店名", "name", "customer name", "store name"), True,
+           lambda v: cleaning.clean_text(v, 100)),
+    Column("license_no", ("许可证号", "license_no", "licence_no", "license no", "许可证编号"), True, clean_license),
+    Column("owner_name", ("负责人", "户主", "经营者", "owner_name", "owner"), True,
+           lambda v: cleaning.clean_text(v, 50)),
+    Column("phone", ("联系电话", "phone", "电话", "手机"), True, cleaning.clean_phone),
+    Column("address", ("经营地址", "address", "地址"), True, lambda v: cleaning.clean_text(v, 200)),
+    Column("longitude", ("经度", "longitude", "lon", "lng")),
+    Column("latitude", ("纬度", "latitude", "lat")),
+    Column("coord_system", ("坐标系", "coord_system", "coordinate system")),
+    Column("business_format", ("业态", "business_format", "format"), True,
+           lambda v: cleaning.parse_choice(v, FORMAT_MAPPING)),
+    Column("market_type", ("市场类型", "market_type", "market type"), True,
+           lambda v: cleaning.parse_choice(v, MARKET_MAPPING)),
+    Column("business_scale", ("经营规模", "business_scale", "scale"), False,
+           lambda v: cleaning.parse_choice(v, SCALE_MAPPING)),
+    Column("tier", ("档位", "tier"), False, clean_tier),
+    Column("customer_class", ("客户分类", "customer_class", "class", "客户类别")),
+    Column("order_day", ("订货日", "order_day", "order day"), False, cleaning.parse_order_day),
+    Column("business_hours", ("营业时间", "business_hours", "business hours"), False,
+           cleaning.parse_business_hours),
+    Column("manager", ("客户经理", "manager"), True),
+    Column("territory", ("片区", "territory")),
+    Column("owner_birthday", ("户主生日", "owner_birthday", "birthday"), False, cleaning.parse_date),
+    Column("license_expiry", ("许可证有效期至", "license_expiry", "许可证有效期"), False, cleaning.parse_date),
+    Column("status", ("状态", "status"), False, lambda v: cleaning.parse_choice(v, STATUS_MAPPING)),
+]
+
+# The model attributes each file column sets (coordinates and hours set two).
+COLUMN_ATTRS = {
+    "customer_code": ("customer_code",),
+    "name": ("name",),
+    "license_no": ("license_no",),
+    "owner_name": ("owner_name",),
+    "phone": ("phone",),
+    "address": ("address",),
+    "longitude": ("longitude", "latitude"),
+    "latitude": ("longitude", "latitude"),
+    "business_format": ("business_format",),
+    "market_type": ("market_type",),
+    "business_scale": ("business_scale",),
+    "tier": ("tier",),
+    "customer_class": ("customer_class_id",),
+    "order_day": ("order_day",),
+    "business_hours": ("opens_at", "closes_at"),
+    "manager": ("manager_id",),
+    "territory": ("territory_id",),
+    "owner_birthday": ("owner_birthday",),
+    "license_expiry": ("license_expiry",),
+    "status": ("status",),
+}
+BLANK_TEXT_ATTRS = {"business_scale"}
+
+
+class CustomerImport(SheetImport):
+    columns = COLUMNS
+    key_field = "customer_code"
+    kind = "customers"
+
+    def prepare(self, present_fields):
+        self.company = self.user.company or Company.objects.order_by("pk").first()
+        self.attrs = sorted({a for f in present_fields for a in COLUMN_ATTRS.get(f, ())} - {"customer_code"})
+        self.managers = self._manager_lookup()
+        self.territories = dict(
+            Territory.objects.filter(area__company=self.company).values_list("name", "pk")
+        )
+        self.classes = dict(CustomerClass.objects.filter(company=self.company).values_list("name", "pk"))
+        self.class_names = {pk: name for name, pk in self.classes.items()}
+        self.stored = {}
+        self.live_licenses = {}
+        rows = Customer.objects.values_list("customer_code", "status", "license_no", *self.attrs)
+        for code, status, license_no, *values in rows.iterator(chunk_size=5000):
+            self.stored[code] = hash(tuple(values))
+            if status != CustomerStatus.REVOKED:
+                self.live_licenses[license_no] = code
+
+    def _manager_lookup(self) -> dict:
+        lookup = {}
+        managers = User.objects.filter(company=self.company, is_active=True, role=User.Role.MANAGER)
+        for pk, username, employee_no in managers.values_list("pk", "username", "employee_no"):
+            lookup[username.lower()] = pk
+            if employee_no:
+                lookup[employee_no.lower()] = pk
+        return lookup
+
+    def clean_row(self, raw):
+        cleaned, problems = self.clean_columns(raw)
+        attrs = {"customer_code": cleaned.get("customer_code")}
+        for name in ("name", "license_no", "owner_name", "phone", "address", "business_format",
+                     "market_type", "tier", "order_day", "owner_birthday", "license_expiry"):
+            if name in raw:
+                attrs[name] = cleaned.get(name)
+        if "business_scale" in raw:
+            attrs["business_scale"] = cleaned.get("business_scale") or ""
+        if "status" in raw:
+            attrs["status"] = cleaned.get("status") or CustomerStatus.ACTIVE
+        if "business_hours" in raw:
+            hours = cleaned.get("business_hours")
+            attrs["opens_at"], attrs["closes_at"] = hours if hours else (None, None)
+        self._clean_coordinates(raw, attrs, problems)
+        self._clean_lookups(raw, attrs, problems)
+        if problems:
+            raise RowProblems(problems)
+        return attrs
+
+    def _clean_coordinates(self, raw, attrs, problems):
+        if "longitude" not in raw and "latitude" not in raw:
+            return
+        try:
+            lon_lat = cleaning.parse_coordinates(raw.get("longitude"), raw.get("latitude"), raw.get("coord_system"))
+        except CleanError as exc:
+            problems.append((exc.field or "longitude", str(exc)))
+            return
+        attrs["longitude"], attrs["latitude"] = lon_lat if lon_lat else (None, None)
+
+    def _clean_lookups(self, raw, attrs, problems):
+        manager = cleaning.fold_width(str(raw.get("manager") or "")).strip().lower()
+        if manager not in self.managers:
+            problems.append(("manager", _("no active customer manager with this employee number or login")))
+        else:
+            attrs["manager_id"] = self.managers[manager]
+        if "territory" in raw:
+            attrs["territory_id"] = self._lookup(raw, "territory", self.territories, problems,
+                                                 _("no territory with this name"))
+        if "customer_class" in raw:
+            attrs["customer_class_id"] = self._lookup(raw, "customer_class", self.classes, problems,
+                                                      _("not one of the company's customer classes"))
+
+    @staticmethod
+    def _lookup(raw, field, table, problems, message):
+        name = cleaning.fold_width(str(raw.get(field) or "")).strip()
+        if not name:
+            return None
+        if name not in table:
+            problems.append((field, message))
+        return table.get(name)
+
+    def check_unique(self, key, cleaned, row_number, seen):
+        if cleaned.get("status") == CustomerStatus.REVOKED or "license_no" not in cleaned:
+            return []
+        license_no = cleaned["license_no"]
+        if license_no in seen:
+            return [("license_no", _("licence number repeats row %(row)s") % {"row": seen[license_no]})]
+        holder = self.live_licenses.get(license_no)
+        if holder is not None and holder != key:
+            return [("license_no", _("licence number already belongs to customer %(code)s") % {"code": holder})]
+        seen[license_no] = row_number
+        return []
+
+    def classify(self, key, cleaned):
+        if key not in self.stored:
+            return "new"
+        values = tuple(cleaned.get(a, None) for a in self.attrs)
+        return "unchanged" if hash(values) == self.stored[key] else "updated"
+
+    # --- writing ----------------------------------------------------------------
+    def write(self, new_rows, updated_rows):
+        now = timezone.now()
+        for start in range(0, len(new_rows), BATCH):
+            self._create(new_rows[start:start + BATCH], now)
+        for start in range(0, len(updated_rows), BATCH):
+            self._update(updated_rows[start:start + BATCH], now)
+
+    def _create(self, rows, now):
+        customers = []
+        for attrs in rows:
+            customer = Customer(company=self.company, created_at=now, updated_at=now, **attrs)
+            customer.search_text = customer.build_search_text()
+            customers.append(customer)
+        Customer.objects.bulk_create(customers)
+        Customer.history.bulk_history_create(
+            customers, default_user=self.user, default_change_reason="import", default_date=now
+        )
+        logs = []
+        for customer in customers:
+            for attr, value in (("tier", customer.tier), ("customer_class", customer.customer_class_id)):
+                if value is not None:
+                    logs.append(self._log(customer, attr, None, value, now))
+        ClassificationChange.objects.bulk_create(logs)
+
+    def _update(self, rows, now):
+        by_code = {attrs["customer_code"]: attrs for attrs in rows}
+        customers = list(Customer.objects.filter(customer_code__in=by_code))
+        logs = []
+        for customer in customers:
+            attrs = by_code[customer.customer_code]
+            for attr in ("tier", "customer_class_id"):
+                old = getattr(customer, attr)
+                if attr in attrs and attrs[attr] != old:
+                    logs.append(self._log(customer, attr.removesuffix("_id"), old, attrs[attr], now))
+            for attr, value in attrs.items():
+                setattr(customer, attr, value)
+            customer.version += 1
+            customer.updated_at = now
+            customer.search_text = customer.build_search_text()
+        fields = sorted(set(self.attrs) | {"version", "updated_at", "search_text"})
+        Customer.objects.bulk_update(customers, fields)
+        Customer.history.bulk_history_create(
+            customers, update=True, default_user=self.user, default_change_reason="import", default_date=now
+        )
+        ClassificationChange.objects.bulk_create(logs)
+
+    def _log(self, customer, attr, old, new, now):
+        if attr == "customer_class":
+            old, new = self.class_names.get(old, ""), self.class_names.get(new, "")
+        return ClassificationChange(
+            customer=customer,
+            field=attr,
+            old_value="" if old is None else str(old),
+            new_value="" if new is None else str(new),
+            changed_at=now,
+            source="import",
+            changed_by=self.user,
+        )

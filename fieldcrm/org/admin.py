@@ -1,0 +1,55 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from fieldcrm.org.models import ApiToken, Company, Department, MarketingArea, PersonalDataExport, Territory, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "full_name", "employee_no", "role", "area", "department", "is_active"]
+    list_filter = ["role", "area", "department", "is_active"]
+    search_fields = ["username", "full_name", "employee_no"]
+    fieldsets = [
+        *BaseUserAdmin.fieldsets,
+        (_("FieldCRM"), {"fields": ["full_name", "employee_no", "role", "company", "area", "department", "mobile"]}),
+    ]
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+
+
+@admin.register(MarketingArea)
+class MarketingAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "company"]
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "area"]
+    list_filter = ["area"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "company"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+
+@admin.register(PersonalDataExport)
+class PersonalDataExportAdmin(admin.ModelAdmin):
+    list_display = ["exported_at", "user", "kind", "row_count", "channel", "filters"]
+    list_filter = ["kind", "channel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

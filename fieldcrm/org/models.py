@@ -1,0 +1,205 @@
+"""Company structure and people: who works where, and in which role."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Company(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+
+    def __str__(self):
+        return self.name
+
+
+class MarketingArea(models.Model):
+    """营销部/市场部: a supervisor's team of customer managers."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="areas")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("marketing area")
+        verbose_name_plural = _("marketing areas")
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="unique_area_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Territory(models.Model):
+    """片区: the streets one customer manager covers."""
+
+    area = models.ForeignKey(MarketingArea, on_delete=models.PROTECT, related_name="territories")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        constraints = [models.UniqueConstraint(fields=["area", "name"], name="unique_territory_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Department(models.Model):
+    class Kind(models.TextChoices):
+        MARKETING = "marketing", _("Marketing")
+        LOGISTICS = "logistics", _("Logistics and delivery")
+        SUPPLY = "supply", _("Supply")
+        SERVICE = "service", _("Customer service")
+        MONOPOLY = "monopoly", _("Monopoly administration")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="departments")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [models.UniqueConstraint(fields=["company", "kind"], name="unique_department_kind")]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("Customer manager")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        DEPARTMENT = "department", _("Department staff")
+        MONOPOLY = "monopoly", _("Monopoly officer")
+        ADMIN = "admin", _("Administrator")
+
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    employee_no = models.CharField(_("employee number"), max_length=20, unique=True, null=True, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MANAGER)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    area = models.ForeignKey(
+        MarketingArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("marketing area"),
+        help_text=_("A manager's team, or the team a supervisor leads."),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def is_manager(self):
+        return self.role == self.Role.MANAGER
+
+    @property
+    def is_supervisor(self):
+        return self.role == self.Role.SUPERVISOR
+
+    @property
+    def is_company_admin(self):
+        return self.role == self.Role.ADMIN or self.is_superuser
+
+    @property
+    def is_department_staff(self):
+        return self.role in (self.Role.DEPARTMENT, self.Role.MONOPOLY)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a hash is stored; the token is shown once when created."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(max_length=8, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} {self.prefix}…"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name="") -> str:
+        token = "fcrm_" + secrets.token_urlsafe(32)
+        cls.objects.create(user=user, name=name, prefix=token[5:13], token_hash=cls.hash(token))
+        return token
+
+    @classmethod
+    def user_for(cls, token: str):
+        found = cls.objects.filter(token_hash=cls.hash(token), revoked=False).select_related("user").first()
+        if found is None or not found.user.is_active:
+            return None
+        cls.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        return found.user
+
+
+class PersonalDataExport(models.Model):
+    """Audit trail: every export of retailer personal data (names, phones) — who, when, which filter."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=50)
+    filters = models.JSONField(_("filters"), default=dict)
+    row_count = models.PositiveIntegerField(_("rows"))
+    channel = models.CharField(_("channel"), max_length=20, default="web")
+
+    class Meta:
+        verbose_name = _("personal data export")
+        verbose_name_plural = _("personal data exports")
+        ordering = ["-exported_at"]
+
+    def __str__(self):
+        return f"{self.user} {self.kind} {self.exported_at:%Y-%m-%d %H:%M}"
+
+
+class ImportRun(models.Model):
+    """One spreadsheet import: staged for preview, then committed (or abandoned)."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        COMMITTED = "committed", _("Imported")
+        NOTHING_WRITTEN = "nothing", _("Nothing written")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file"), max_length=200)
+    staged_path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PREVIEWED)
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.file_name}"

@@ -1,0 +1,67 @@
+import os
+import shutil
+
+import pytest
+from django.test import Client, override_settings
+
+from tests.factories import PASSWORD, make_cast
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need_service(reason: str):
+    """Skip when a service is missing on a developer machine; fail in CI (REQUIRE_SERVICES=1)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    """Session-wide, so the live server (a session fixture) is built with them too: plain HTTP on localhost,
+    fast password hashing, static files from the finders, no login lockouts unless a test turns them on."""
+    from django.conf import settings
+
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        STORAGES={**settings.STORAGES,
+                  "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        AXES_ENABLED=False,
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _isolated_uploads(settings, tmp_path):
+    settings.IMPORT_STAGING_DIR = tmp_path / "imports"
+
+
+@pytest.fixture
+def cast(db):
+    return make_cast()
+
+
+@pytest.fixture
+def login(client):
+    """login(user) → a test client logged in as that user (each call a fresh client)."""
+
+    def _login(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return _login
+
+
+@pytest.fixture
+def chromium_path():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        need_service("Debian chromium is not installed")
+    return path
+
+
+__all__ = ["PASSWORD"]

@@ -1,0 +1,63 @@
+"""A small cast, built with the real set-up action: alice and bob are managers in the town area
+(supervised by sam), charlie manages in the rural area, dora works in customer service, max is a monopoly
+officer, ada is the company admin."""
+
+from itertools import count
+
+from fieldcrm.customers.models import Customer
+from fieldcrm.org.actions import setup_company
+from fieldcrm.org.models import Department, MarketingArea, Territory, User
+
+PASSWORD = "correct-horse-battery-staple"
+_serial = count(1)
+
+
+def make_user(username, role, company, **fields):
+    user = User(username=username, role=role, company=company, **fields)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_cast(code="320322", prefix=""):
+    company = setup_company("沛县分公司", code)
+    town = MarketingArea.objects.create(company=company, name="城区营销部")
+    rural = MarketingArea.objects.create(company=company, name="农村营销部")
+    Territory.objects.create(area=town, name="汉城片区")
+    Territory.objects.create(area=rural, name="龙固片区")
+    service = Department.objects.get(company=company, kind=Department.Kind.SERVICE)
+    monopoly = Department.objects.get(company=company, kind=Department.Kind.MONOPOLY)
+    return {
+        "company": company,
+        "town": town,
+        "rural": rural,
+        "alice": make_user(prefix + "alice", User.Role.MANAGER, company, area=town, employee_no=prefix + "E0001", full_name="王丽"),
+        "bob": make_user(prefix + "bob", User.Role.MANAGER, company, area=town, employee_no=prefix + "E0002", full_name="李强"),
+        "charlie": make_user(prefix + "charlie", User.Role.MANAGER, company, area=rural, employee_no=prefix + "E0003"),
+        "sam": make_user(prefix + "sam", User.Role.SUPERVISOR, company, area=town),
+        "dora": make_user(prefix + "dora", User.Role.DEPARTMENT, company, department=service),
+        "max": make_user(prefix + "max", User.Role.MONOPOLY, company, department=monopoly),
+        "ada": make_user(prefix + "ada", User.Role.ADMIN, company),
+    }
+
+
+def make_customer(manager, **fields):
+    n = next(_serial)
+    values = {
+        "company": manager.company,
+        "customer_code": f"C{n:06d}",
+        "name": f"惠民食杂店{n}",
+        "license_no": f"320322{n:08d}",
+        "owner_name": "张伟",
+        "phone": f"139{n:08d}",
+        "address": f"沛县汉源大道{n}号",
+        "business_format": "grocery",
+        "market_type": "urban",
+        "tier": 12,
+        "manager": manager,
+    }
+    values.update(fields)
+    customer = Customer(**values)
+    customer.search_text = customer.build_search_text()
+    customer.save()
+    return customer

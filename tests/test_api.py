@@ -1,0 +1,112 @@
+"""The REST API: representation, filters, tokens, OpenAPI, proposing and deciding."""
+
+import uuid
+from datetime import date, time
+
+from django.core.management import call_command
+
+from fieldcrm.customers.models import ChangeRequest, CustomerClass
+from fieldcrm.org.models import ApiToken
+from tests.factories import make_customer
+
+
+def auth(user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user)}"}
+
+
+def test_customer_uses_import_field_names(cast, client):
+    core = CustomerClass.objects.get(company=cast["company"], name="核心客户")
+    shop = make_customer(
+        cast["alice"], phone="051683881234", longitude=116.9372, latitude=34.7216, order_day=3,
+        opens_at=time(7, 0), closes_at=time(22, 0), customer_class=core, owner_birthday=date(1975, 5, 4),
+    )
+    body = client.get(f"/api/v1/customers/{shop.customer_code}", **auth(cast["alice"])).json()
+    assert body["customer_code"] == shop.customer_code
+    assert body["phone"] == "051683881234"
+    assert (body["longitude"], body["latitude"]) == (116.9372, 34.7216)
+    assert body["order_day"] == 3
+    assert body["business_hours"] == "07:00-22:00"
+    assert body["customer_class"] == "核心客户"
+    assert body["owner_birthday"] == "1975-05-04"
+    assert body["manager"] == "E0001"
+    for name in ("license_no", "owner_name", "address", "business_format", "market_type", "business_scale",
+                 "tier", "territory", "license_expiry", "status"):
+        assert name in body
+
+
+def test_list_search_and_filters(cast, client):
+    make_customer(cast["alice"], name="老王烟酒店", tier=20)
+    make_customer(cast["alice"], name="惠民超市", tier=5, address="沛县龙固镇中心街1号")
+    headers = auth(cast["alice"])
+    assert client.get("/api/v1/customers?q=烟酒", **headers).json()["count"] == 1
+    assert client.get("/api/v1/customers?q=龙固", **headers).json()["count"] == 1
+    assert client.get("/api/v1/customers?tier_min=10", **headers).json()["count"] == 1
+    assert client.get("/api/v1/customers?limit=1", **headers).json()["count"] == 2
+    assert len(client.get("/api/v1/customers?limit=1", **headers).json()["items"]) == 1
+
+
+def test_bad_query_values_get_422(cast, client):
+    assert client.get("/api/v1/customers?tier_min=99", **auth(cast["alice"])).status_code == 422
+    assert client.get("/api/v1/customers?limit=0", **auth(cast["alice"])).status_code == 422
+
+
+def test_openapi_is_served(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/customers" in spec["paths"]
+    assert "/api/v1/change-requests" in spec["paths"]
+
+
+def test_create_api_token_command_prints_a_working_token(cast, client, capsys):
+    call_command("create_api_token", "alice")
+    token = capsys.readouterr().out.strip()
+    assert client.get("/api/v1/customers", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+def test_propose_validates_and_is_idempotent(cast, client):
+    shop = make_customer(cast["alice"])
+    headers = auth(cast["alice"])
+    bad = client.post("/api/v1/change-requests", {"customer_code": shop.customer_code, "field": "phone",
+                                                  "new_value": "12"}, content_type="application/json", **headers)
+    assert bad.status_code == 400
+    assert "phone" in bad.json()["detail"]
+    key = str(uuid.uuid4())
+    payload = {"customer_code": shop.customer_code, "field": "phone", "new_value": "13800001111",
+               "client_uuid": key}
+    first = client.post("/api/v1/change-requests", payload, content_type="application/json", **headers)
+    second = client.post("/api/v1/change-requests", payload, content_type="application/json", **headers)
+    assert first.status_code == 201 and second.status_code == 201
+    assert first.json()["change_request"]["id"] == second.json()["change_request"]["id"]
+    assert ChangeRequest.objects.count() == 1
+
+
+def test_propose_with_stale_version_gets_409(cast, client):
+    shop = make_customer(cast["alice"])
+    headers = auth(cast["alice"])
+    payload = {"customer_code": shop.customer_code, "field": "business_hours", "new_value": "07:00-21:00",
+               "version": shop.version}
+    assert client.post("/api/v1/change-requests", payload, content_type="application/json",
+                       **headers).status_code == 200
+    payload["new_value"] = "08:00-20:00"
+    assert client.post("/api/v1/change-requests", payload, content_type="application/json",
+                       **headers).status_code == 409
+
+
+def test_reject_requires_note(cast, client):
+    shop = make_customer(cast["alice"])
+    headers = auth(cast["alice"])
+    created = client.post("/api/v1/change-requests", {"customer_code": shop.customer_code, "field": "phone",
+                                                      "new_value": "13800001111"},
+                          content_type="application/json", **headers).json()
+    url = f"/api/v1/change-requests/{created['change_request']['id']}/reject"
+    assert client.post(url, {"note": ""}, content_type="application/json", **auth(cast["dora"])).status_code == 400
+    done = client.post(url, {"note": "空号"}, content_type="application/json", **auth(cast["dora"]))
+    assert done.json()["status"] == "rejected"
+
+
+def test_list_issues_no_query_per_row(cast, client, django_assert_max_num_queries):
+    for _ in range(30):
+        make_customer(cast["alice"])
+    headers = auth(cast["alice"])
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/v1/customers?limit=30", **headers).json()
+    assert len(body["items"]) == 30

@@ -1,0 +1,79 @@
+"""Pages render for each role, in Chinese by default, with a bounded number of queries."""
+
+from django.urls import reverse
+
+from fieldcrm.customers import actions
+from fieldcrm.org.models import PersonalDataExport
+from tests.factories import make_customer
+
+
+def test_login_page_is_chinese_by_default(client, db):
+    page = client.get(reverse("login")).content.decode()
+    assert "登录" in page
+
+
+def test_english_is_available(client, db):
+    client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    assert "Log in" in client.get(reverse("login")).content.decode()
+
+
+def test_home_sends_each_role_to_its_work(cast, login):
+    assert login(cast["alice"]).get("/")["Location"] == reverse("customers:list")
+    assert login(cast["dora"]).get("/")["Location"] == reverse("customers:requests")
+
+
+def test_customer_list_query_count_does_not_grow_with_rows(cast, login, django_assert_max_num_queries):
+    for _ in range(40):
+        make_customer(cast["alice"])
+    client = login(cast["alice"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("customers:list"))
+    assert response.status_code == 200
+    assert response.content.decode().count("/customers/C") >= 40
+
+
+def test_list_search_matches_chinese_substrings_phone_and_licence(cast, login):
+    shop = make_customer(cast["alice"], name="老王烟酒店", phone="13912340000", address="沛县汤沐路18号")
+    make_customer(cast["alice"], name="惠民超市")
+    client = login(cast["alice"])
+    for term in ("烟酒", "汤沐路", "1391234", shop.license_no[-6:], shop.customer_code.lower()):
+        page = client.get(reverse("customers:list"), {"q": term}).content.decode()
+        assert "老王烟酒店" in page, term
+        assert "惠民超市" not in page, term
+
+
+def test_list_filters_and_htmx_partial(cast, login):
+    make_customer(cast["alice"], name="大店", tier=25)
+    make_customer(cast["alice"], name="小店", tier=3)
+    client = login(cast["alice"])
+    page = client.get(reverse("customers:list"), {"tier_min": 20}, HTTP_HX_REQUEST="true")
+    body = page.content.decode()
+    assert "大店" in body and "小店" not in body
+    assert "<html" not in body  # htmx gets the rows only
+
+
+def test_bad_filter_is_reported_not_crashing(cast, login):
+    page = login(cast["alice"]).get(reverse("customers:list"), {"tier_min": 40})
+    assert page.status_code == 200
+
+
+def test_customer_page_query_count(cast, login, django_assert_max_num_queries):
+    shop = make_customer(cast["alice"])
+    for n in range(5):
+        request = actions.propose_change(shop, "phone", f"1380000{n:04d}", by=cast["alice"])
+        shop.refresh_from_db()
+        actions.reject_change_request(request, by=cast["dora"], note="no")
+        shop = actions.update_customer(shop, {"tier": 10 + n}, by=cast["alice"], source="edit")
+    client = login(cast["alice"])
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("customers:detail", args=[shop.customer_code]))
+    assert page.status_code == 200
+
+
+def test_export_is_logged_with_filter(cast, login):
+    make_customer(cast["alice"], tier=25)
+    response = login(cast["alice"]).get(reverse("customers:export"), {"tier_min": 20})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    log = PersonalDataExport.objects.get()
+    assert (log.user, log.row_count, log.filters) == (cast["alice"], 1, {"tier_min": 20})
