@@ -46,7 +46,10 @@ def fold_width(s) -> str:
     """Full-width digits, letters, punctuation and spaces → half-width; trimmed."""
     if s is None:
         return ""
-    return str(s).translate(_WIDTH_TABLE).strip()
+    text = str(s)
+    if not text.isascii():  # pure ASCII (most codes, phones, numbers) has nothing to fold
+        text = text.translate(_WIDTH_TABLE)
+    return text.strip()
 
 
 def cell_text(value) -> str:
@@ -86,7 +89,9 @@ def _within(text: str, max_len: int) -> str:
 
 def clean_text(value, max_len: int) -> str:
     """Trimmed text with runs of whitespace (including line breaks) collapsed to one space."""
-    text = _SPACES.sub(" ", cell_text(value))
+    text = cell_text(value)
+    if "  " in text or not text.isprintable():  # line breaks, tabs, odd spaces: the regex only when needed
+        text = _SPACES.sub(" ", text)
     if not text:
         raise CleanError(_("a value is required"))
     return _within(text, max_len)
@@ -193,17 +198,17 @@ def _choice_key(value) -> str:
     return _HEADER_JUNK.sub(" ", cell_text(value).lower().replace("-", " ")).strip()
 
 
-# id(mapping) → (mapping, normalised mapping). Mappings are module constants, so caching them by identity
-# saves rebuilding the lookup for every cell of a 300,000-row import.
-_CHOICE_CACHE: dict[int, tuple[dict, dict]] = {}
+# id(mapping) → (mapping, its size, normalised mapping). Mappings are module constants, so caching them by
+# identity saves rebuilding the lookup for every cell of a 300,000-row import; a changed size rebuilds it.
+_CHOICE_CACHE: dict[int, tuple[dict, int, dict]] = {}
 
 
 def _normalised(mapping: dict) -> dict:
     cached = _CHOICE_CACHE.get(id(mapping))
-    if cached is None or cached[0] is not mapping or len(cached[1]) > len(mapping):
-        cached = (mapping, {_choice_key(alias): code for alias, code in mapping.items()})
-        _CHOICE_CACHE[id(mapping)] = cached
-    return cached[1]
+    if cached is None or cached[0] is not mapping or cached[1] != len(mapping):
+        normalised = {_choice_key(alias): code for alias, code in mapping.items()}
+        cached = _CHOICE_CACHE[id(mapping)] = (mapping, len(mapping), normalised)
+    return cached[2]
 
 
 def _choice_words(mapping: dict) -> str:
