@@ -102,6 +102,32 @@ class ProfileField:
     needs_company: bool = False
 
 
+# How to write a new value, shown under the form when the field is chosen.
+FIELD_HINTS = {
+    "phone": _("mobile 1xxxxxxxxxx or landline with area code, e.g. 0516-83881234"),
+    "location": _("longitude,latitude in WGS-84, e.g. 116.937200,34.721600"),
+    "business_format": _("食杂店, 便利店, 超市, 商场, 烟酒店, 娱乐服务类 or 其他"),
+    "market_type": _("城网 or 农网"),
+    "business_scale": _("大, 中 or 小"),
+    "tier": _("a whole number from 1 to 30"),
+    "order_day": _("周一 … 周日"),
+    "business_hours": _("HH:MM-HH:MM, e.g. 07:00-22:00"),
+    "owner_birthday": _("a date, e.g. 1975-05-04"),
+    "license_expiry": _("a date, e.g. 2028-06-30"),
+    "status": _("正常, 暂停, 歇业 or 注销"),
+    "license_no": _("8 to 20 letters or digits"),
+}
+
+# How each history source reads on the page.
+SOURCE_LABELS = {
+    "edit": _("edited"),
+    "change_request": _("change request"),
+    "import": _("import"),
+    "seed": _("initial data"),
+    "api": _("API"),
+}
+
+
 def _plain(attr, parser):
     return lambda text: {attr: parser(text)}
 

@@ -27,13 +27,19 @@ class CustomerFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     tier_min = forms.IntegerField(label=_("Tier from"), required=False, min_value=1, max_value=30)
     tier_max = forms.IntegerField(label=_("Tier to"), required=False, min_value=1, max_value=30)
-    customer_class = forms.ModelChoiceField(label=_("Class"), required=False, queryset=CustomerClass.objects.none())
+    customer_class = forms.ModelChoiceField(
+        label=_("Class"), required=False, queryset=CustomerClass.objects.none(), empty_label="—"
+    )
     business_format = forms.ChoiceField(
         label=_("Format"), required=False, choices=[("", "—"), *BusinessFormat.choices]
     )
     market_type = forms.ChoiceField(label=_("Market"), required=False, choices=[("", "—"), *MarketType.choices])
-    territory = forms.ModelChoiceField(label=_("Territory"), required=False, queryset=Territory.objects.none())
-    manager = forms.ModelChoiceField(label=_("Manager"), required=False, queryset=User.objects.none())
+    territory = forms.ModelChoiceField(
+        label=_("Territory"), required=False, queryset=Territory.objects.none(), empty_label="—"
+    )
+    manager = forms.ModelChoiceField(
+        label=_("Manager"), required=False, queryset=User.objects.none(), empty_label="—"
+    )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *CustomerStatus.choices])
     stale = forms.ChoiceField(label=_("Not verified for 180 days"), required=False, choices=STALE_CHOICES)
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fieldcrm.customers import access, actions
 from fieldcrm.customers.exporting import export_customers_xlsx
-from fieldcrm.customers.fields import PROFILE_FIELDS, display_value
+from fieldcrm.customers.fields import FIELD_HINTS, PROFILE_FIELDS, SOURCE_LABELS, display_value
 from fieldcrm.customers.forms import ProposeChangeForm, VerifyForm
 from fieldcrm.customers.models import VOLATILE_FIELDS, Customer
 from fieldcrm.customers.search import CustomerFilterForm, apply_filters
@@ -82,7 +82,8 @@ def history_entries(customer, limit=50):
                 {"field": Customer._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
                 for c in delta.changes
             ]
-        entries.append({"record": record, "changes": changes})
+        source = record.history_change_reason or ""
+        entries.append({"record": record, "changes": changes, "source": SOURCE_LABELS.get(source, source)})
         previous = record
     return list(reversed(entries))[:limit]
 
@@ -114,7 +115,11 @@ def customer_detail(request, code):
         ],
         "propose_form": ProposeChangeForm(initial={"version": customer.version}),
         "history": history_entries(customer),
-        "classification_changes": customer.classification_changes.order_by("-changed_at")[:50],
+        "classification_changes": [
+            (change, SOURCE_LABELS.get(change.source, change.source))
+            for change in customer.classification_changes.order_by("-changed_at")[:50]
+        ],
+        "field_hints": FIELD_HINTS,
     }
     return render(request, "customers/customer_detail.html", context)
 

@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["if_empty"] and User.objects.exists():
             self.stdout.write("Demo data already present.")
+            self.print_logins()
             return
         builder = DemoBuilder(options["seed"], options["managers"], options["customers"]).build()
         self.stdout.write(f"Seeded {builder.customer_count} customers for {builder.manager_count} managers.")
