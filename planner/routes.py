@@ -1,0 +1,318 @@
+"""Plain-Python route bookkeeping: evaluation, cheapest insertion, construction, pattern moves.
+
+Routes hold stop indices (0-based into ``problem.stops``); point ``s + 1`` in the matrices is stop ``s``.
+These are the fast, exact (double precision) primitives around which PyVRP does the heavy routing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.problem import Problem
+
+EPS = 1e-6
+
+
+@dataclass
+class Plan:
+    """A periodic plan: ``routes[day][k]`` is a list of stop indices; ``pattern[s]`` the chosen pattern."""
+
+    routes: list[list[list[int]]]
+    pattern: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    unassigned: set[int] = field(default_factory=set)
+
+    def copy(self) -> Plan:
+        return Plan([[list(r) for r in day] for day in self.routes], dict(self.pattern), set(self.unassigned))
+
+
+class Router:
+    """Exact route arithmetic for one problem (double precision distance/time matrices)."""
+
+    def __init__(self, problem: Problem, dist: np.ndarray, time: np.ndarray):
+        self.problem = problem
+        self.dist = dist
+        self.time = time
+        self.demand = np.array([0.0] + [s.demand for s in problem.stops])
+        self.service = np.array([0.0] + [s.service for s in problem.stops])
+        self.has_windows = any(s.window is not None for s in problem.stops)
+        self.cap = problem.capacity
+        self.max_dur = problem.max_route_duration
+        # Soft mode (LNS): capacity and duration excess allowed at these per-unit penalties, as PyVRP does
+        self.load_penalty: float | None = None
+        self.duration_penalty: float | None = None
+
+    def relaxed(self) -> Router:
+        """The same router without capacity, duration and window checks."""
+        other = Router.__new__(Router)
+        other.__dict__.update(self.__dict__)
+        other.cap = other.max_dur = None
+        other.has_windows = False
+        return other
+
+    def route_distance(self, route: list[int]) -> float:
+        seq = [0] + [s + 1 for s in route] + [0]
+        return float(self.dist[seq[:-1], seq[1:]].sum()) if route else 0.0
+
+    def plan_distance(self, plan: Plan) -> float:
+        return sum(self.route_distance(r) for day in plan.routes for r in day)
+
+    def windows_ok(self, route: list[int]) -> bool:
+        """Arrival times from ``day_start``, waiting when early; contract semantics."""
+        clock = self.problem.day_start
+        prev = 0
+        for s in route:
+            clock += self.time[prev, s + 1]
+            window = self.problem.stops[s].window
+            if window is not None:
+                if clock > window[1] + EPS:
+                    return False
+                clock = max(clock, window[0])
+            clock += self.service[s + 1]
+            prev = s + 1
+        return True
+
+    def route_ok(self, route: list[int]) -> bool:
+        pts = [s + 1 for s in route]
+        if self.cap is not None and self.demand[pts].sum() > self.cap + EPS:
+            return False
+        if self.max_dur is not None:
+            seq = [0] + pts + [0]
+            busy = self.time[seq[:-1], seq[1:]].sum() + self.service[pts].sum()
+            if busy > self.max_dur + EPS:
+                return False
+        return not self.has_windows or self.windows_ok(route)
+
+    def excess(self, route: list[int]) -> float:
+        """Penalised capacity/duration excess of a route (soft mode only)."""
+        if not route or self.load_penalty is None:
+            return 0.0
+        pts = [s + 1 for s in route]
+        out = 0.0
+        if self.cap is not None:
+            out += self.load_penalty * max(0.0, self.demand[pts].sum() - self.cap)
+        if self.max_dur is not None:
+            seq = [0] + pts + [0]
+            busy = self.time[seq[:-1], seq[1:]].sum() + self.service[pts].sum()
+            out += self.duration_penalty * max(0.0, busy - self.max_dur)
+        return float(out)
+
+    def best_insertion(self, route: list[int], s: int) -> tuple[float, int] | None:
+        """Cheapest feasible position for stop ``s`` in ``route``: (added distance, position) or None.
+
+        In soft mode the added penalised excess counts as cost instead of making the position infeasible."""
+        p = s + 1
+        pts = [q + 1 for q in route]
+        soft = self.load_penalty is not None
+        load = self.demand[pts].sum()
+        extra = 0.0
+        if self.cap is not None and load + self.demand[p] > self.cap + EPS:
+            if not soft:
+                return None
+            extra = self.load_penalty * (
+                max(0.0, load + self.demand[p] - self.cap) - max(0.0, load - self.cap)
+            )
+        seq = np.array([0] + pts + [0])
+        a, b = seq[:-1], seq[1:]
+        delta = self.dist[a, p] + self.dist[p, b] - self.dist[a, b] + extra
+        if self.max_dur is not None:
+            busy = self.time[a, b].sum() + self.service[pts].sum()
+            after = busy + self.service[p] + self.time[a, p] + self.time[p, b] - self.time[a, b]
+            if soft:
+                delta = delta + self.duration_penalty * (
+                    np.maximum(0.0, after - self.max_dur) - max(0.0, busy - self.max_dur)
+                )
+        order = np.argsort(delta, kind="stable")
+        if self.max_dur is not None and not soft:
+            order = order[after[order] <= self.max_dur + EPS]
+        if not self.has_windows:
+            return (float(delta[order[0]]), int(order[0])) if len(order) else None
+        for pos in order[:25]:  # windows: try the cheapest few positions exactly
+            if self.windows_ok(route[:pos] + [s] + route[pos:]):
+                return float(delta[pos]), int(pos)
+        return None
+
+    def removal_gain(self, route: list[int], s: int) -> float:
+        i = route.index(s)
+        a = route[i - 1] + 1 if i > 0 else 0
+        b = route[i + 1] + 1 if i + 1 < len(route) else 0
+        return float(self.dist[a, s + 1] + self.dist[s + 1, b] - self.dist[a, b])
+
+    def best_day_insertion(self, plan: Plan, day: int, s: int) -> tuple[float, int, int] | None:
+        best = None
+        for k, route in enumerate(plan.routes[day]):
+            ins = self.best_insertion(route, s)
+            if ins is not None and (best is None or ins[0] < best[0]):
+                best = (ins[0], k, ins[1])
+        return best
+
+
+def empty_plan(problem: Problem) -> Plan:
+    return Plan([[[] for _ in range(problem.vehicles)] for _ in range(problem.days)])
+
+
+def insertion_order(problem: Problem, router: Router, rng: random.Random) -> list[int]:
+    """Important, frequent and far stops first: they are the hardest to place well later."""
+    far = router.dist[0, 1:]
+    keys = {
+        s: (-st.priority, -min(len(p) for p in st.patterns), -far[s], rng.random())
+        for s, st in enumerate(problem.stops)
+    }
+    return sorted(keys, key=keys.__getitem__)
+
+
+def best_pattern(
+    router: Router, plan: Plan, s: int, noise: float = 0.0, rng: random.Random | None = None
+) -> tuple[float, tuple, list] | None:
+    """Cheapest pattern for an unplaced stop: (cost, pattern, [(day, route, pos)]) or None if none fits."""
+    best = None
+    cache: dict[int, tuple[float, int, int] | None] = {}
+    for pattern in router.problem.stops[s].patterns:
+        cost, moves = 0.0, []
+        for day in pattern:
+            if day not in cache:
+                cache[day] = router.best_day_insertion(plan, day, s)
+            ins = cache[day]
+            if ins is None:
+                break
+            cost += ins[0]
+            moves.append((day, ins[1], ins[2]))
+        else:
+            if noise and rng is not None:
+                cost *= 1.0 + noise * rng.random()
+            if best is None or cost < best[0]:
+                best = (cost, pattern, moves)
+    return best
+
+
+def insert_stop(plan: Plan, s: int, pattern: tuple, moves: list) -> None:
+    for day, k, pos in moves:
+        plan.routes[day][k].insert(pos, s)
+    plan.pattern[s] = pattern
+    plan.unassigned.discard(s)
+
+
+def remove_stop(plan: Plan, s: int) -> None:
+    for day in plan.pattern.pop(s, ()):
+        for route in plan.routes[day]:
+            if s in route:
+                route.remove(s)
+
+
+def construct(problem: Problem, router: Router, rng: random.Random) -> tuple[Plan, list[int]]:
+    """Cheapest insertion of every stop with its cheapest feasible pattern.
+
+    Stops that fit nowhere are then inserted ignoring capacity, duration and windows (returned as the
+    second value): PyVRP usually repairs such an overfull start, and only if it cannot do we fall back
+    to optional visits.
+    """
+    plan = empty_plan(problem)
+    misfits = []
+    for s in insertion_order(problem, router, rng):
+        choice = best_pattern(router, plan, s)
+        if choice is None:
+            misfits.append(s)
+        else:
+            insert_stop(plan, s, choice[1], choice[2])
+    relaxed = router.relaxed()
+    for s in misfits:
+        choice = best_pattern(relaxed, plan, s)
+        insert_stop(plan, s, choice[1], choice[2])
+    return plan, misfits
+
+
+def pattern_descent(router: Router, plan: Plan, stops: list[int], rng: random.Random) -> float:
+    """Move multi-day stops to a cheaper pattern (remove from its days, cheapest-insert elsewhere).
+
+    Returns the total saving.  Days shared by the old and new pattern keep their visit, so only the
+    changed days are priced: removal gains against insertion costs on the current routes.
+    """
+    saving = 0.0
+    order = list(stops)
+    rng.shuffle(order)
+    for s in order:
+        current = plan.pattern.get(s)
+        if current is None or len(router.problem.stops[s].patterns) < 2:
+            continue
+        where = {d: k for d in current for k, r in enumerate(plan.routes[d]) if s in r}
+        gain = {d: router.removal_gain(plan.routes[d][where[d]], s) for d in current}
+        best = (0.0, None, None)
+        for pattern in router.problem.stops[s].patterns:
+            if pattern == current:
+                continue
+            delta, moves = 0.0, []
+            for d in pattern:
+                if d in where:
+                    continue
+                ins = router.best_day_insertion(plan, d, s)
+                if ins is None:
+                    break
+                delta += ins[0]
+                moves.append((d, ins[1], ins[2]))
+            else:
+                delta -= sum(g for d, g in gain.items() if d not in pattern)
+                if delta < best[0] - EPS:
+                    best = (delta, pattern, moves)
+        if best[1] is None:
+            continue
+        for d in current:
+            if d not in best[1]:
+                plan.routes[d][where[d]].remove(s)
+        for d, k, pos in best[2]:
+            plan.routes[d][k].insert(pos, s)
+        plan.pattern[s] = best[1]
+        saving -= best[0]
+    return saving
+
+
+def two_opt(router: Router, route: list[int], max_moves: int = 200) -> list[int]:
+    """Best-improvement 2-opt on one route (numpy over all segment pairs); keeps the route feasible."""
+    if len(route) < 3:
+        return route
+    for _ in range(max_moves):
+        seq = np.array([0] + [s + 1 for s in route] + [0])
+        a, b = seq[:-1], seq[1:]
+        d = router.dist
+        # reversing route[i..j] replaces edges (a_i, b_i) and (a_j+1, b_j+1) ... in edge terms:
+        delta = d[a[:, None], a[None, :]] + d[b[:, None], b[None, :]] - d[a, b][:, None] - d[a, b][None, :]
+        delta = np.triu(delta, 2)
+        i, j = np.unravel_index(np.argmin(delta), delta.shape)
+        if delta[i, j] >= -EPS:
+            break
+        new = route[:i] + route[i:j][::-1] + route[j:]
+        if router.has_windows and not router.windows_ok(new):
+            break
+        if router.max_dur is not None and router.load_penalty is None and not router.route_ok(new):
+            break
+        route = new
+    return route
+
+
+def lns_step(
+    router: Router, plan: Plan, movable: list[int], rng: random.Random, near: np.ndarray
+) -> tuple[Plan, set[int]]:
+    """Ruin (a seed stop and random close peers) and recreate with noisy cheapest patterns.
+
+    Returns the new plan and the days whose routes changed (for local re-optimisation)."""
+    new = plan.copy()
+    size = max(2, min(len(movable), int(rng.uniform(0.03, 0.15) * len(movable)) + 1))
+    seed_stop = rng.choice(movable)
+    pool = [int(s) for s in near[seed_stop][: size * 3]]
+    rng.shuffle(pool)
+    chosen = [seed_stop] + [s for s in pool if s != seed_stop][: size - 1]
+    days: set[int] = set()
+    for s in chosen:
+        days.update(new.pattern.get(s, ()))
+        remove_stop(new, s)
+    rng.shuffle(chosen)
+    chosen.sort(key=lambda s: -len(router.problem.stops[s].patterns[0]))  # multi-day stops first
+    for s in chosen:
+        choice = best_pattern(router, new, s, noise=0.2, rng=rng)
+        if choice is None:
+            new.unassigned.add(s)
+        else:
+            insert_stop(new, s, choice[1], choice[2])
+            days.update(choice[1])
+    return new, days

@@ -1,0 +1,95 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import planner
+from planner.tests.conftest import grid_problem
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_solution_is_feasible_and_complete(small_problem):
+    sol = planner.solve(small_problem, time_limit=1.0, seed=1)
+    result = planner.check(small_problem, sol)
+    assert result.feasible, result.violations
+    assert sol["unassigned"] == []
+    assert abs(result.distance - sol["distance"]) < 1e-6
+    assert {r["day"] for r in sol["routes"]} == {0, 1, 2}
+    assert sol["solver"]["seed"] == 1
+
+
+def test_same_seed_and_iterations_give_the_same_plan(small_problem):
+    a = planner.solve(small_problem, time_limit=30, seed=5, max_iterations=300)
+    b = planner.solve(small_problem, time_limit=30, seed=5, max_iterations=300)
+    assert a["routes"] == b["routes"] and a["distance"] == b["distance"]
+
+
+def test_beats_every_stop_on_its_first_pattern():
+    raw = grid_problem(n=16, days=4, seed=11, capacity=100)
+    sol = planner.solve(raw, time_limit=1.0, seed=2)
+    assert planner.check(raw, sol).feasible
+    # a plan at least as good as a single day per stop is easy; the multi-day stops need their visits
+    visits = sum(len(r["stops"]) for r in sol["routes"])
+    assert visits == sum(len(s["patterns"][0]) for s in raw["stops"])
+
+
+def test_priorities_decide_who_is_left_out():
+    raw = grid_problem(n=8, days=1, seed=4, capacity=5)
+    for k, stop in enumerate(raw["stops"]):
+        stop["patterns"] = [[0]]
+        stop["priority"] = 2 if k < 5 else 1
+    sol = planner.solve(raw, time_limit=1.5, seed=1)
+    assert planner.check(raw, sol).feasible
+    assert sorted(sol["unassigned"]) == ["S5", "S6", "S7"]
+
+
+def test_windows_and_haversine():
+    raw = {
+        "days": 2,
+        "metric": "haversine",
+        "depot": {"lat": 34.35, "lon": 117.2},
+        "day_start": 480,
+        "max_route_duration": 240,
+        "speed_kmh": 30,
+        "capacity": 4,
+        "stops": [
+            {
+                "id": f"S{k}",
+                "lat": 34.3 + 0.01 * k,
+                "lon": 117.1 + 0.013 * (k % 5),
+                "service": 10,
+                "demand": 1,
+                "patterns": [[0], [1]],
+                "window": [480, 600] if k % 3 == 0 else [540, 1200],
+            }
+            for k in range(8)
+        ],
+    }
+    sol = planner.solve(raw, time_limit=1.0, seed=1)
+    result = planner.check(raw, sol)
+    assert result.feasible, result.violations
+    assert sol["unassigned"] == []
+
+
+def _cli(*args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "planner", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_solves_and_rejects(tmp_path, small_problem):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(small_problem))
+    out = tmp_path / "s.json"
+    proc = _cli("solve", str(path), "--time-limit", "0.5", "--seed", "3", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "[planner" in proc.stderr
+    assert planner.check(small_problem, json.loads(out.read_text())).feasible
+    proc = _cli("solve", str(path), "--time-limit", "0.3")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["routes"]
+    small_problem["stops"][1]["window"] = [10, 5]
+    path.write_text(json.dumps(small_problem))
+    proc = _cli("solve", str(path), "--time-limit", "0.5")
+    assert proc.returncode == 2
+    assert "stops[1].window" in proc.stderr
