@@ -53,6 +53,7 @@ COLUMNS = [
 class SkuImport(SheetImport):
     columns = COLUMNS
     key_field = "code"
+    key_column = "sku_code"
     kind = "skus"
 
     def prepare(self, present_fields):

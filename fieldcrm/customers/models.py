@@ -195,8 +195,7 @@ class Customer(models.Model):
         return f"{self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
 
     def build_search_text(self) -> str:
-        parts = [self.customer_code, self.name, self.license_no, self.phone, self.address, self.owner_name]
-        return "\n".join(p for p in parts if p).lower()
+        return search_text_of(vars(self))
 
     def is_stale(self, field: str) -> bool:
         verified = getattr(self, f"{field}_verified_at")
@@ -206,6 +205,14 @@ class Customer(models.Model):
 
     def stale_fields(self) -> list[str]:
         return [f for f in VOLATILE_FIELDS if self.is_stale(f)]
+
+
+SEARCHED_FIELDS = ("customer_code", "name", "license_no", "phone", "address", "owner_name")
+
+
+def search_text_of(values) -> str:
+    """The lower-cased text the search box matches, from a mapping of field values."""
+    return "\n".join(str(values[name]) for name in SEARCHED_FIELDS if values.get(name)).lower()
 
 
 class ClassificationChange(models.Model):

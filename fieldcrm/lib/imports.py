@@ -5,6 +5,7 @@ row number, column and value) → compare with what is stored → write everythi
 nothing. Subclasses say which columns exist, how a row is cleaned and how rows are written.
 """
 
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from fieldcrm.lib.cleaning import CleanError
+from fieldcrm.lib.cleaning import CleanError, fold_width
 from fieldcrm.lib.sheets import SheetError, match_columns, read_sheet, write_rows_xlsx
 
 
@@ -86,7 +87,8 @@ def display(value) -> str:
 
 class SheetImport:
     columns: list[Column] = []
-    key_field: str = ""
+    key_field: str = ""  # the key among the cleaned attributes
+    key_column: str = ""  # the key among the file's columns, when named differently
     kind: str = ""
 
     def __init__(self, user, language: str = "zh-hans"):
@@ -112,32 +114,38 @@ class SheetImport:
     def write(self, new_rows: list[dict], updated_rows: list[dict]):
         raise NotImplementedError
 
+    def lookup_fingerprint(self):
+        """Whatever besides the file decides how rows clean (e.g. which managers exist), as a hashable."""
+        return None
+
     # --- the shared flow --------------------------------------------------------
-    def run(self, source, filename=None, *, commit: bool, valid_only: bool = False) -> ImportResult:
-        """Raises ImportFileError (message already in the user's language) when the file is unusable."""
+    def run(self, source, filename=None, *, commit: bool, valid_only: bool = False, cache=None) -> ImportResult:
+        """Check (and with commit=True, write) a file. Raises ImportFileError, already in the user's
+        language, when the file as a whole is unusable.
+
+        `cache`: a path where a preview keeps its cleaned rows, so the confirming commit of the same
+        staged file skips reading and cleaning again (unless the lookups changed in between).
+        """
         with override(self.language):
             try:
-                return self._run(source, filename, commit=commit, valid_only=valid_only)
+                return self._run(source, filename, commit=commit, valid_only=valid_only, cache=cache)
             except SheetError as exc:
                 raise ImportFileError(str(exc)) from exc
 
-    def _run(self, source, filename, *, commit, valid_only) -> ImportResult:
-        result = ImportResult()
-        sheet = read_sheet(source, filename=filename)
-        spec = {c.field: list(c.aliases) for c in self.columns}
-        mapping, ignored = match_columns(sheet.header, spec)
-        result.ignored_columns = ignored
-        headers = {f: display(sheet.header[i]) for f, i in mapping.items()}
-        self.headers = headers
-        missing = [c for c in self.columns if c.required and c.field not in mapping]
-        for column in missing:
-            result.rejected.append(
-                Rejection(sheet.header_row, column.aliases[0], "", _("required column is missing"))
-            )
-        if missing:
-            return result
-        self.prepare(set(mapping))
-        keyed_rows = self._clean_rows(sheet, mapping, result)
+    def _run(self, source, filename, *, commit, valid_only, cache) -> ImportResult:
+        checked = self._load_cache(cache) if cache and commit else None
+        if checked is None:
+            checked = self._check_file(source, filename)
+            if checked["missing"]:
+                result = ImportResult(ignored_columns=checked["ignored"], rejected=checked["rejected"])
+                return result
+            if cache and not commit:
+                self._save_cache(cache, checked)
+        result = ImportResult(
+            ignored_columns=checked["ignored"], rejected=list(checked["rejected"]), total_rows=checked["total"]
+        )
+        keyed_rows = self._check_against_database(checked["rows"], result)
+        result.rejected.sort(key=lambda r: r.row)
         if result.rejected and not valid_only:
             return result
         new_rows = [row for row, state in keyed_rows if state == "new"]
@@ -148,44 +156,87 @@ class SheetImport:
             result.written = True
         return result
 
-    def _clean_rows(self, sheet, mapping, result):
+    def _check_file(self, source, filename) -> dict:
+        """Everything that depends on the file alone (and the lookups): headers, then each row cleaned."""
+        sheet = read_sheet(source, filename=filename)
+        spec = {c.field: list(c.aliases) for c in self.columns}
+        mapping, ignored = match_columns(sheet.header, spec)
+        self.headers = {f: display(sheet.header[i]) for f, i in mapping.items()}
+        checked = {"ignored": ignored, "rejected": [], "rows": [], "total": 0, "missing": False,
+                   "headers": self.headers, "present": set(mapping)}
+        missing = [c for c in self.columns if c.required and c.field not in mapping]
+        for column in missing:
+            checked["rejected"].append(
+                Rejection(sheet.header_row, column.aliases[0], "", _("required column is missing"))
+            )
+        if missing:
+            checked["missing"] = True
+            return checked
+        self.prepare(set(mapping))
+        checked["fingerprint"] = self.lookup_fingerprint()
+        self._clean_rows(sheet, mapping, checked)
+        return checked
+
+    def _clean_rows(self, sheet, mapping, checked):
         key_rows: dict = {}
-        unique_seen: dict = {}
-        keyed_rows = []
+        key_index = mapping[self.key_column or self.key_field]
         for row_number, values in sheet.rows:
-            result.total_rows += 1
+            checked["total"] += 1
             raw = {f: (values[i] if i < len(values) else None) for f, i in mapping.items()}
-            problems = self._required_problems(raw)
-            cleaned = None
+            key_text = fold_width(display(values[key_index])).strip()
+            if key_text and key_text in key_rows:
+                problems = [(self.key_field, _("repeats the key of row %(row)s") % {"row": key_rows[key_text]})]
+            else:
+                if key_text:
+                    key_rows[key_text] = row_number
+                problems = self._required_problems(raw)
             if not problems:
                 try:
-                    cleaned = self.clean_row(raw)
+                    checked["rows"].append((row_number, self.clean_row(raw)))
+                    continue
                 except RowProblems as exc:
                     problems = exc.problems
-            if not problems:
-                key = cleaned[self.key_field]
-                if key in key_rows:
-                    problems = [
-                        (self.key_field, _("repeats the key of row %(row)s") % {"row": key_rows[key]})
-                    ]
-                else:
-                    problems = self.check_unique(key, cleaned, row_number, unique_seen)
+            for field_name, reason in problems:
+                checked["rejected"].append(
+                    Rejection(row_number, self.headers.get(field_name, field_name),
+                              display(raw.get(field_name)), str(reason))
+                )
+
+    def _check_against_database(self, rows, result):
+        """Rules that depend on what is stored: uniqueness against live records, new/updated/unchanged."""
+        unique_seen: dict = {}
+        keyed_rows = []
+        for row_number, cleaned in rows:
+            key = cleaned[self.key_field]
+            problems = self.check_unique(key, cleaned, row_number, unique_seen)
             if problems:
                 for field_name, reason in problems:
                     result.rejected.append(
-                        Rejection(
-                            row_number,
-                            self.headers.get(field_name, field_name),
-                            display(raw.get(field_name)),
-                            str(reason),
-                        )
+                        Rejection(row_number, self.headers.get(field_name, field_name),
+                                  display(cleaned.get(field_name)), str(reason))
                     )
                 continue
-            key_rows[key] = row_number
             state = self.classify(key, cleaned)
             setattr(result, state, getattr(result, state) + 1)
             keyed_rows.append((cleaned, state))
         return keyed_rows
+
+    def _save_cache(self, path, checked):
+        with open(path, "wb") as handle:
+            pickle.dump(checked, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _load_cache(self, path):
+        """The preview's cleaned rows, if they are still valid; the lookups are reloaded either way."""
+        try:
+            with open(path, "rb") as handle:
+                checked = pickle.load(handle)  # noqa: S301 - our own file in DATA_DIR, written by the preview
+        except (OSError, pickle.UnpicklingError, EOFError):
+            return None
+        self.prepare(checked["present"])
+        if checked.get("fingerprint") != self.lookup_fingerprint():
+            return None
+        self.headers = checked["headers"]
+        return checked
 
     def _required_problems(self, raw) -> list[tuple[str, str]]:
         return [

@@ -40,6 +40,10 @@ def _report_path(run) -> Path:
     return Path(settings.IMPORT_STAGING_DIR) / f"report-{run.pk}.xlsx"
 
 
+def _cache_path(run) -> Path:
+    return Path(settings.IMPORT_STAGING_DIR) / f"checked-{run.pk}.pickle"
+
+
 def _summarise(result) -> dict:
     return {
         "new": result.new,
@@ -70,8 +74,8 @@ def import_upload(request):
         )
         importer = IMPORTERS[run.kind](request.user, request.LANGUAGE_CODE)
         try:
-            result = importer.run(staged, filename=upload.name, commit=False)
-        except ValueError as exc:
+            result = importer.run(staged, filename=upload.name, commit=False, cache=_cache_path(run))
+        except ValueError as exc:  # ImportFileError: the file as a whole is unusable
             staged.unlink(missing_ok=True)
             run.status = ImportRun.Status.FAILED
             run.summary = {"error": str(exc)}
@@ -104,12 +108,15 @@ def import_confirm(request, pk):
     valid_only = request.POST.get("valid_only") == "1"
     importer = IMPORTERS[run.kind](request.user, request.LANGUAGE_CODE)
     # Checked again at commit: the database may have changed since the preview.
-    result = importer.run(Path(run.staged_path), filename=run.file_name, commit=True, valid_only=valid_only)
+    result = importer.run(
+        Path(run.staged_path), filename=run.file_name, commit=True, valid_only=valid_only, cache=_cache_path(run)
+    )
     write_rejection_report(_report_path(run), result, request.LANGUAGE_CODE)
     run.summary = {**_summarise(result), "valid_only": valid_only}
     run.status = ImportRun.Status.COMMITTED if result.written else ImportRun.Status.NOTHING_WRITTEN
     run.finished_at = timezone.now()
     Path(run.staged_path).unlink(missing_ok=True)
+    _cache_path(run).unlink(missing_ok=True)
     run.staged_path = ""
     run.save()
     if result.written:
