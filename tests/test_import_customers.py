@@ -252,3 +252,12 @@ def test_command_runs_as_a_real_process(tmp_path):
     assert done.returncode == 1, done.stderr
     body = json.loads(done.stdout)
     assert body["new"] == 1 and [r["row"] for r in body["rejected"]] == [3]
+
+
+def test_export_reimports_unchanged(cast, tmp_path, login):
+    """The export is in the import layout: a manager can edit it in Excel and bring it back."""
+    run_import(cast["ada"], write_xlsx(tmp_path / "a.xlsx", [good_row(n) for n in range(1, 4)]))
+    exported = tmp_path / "export.xlsx"
+    exported.write_bytes(login(cast["ada"]).get("/customers/export.xlsx").content)
+    result = run_import(cast["ada"], exported, commit=False)
+    assert (result.new, result.updated, result.unchanged, result.rejected) == (0, 0, 3, [])

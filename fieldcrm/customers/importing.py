@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from fieldcrm.customers.fields import FORMAT_MAPPING, MARKET_MAPPING, SCALE_MAPPING, STATUS_MAPPING
 from fieldcrm.customers.models import ClassificationChange, Customer, CustomerClass, CustomerStatus, search_text_of
 from fieldcrm.lib import cleaning
-from fieldcrm.lib.bulk import ids_by_key, insert_rows, update_rows
+from fieldcrm.lib.bulk import allocate_ids, insert_rows, update_rows
 from fieldcrm.lib.cleaning import CleanError
 from fieldcrm.lib.imports import Column, RowProblems, SheetImport
 from fieldcrm.org.models import Company, Territory, User
@@ -209,16 +209,14 @@ class CustomerImport(SheetImport):
     def _create(self, rows, now):
         defaults = self._new_defaults(now)
         records = [{**defaults, **attrs} for attrs in rows]
-        for record in records:
-            record["search_text"] = search_text_of(record)
-        insert_rows(Customer, CUSTOMER_FIELDS, ([r[f] for f in CUSTOMER_FIELDS] for r in records))
-        ids = ids_by_key(Customer, "customer_code", [r["customer_code"] for r in records])
         logs = []
-        for record in records:
-            record["id"] = ids[record["customer_code"]]
+        for record, pk in zip(records, allocate_ids(Customer, len(records)), strict=True):
+            record["id"] = pk
+            record["search_text"] = search_text_of(record)
             for field, attr in (("tier", "tier"), ("customer_class", "customer_class_id")):
                 if record[attr] is not None:
-                    logs.append(self._log(record["id"], field, None, record[attr], now))
+                    logs.append(self._log(pk, field, None, record[attr], now))
+        insert_rows(Customer, ["id", *CUSTOMER_FIELDS], ([r["id"]] + [r[f] for f in CUSTOMER_FIELDS] for r in records))
         self._write_history(records, "+", now)
         insert_rows(ClassificationChange, LOG_FIELDS, logs)
 
@@ -240,10 +238,11 @@ class CustomerImport(SheetImport):
         insert_rows(ClassificationChange, LOG_FIELDS, logs)
 
     def _write_history(self, records, history_type, now):
-        extra = {"history_date": now, "history_change_reason": "import", "history_type": history_type,
-                 "history_user_id": self.user.pk}
+        extra = [now, "import", history_type, self.user.pk]
         insert_rows(
-            HistoricalCustomer, HISTORY_FIELDS, ([{**r, **extra}[f] for f in HISTORY_FIELDS] for r in records)
+            HistoricalCustomer,
+            HISTORY_FIELDS + HISTORY_EXTRA,
+            ([r[f] for f in HISTORY_FIELDS] + extra for r in records),
         )
 
     def _log(self, customer_id, field, old, new, now):
@@ -256,5 +255,8 @@ class CustomerImport(SheetImport):
 HistoricalCustomer = Customer.history.model
 CUSTOMER_FIELD_OBJECTS = {f.attname: f for f in Customer._meta.concrete_fields if f.attname != "id"}
 CUSTOMER_FIELDS = list(CUSTOMER_FIELD_OBJECTS)
-HISTORY_FIELDS = [f.attname for f in HistoricalCustomer._meta.concrete_fields if f.attname != "history_id"]
+HISTORY_EXTRA = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+HISTORY_FIELDS = [
+    f.attname for f in HistoricalCustomer._meta.concrete_fields if f.attname not in ["history_id", *HISTORY_EXTRA]
+]
 LOG_FIELDS = ["customer_id", "field", "old_value", "new_value", "changed_at", "source", "reason", "changed_by_id"]

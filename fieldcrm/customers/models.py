@@ -93,14 +93,23 @@ def _verified_at():
 
 
 def _verified_by():
+    # Never searched by, so no index: every index costs time on a 300,000-row import.
     return models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
-        related_name="+",
+        related_name="+", db_index=False,
     )
 
 
+# History rows are read per customer (by id) and by date; other indexes would only slow imports down.
+UNINDEXED_HISTORY_FIELDS = [
+    "customer_code", "company", "customer_class", "manager", "territory", "phone_verified_by",
+    "address_verified_by", "owner_name_verified_by", "business_scale_verified_by",
+]
+
+
 class Customer(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="customers")
+    # One company per installation in practice, so an index on it would never be selective.
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="customers", db_index=False)
     customer_code = models.CharField(_("customer code"), max_length=20, unique=True)
     name = models.CharField(_("store name"), max_length=100)
     license_no = models.CharField(_("licence number"), max_length=20, db_index=True)
@@ -131,6 +140,7 @@ class Customer(models.Model):
         on_delete=models.PROTECT,
         related_name="customers",
         verbose_name=_("customer manager"),
+        db_index=False,  # served by the (manager, customer_code) index
     )
     territory = models.ForeignKey(
         Territory,
@@ -161,7 +171,7 @@ class Customer(models.Model):
     business_scale_verified_at = _verified_at()
     business_scale_verified_by = _verified_by()
 
-    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"], no_db_index=UNINDEXED_HISTORY_FIELDS)
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -180,7 +190,6 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(fields=["manager", "customer_code"]),
-            models.Index(fields=["territory"]),
             models.Index(fields=["tier"]),
             models.Index(fields=["status"]),
         ]
@@ -222,7 +231,12 @@ class ClassificationChange(models.Model):
         TIER = "tier", _("tier")
         CUSTOMER_CLASS = "customer_class", _("customer class")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="classification_changes")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="classification_changes",
+        db_index=False,  # served by the (customer, field, changed_at) index
+    )
     field = models.CharField(_("field"), max_length=20, choices=Field.choices)
     old_value = models.CharField(_("from"), max_length=50, blank=True)
     new_value = models.CharField(_("to"), max_length=50, blank=True)
@@ -230,7 +244,8 @@ class ClassificationChange(models.Model):
     source = models.CharField(_("source"), max_length=20)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
 
     class Meta:

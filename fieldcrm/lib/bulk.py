@@ -98,10 +98,21 @@ def update_rows(model, attnames: Sequence[str], rows: Iterable[Sequence]) -> Non
             cursor.executemany(sql, batch)
 
 
-def ids_by_key(model, key: str, values: Sequence) -> dict:
-    """{key value: pk} for the given key values, fetched in chunks small enough for every backend."""
-    found = {}
-    for start in range(0, len(values), 500):
-        chunk = values[start : start + 500]
-        found.update(model._default_manager.filter(**{f"{key}__in": chunk}).values_list(key, "pk"))
-    return found
+def allocate_ids(model, count: int) -> list[int]:
+    """Primary keys for `count` new rows, reserved up front so the rows can be written with their ids
+    (and their history and log rows alongside) without reading them back."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the write transaction holds the database lock, so max(id) cannot move under us.
+        cursor.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(pk)}), 0) FROM "  # noqa: S608
+                       f"{connection.ops.quote_name(table)}")
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
