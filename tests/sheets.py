@@ -40,3 +40,20 @@ def write_csv(path, rows, header=HEADER, encoding="utf-8-sig"):
         for row in rows:
             writer.writerow(["" if row.get(h) is None else row.get(h) for h in header])
     return path
+
+
+def write_xls(path, rows, header=HEADER):
+    """A legacy Excel 97–2003 .xls, as older provincial systems export."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("客户")
+    for col, name in enumerate(header):
+        sheet.write(0, col, name)
+    for r, row in enumerate(rows, start=1):
+        for col, name in enumerate(header):
+            value = row.get(name)
+            if value is not None:
+                sheet.write(r, col, value)
+    book.save(str(path))
+    return path

@@ -261,3 +261,12 @@ def test_export_reimports_unchanged(cast, tmp_path, login):
     exported.write_bytes(login(cast["ada"]).get("/customers/export.xlsx").content)
     result = run_import(cast["ada"], exported, commit=False)
     assert (result.new, result.updated, result.unchanged, result.rejected) == (0, 0, 3, [])
+
+
+def test_legacy_xls(cast, tmp_path):
+    from tests.sheets import write_xls
+
+    path = write_xls(tmp_path / "old.xls", [good_row(1), good_row(2, 联系电话="123")])
+    result = run_import(cast["ada"], path, commit=False)
+    assert result.new == 1
+    assert [(r.row, r.column) for r in result.rejected] == [(3, "联系电话")]
