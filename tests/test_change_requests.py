@@ -169,3 +169,14 @@ def test_reject_via_page_without_note_is_refused(cast, shop, login):
     login(cast["dora"]).post(reverse("customers:decide", args=[request.pk]), {"decision": "reject"})
     request.refresh_from_db()
     assert request.status == ChangeRequest.Status.PENDING
+
+
+def test_double_submitted_form_files_one_request(cast, shop, login):
+    client = login(cast["alice"])
+    page = client.get(reverse("customers:detail", args=[shop.customer_code])).content.decode()
+    key = page.split('name="client_uuid" value="')[1].split('"')[0]
+    form = {"field": "phone", "new_value": "13800001111", "version": shop.version, "client_uuid": key}
+    url = reverse("customers:propose", args=[shop.customer_code])
+    client.post(url, form)
+    client.post(url, form)
+    assert ChangeRequest.objects.count() == 1

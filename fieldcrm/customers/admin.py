@@ -9,8 +9,15 @@ class CustomerAdmin(SimpleHistoryAdmin):
     list_display = ["customer_code", "name", "owner_name", "tier", "business_format", "manager", "status"]
     list_filter = ["status", "business_format", "market_type", "customer_class"]
     search_fields = ["customer_code", "name", "license_no", "phone"]
-    raw_id_fields = ["manager"]
     list_select_related = ["manager"]
+
+    # Profiles change only through the app (change requests, imports), which keep the optimistic lock,
+    # the tier/class log and the verification dates; the admin shows them read-only.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CustomerClass)

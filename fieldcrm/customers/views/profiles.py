@@ -1,6 +1,7 @@
 """Customer list, customer page, proposing changes, confirming fields, exporting the list."""
 
 import io
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -113,7 +114,8 @@ def customer_detail(request, code):
              display_value(cr.field, cr.new_value))
             for cr in change_requests
         ],
-        "propose_form": ProposeChangeForm(initial={"version": customer.version}),
+        # A fresh id per rendered form: a double-click or a resent form does not file the request twice.
+        "propose_form": ProposeChangeForm(initial={"version": customer.version, "client_uuid": uuid.uuid4()}),
         "history": history_entries(customer),
         "classification_changes": [
             (change, SOURCE_LABELS.get(change.source, change.source))
