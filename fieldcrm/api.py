@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 from ninja.security import HttpBearer, SessionAuth
 
 from fieldcrm.customers import access, actions
@@ -191,14 +192,14 @@ def propose_change(request, payload: ProposeIn):
             expected_version=payload.version,
         )
     except CleanError as exc:
-        return 400, {"detail": f"{payload.field}: {exc}"}
+        return Status(400, {"detail": f"{payload.field}: {exc}"})
     except actions.ActionRefused as exc:
-        return 400, {"detail": str(exc)}
+        return Status(400, {"detail": str(exc)})
     except actions.StaleEdit as exc:
-        return 409, {"detail": str(exc)}
+        return Status(409, {"detail": str(exc)})
     if change_request is None:
-        return 200, {"applied": True, "change_request": None}
-    return 201, {"applied": False, "change_request": change_request}
+        return Status(200, {"applied": True, "change_request": None})
+    return Status(201, {"applied": False, "change_request": change_request})
 
 
 def _decide(request, pk, approve, payload):
