@@ -105,17 +105,20 @@ class Row:
         return 100.0 * (cost - self.bks) / self.bks
 
 
+COL = 22  # width of a solver column; headers and cells always keep at least one space between columns
+
+
 def _fmt(row: Row, key: str) -> str:
     if key not in row.cells:
-        return f"{'-':>20}"
+        return f"{'-':>{COL}}"
     cost, ok, unassigned, wall, _ = row.cells[key]
     if cost is None:
-        return f"{'FAILED':>20}"
+        return f"{'FAILED':>{COL}}"
     gap = row.gap(key, feasible_only=False)
     flag = "" if ok else " INF"
     flag += f" u{unassigned}" if unassigned else ""
     text = f"{cost:9.2f}" + (f" {gap:+6.2f}%" if gap is not None else "        ") + flag
-    return f"{text:>20}"
+    return f" {text:>{COL - 1}}"
 
 
 def load_problems(args) -> list[tuple[str, dict, float | None]]:
@@ -168,7 +171,7 @@ def _print_table(rows: list[Row], time_limit: float) -> None:
     keys = ["ours", "ortools", "naive"] + (["cordeau97"] if any("cordeau97" in r.cells for r in rows) else [])
     print(f"\n== time limit {time_limit:g} s ==")
     print(
-        f"{'instance':<9}{'BKS':>10}" + "".join(f"{k + ' (cost gap)':>20}" for k in keys) + f"{'ours s':>8}"
+        f"{'instance':<9}{'BKS':>10}" + "".join(f" {k + ' cost, gap':>{COL - 1}}" for k in keys) + f"{'ours s':>8}"
     )
     for row in rows:
         wall = row.cells.get("ours", (None, 0, 0, 0.0, ""))[3]
@@ -181,7 +184,7 @@ def _print_table(rows: list[Row], time_limit: float) -> None:
     for key in keys:
         gaps = [g for r in rows if (g := r.gap(key)) is not None]
         means.append(f"{sum(gaps) / len(gaps):+.2f}% ({len(gaps)}/{len(rows)})" if gaps else "n/a")
-    print(f"{'mean gap':<19}" + "".join(f"{m:>20}" for m in means))
+    print(f"{'mean gap':<19}" + "".join(f" {m:>{COL - 1}}" for m in means))
     print(
         "(gap = recomputed distance vs BKS, feasible solutions with nothing unassigned only; "
         "INF = infeasible, uN = N stops unassigned)"

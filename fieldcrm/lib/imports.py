@@ -178,29 +178,36 @@ class SheetImport:
         return checked
 
     def _clean_rows(self, sheet, mapping, checked):
+        """Clean every row, then reject repeated keys in file order."""
+        outcomes = (self._clean_one(number, values, mapping) for number, values in sheet.rows)
         key_rows: dict = {}
-        key_index = mapping[self.key_column or self.key_field]
-        for row_number, values in sheet.rows:
+        for row_number, key_text, cleaned, problems in outcomes:
             checked["total"] += 1
-            raw = {f: (values[i] if i < len(values) else None) for f, i in mapping.items()}
-            key_text = fold_width(display(values[key_index])).strip()
             if key_text and key_text in key_rows:
-                problems = [(self.key_field, _("repeats the key of row %(row)s") % {"row": key_rows[key_text]})]
-            else:
-                if key_text:
-                    key_rows[key_text] = row_number
-                problems = self._required_problems(raw)
-            if not problems:
-                try:
-                    checked["rows"].append((row_number, self.clean_row(raw)))
-                    continue
-                except RowProblems as exc:
-                    problems = exc.problems
-            for field_name, reason in problems:
+                cleaned = None
+                problems = [(self.key_field, _("repeats the key of row %(row)s") % {"row": key_rows[key_text]}, "")]
+            elif key_text:
+                key_rows[key_text] = row_number
+            if cleaned is not None:
+                checked["rows"].append((row_number, cleaned))
+            for field_name, reason, value in problems:
+                if not value and field_name == self.key_field:
+                    value = key_text
                 checked["rejected"].append(
-                    Rejection(row_number, self.headers.get(field_name, field_name),
-                              display(raw.get(field_name)), str(reason))
+                    Rejection(row_number, self.headers.get(field_name, field_name), value, str(reason))
                 )
+
+    def _clean_one(self, row_number, values, mapping):
+        """(row number, key text, cleaned attributes or None, [(field, reason, value shown)])."""
+        raw = {f: (values[i] if i < len(values) else None) for f, i in mapping.items()}
+        key_text = fold_width(display(raw.get(self.key_column or self.key_field))).strip()
+        problems = self._required_problems(raw)
+        if not problems:
+            try:
+                return row_number, key_text, self.clean_row(raw), []
+            except RowProblems as exc:
+                problems = exc.problems
+        return row_number, key_text, None, [(f, str(reason), display(raw.get(f))) for f, reason in problems]
 
     def _check_against_database(self, rows, result):
         """Rules that depend on what is stored: uniqueness against live records, new/updated/unchanged."""
