@@ -4,6 +4,7 @@ every lookup goes through fieldcrm.customers.access."""
 from datetime import date, datetime
 from uuid import UUID
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema
@@ -11,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from ninja.security import HttpBearer, SessionAuth
 
+from fieldcrm.care.models import ServiceItem, ServiceStandard, StandardItem
 from fieldcrm.customers import access, actions
 from fieldcrm.customers.models import ChangeRequest, Customer
 from fieldcrm.customers.search import apply_filters
@@ -224,3 +226,49 @@ def reject_change_request(request, pk: int, payload: DecisionIn):
     if not payload.note.strip():
         raise HttpError(400, _("Give the reason for rejecting, so the manager knows what to do."))
     return _decide(request, pk, False, payload)
+
+
+class ServiceItemOut(Schema):
+    code: str
+    kind: str
+    name: str
+    needs_visit: bool
+    active: bool
+
+
+class StandardItemOut(Schema):
+    item: str
+    frequency: str
+
+    @staticmethod
+    def resolve_item(obj):
+        return obj.item.code
+
+
+class ServiceStandardOut(Schema):
+    customer_class: str
+    visit_frequency: str
+    visits_per_four_weeks: int
+    response_hours: int
+    services: list[StandardItemOut]
+
+    @staticmethod
+    def resolve_customer_class(obj):
+        return obj.customer_class.name
+
+    @staticmethod
+    def resolve_services(obj):
+        return list(obj.standard_items.all())
+
+
+@api.get("/service-items", response=list[ServiceItemOut], tags=["service"])
+def list_service_items(request):
+    """The company's service catalogue (basic, marketing, emotional)."""
+    return list(ServiceItem.objects.filter(company_id=request.user.company_id))
+
+
+@api.get("/service-standards", response=list[ServiceStandardOut], tags=["service"])
+def list_service_standards(request):
+    """Visit frequency, response time and services for each customer class of the user's company."""
+    standards = ServiceStandard.objects.filter(company_id=request.user.company_id).select_related("customer_class")
+    return list(standards.prefetch_related(Prefetch("standard_items", StandardItem.objects.select_related("item"))))

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "fieldcrm.org",
     "fieldcrm.catalog",
     "fieldcrm.customers",
+    "fieldcrm.care",
 ]
 
 MIDDLEWARE = [

@@ -4,8 +4,8 @@ officer, ada is the company admin."""
 
 from itertools import count
 
+from fieldcrm.company_setup import setup_company
 from fieldcrm.customers.models import Customer
-from fieldcrm.org.actions import setup_company
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
 
 PASSWORD = "correct-horse-battery-staple"

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from fieldcrm.org.demo import DEMO_PASSWORD, DemoBuilder
+from fieldcrm.demo import DEMO_PASSWORD, DemoBuilder
 from fieldcrm.org.models import User
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fieldcrm.catalog.models import Brand, Sku, price_class_for
+from fieldcrm.company_setup import setup_company
 from fieldcrm.customers.models import (
     BusinessFormat,
     BusinessScale,
@@ -21,7 +22,6 @@ from fieldcrm.customers.models import (
     CustomerStatus,
     MarketType,
 )
-from fieldcrm.org.actions import setup_company
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - the demo's published password, printed at start-up

@@ -1,7 +1,10 @@
-"""Setting up a company: its departments, default customer classes and who owns which profile field."""
+"""Setting up a company: departments, default customer classes, who owns which profile field, the service
+catalogue and standards. Project-level because it reaches into every app (apps never import it)."""
 
 from django.db import transaction
 
+from fieldcrm.care.defaults import setup_care
+from fieldcrm.customers.models import CustomerClass, FieldPolicy
 from fieldcrm.org.models import Company, Department
 
 DEPARTMENT_NAMES = {
@@ -45,8 +48,6 @@ DEFAULT_CUSTOMER_CLASSES = [
 @transaction.atomic
 def setup_company(name: str, code: str) -> Company:
     """Create (or complete) a company with its departments, classes and field policies."""
-    from fieldcrm.customers.models import CustomerClass, FieldPolicy
-
     company, _created = Company.objects.get_or_create(code=code, defaults={"name": name})
     departments = {}
     for kind, department_name in DEPARTMENT_NAMES.items():
@@ -63,4 +64,5 @@ def setup_company(name: str, code: str) -> Company:
             field=field,
             defaults={"manager_editable": kind is None, "department": departments.get(kind)},
         )
+    setup_care(company)
     return company

@@ -1,0 +1,67 @@
+"""Default service catalogue and standards (company configuration; admins change them in the admin).
+
+No national rule fixes these: the defaults follow domain.md — weekly or more for the top classes,
+fortnightly for the middle, monthly for the rest.
+"""
+
+from fieldcrm.care.models import ItemFrequency as F
+from fieldcrm.care.models import ServiceKind, VisitFrequency
+
+# (code, kind, name, needs a visit)
+CATALOGUE = [
+    ("ordering", ServiceKind.BASIC, "订货服务", False),
+    ("delivery", ServiceKind.BASIC, "配送服务", False),
+    ("supply_guarantee", ServiceKind.BASIC, "货源保障", False),
+    ("field_visit", ServiceKind.BASIC, "走访服务", True),
+    ("business_guidance", ServiceKind.MARKETING, "经营指导", True),
+    ("information_support", ServiceKind.MARKETING, "信息支持", False),
+    ("promotion_support", ServiceKind.MARKETING, "促销支持", True),
+    ("birthday_greeting", ServiceKind.EMOTIONAL, "生日祝福", False),
+    ("important_events", ServiceKind.EMOTIONAL, "重要事项关注", False),
+    ("greeting_message", ServiceKind.EMOTIONAL, "问候短信", False),
+    ("help_away_from_home", ServiceKind.EMOTIONAL, "异地引路", False),
+    ("legal_advice", ServiceKind.EMOTIONAL, "法律咨询", False),
+]
+
+COMMON = {
+    "ordering": F.WEEKLY, "delivery": F.WEEKLY, "supply_guarantee": F.WEEKLY, "field_visit": F.EACH_VISIT,
+    "birthday_greeting": F.YEARLY, "important_events": F.ON_EVENT, "help_away_from_home": F.ON_EVENT,
+    "legal_advice": F.ON_EVENT,
+}
+
+# class name → (visit frequency, response hours, extra items and how often)
+STANDARDS = {
+    "核心客户": (VisitFrequency.TWICE_WEEKLY, 24, {"business_guidance": F.MONTHLY, "information_support": F.WEEKLY,
+                                              "promotion_support": F.MONTHLY, "greeting_message": F.MONTHLY}),
+    "重点客户": (VisitFrequency.WEEKLY, 48, {"business_guidance": F.MONTHLY, "information_support": F.WEEKLY,
+                                         "promotion_support": F.QUARTERLY, "greeting_message": F.QUARTERLY}),
+    "普通客户": (VisitFrequency.FORTNIGHTLY, 72, {"business_guidance": F.QUARTERLY, "information_support": F.MONTHLY,
+                                              "greeting_message": F.QUARTERLY}),
+    "培育客户": (VisitFrequency.MONTHLY, 72, {"business_guidance": F.MONTHLY, "information_support": F.MONTHLY}),
+}
+
+
+def setup_care(company):
+    """Create the catalogue and a standard for each default class that has none yet."""
+    from fieldcrm.care.models import ServiceItem, ServiceStandard, StandardItem
+    from fieldcrm.customers.models import CustomerClass
+
+    items = {}
+    for order, (code, kind, name, needs_visit) in enumerate(CATALOGUE, start=1):
+        items[code], _ = ServiceItem.objects.get_or_create(
+            company=company, code=code,
+            defaults={"kind": kind, "name": name, "needs_visit": needs_visit, "sort_order": order},
+        )
+    for class_name, (frequency, hours, extra) in STANDARDS.items():
+        customer_class = CustomerClass.objects.filter(company=company, name=class_name).first()
+        if customer_class is None:
+            continue
+        standard, created = ServiceStandard.objects.get_or_create(
+            customer_class=customer_class,
+            defaults={"company": company, "visit_frequency": frequency, "response_hours": hours},
+        )
+        if created:
+            StandardItem.objects.bulk_create(
+                StandardItem(standard=standard, item=items[code], frequency=how)
+                for code, how in {**COMMON, **extra}.items()
+            )

@@ -1,0 +1,98 @@
+"""Duty 2: the service catalogue (the article's three kinds, twelve items) and service standards per
+customer class — how often a class is visited, which services apply how often, how fast needs are met."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fieldcrm.customers.models import CustomerClass
+from fieldcrm.org.models import Company
+
+
+class ServiceKind(models.TextChoices):
+    BASIC = "basic", _("Basic service")
+    MARKETING = "marketing", _("Marketing service")
+    EMOTIONAL = "emotional", _("Emotional service")
+
+
+class VisitFrequency(models.TextChoices):
+    TWICE_WEEKLY = "twice_weekly", _("Twice a week")
+    WEEKLY = "weekly", _("Weekly")
+    FORTNIGHTLY = "fortnightly", _("Fortnightly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+# Visits in a four-week cycle for each frequency: what a weekly plan draws on.
+VISITS_PER_FOUR_WEEKS = {
+    VisitFrequency.TWICE_WEEKLY: 8,
+    VisitFrequency.WEEKLY: 4,
+    VisitFrequency.FORTNIGHTLY: 2,
+    VisitFrequency.MONTHLY: 1,
+}
+
+
+class ItemFrequency(models.TextChoices):
+    EACH_VISIT = "each_visit", _("At each visit")
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    YEARLY = "yearly", _("Yearly")
+    ON_EVENT = "on_event", _("When the occasion arises")
+
+
+class ServiceItem(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="service_items")
+    code = models.SlugField(_("code"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20, choices=ServiceKind.choices)
+    name = models.CharField(_("name"), max_length=50)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    needs_visit = models.BooleanField(_("done during a visit"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+        ordering = ["sort_order", "code"]
+        constraints = [models.UniqueConstraint(fields=["company", "code"], name="unique_service_item_code")]
+
+    def __str__(self):
+        return self.name
+
+
+class ServiceStandard(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="service_standards")
+    customer_class = models.OneToOneField(
+        CustomerClass, on_delete=models.CASCADE, related_name="service_standard", verbose_name=_("customer class")
+    )
+    visit_frequency = models.CharField(_("visit frequency"), max_length=20, choices=VisitFrequency.choices)
+    response_hours = models.PositiveSmallIntegerField(
+        _("response time for needs (hours)"), help_text=_("How fast a retailer's need must be answered.")
+    )
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+    items = models.ManyToManyField(ServiceItem, through="StandardItem", related_name="standards")
+
+    class Meta:
+        verbose_name = _("service standard")
+        verbose_name_plural = _("service standards")
+        ordering = ["customer_class__sort_order"]
+
+    def __str__(self):
+        return str(self.customer_class)
+
+    @property
+    def visits_per_four_weeks(self) -> int:
+        return VISITS_PER_FOUR_WEEKS[self.visit_frequency]
+
+
+class StandardItem(models.Model):
+    standard = models.ForeignKey(ServiceStandard, on_delete=models.CASCADE, related_name="standard_items")
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="+")
+    frequency = models.CharField(_("how often"), max_length=20, choices=ItemFrequency.choices)
+
+    class Meta:
+        verbose_name = _("service in a standard")
+        verbose_name_plural = _("services in a standard")
+        constraints = [models.UniqueConstraint(fields=["standard", "item"], name="unique_standard_item")]
+
+    def __str__(self):
+        return f"{self.standard}: {self.item}"
