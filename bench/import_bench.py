@@ -62,9 +62,13 @@ def worker(method: str, path: str, database_url: str, rows: int) -> dict:
         # As the web flow does: the preview keeps its cleaned rows, the confirm re-checks them against
         # the database and writes.
         cache = f"{os.path.dirname(path)}/checked.pickle"
-        preview = CustomerImport(admin, "en").run(path, commit=False, cache=cache)
+        importer = CustomerImport(admin, "en")
+        preview = importer.run(path, commit=False, cache=cache)
         figures["preview_s"] = round(time.perf_counter() - started, 2)
-        result = CustomerImport(admin, "en").run(path, commit=True, cache=cache)
+        figures["preview_phases"] = importer.timings
+        importer = CustomerImport(admin, "en")
+        result = importer.run(path, commit=True, cache=cache)
+        figures["commit_phases"] = importer.timings
         assert result.written and not result.rejected, result.rejected[:5]
         assert preview.new == result.new
     else:
@@ -153,7 +157,8 @@ def main():
         print(f"{label:<34}{figures['customers']:>9}{figures['seconds']:>9}"
               f"{figures['customers'] / figures['seconds']:>9.0f}{figures['cpu_s']:>8}{figures['db_cpu_s']:>10}"
               f"{figures['peak_rss_mb']:>9}")
-    print(f"FieldCRM preview alone: {ours['preview_s']} s")
+    print(f"FieldCRM preview alone: {ours['preview_s']} s; phases (s): preview {ours['preview_phases']}, "
+          f"commit {ours['commit_phases']}")
     note = "" if baseline_rows == args.rows else f" (baseline scaled linearly from {baseline_rows} rows)"
     print(f"naive time for {args.rows} rows: {scaled:.1f} s{note}")
     print(f"speed-up (wall): {scaled / ours['seconds']:.1f}x")

@@ -6,6 +6,7 @@ nothing. Subclasses say which columns exist, how a row is cleaned and how rows a
 """
 
 import pickle
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,19 @@ class ImportResult:
             "unchanged": self.unchanged,
             "rejected": [r.as_dict() for r in self.rejected],
         }
+
+
+class _Clock:
+    """Wall time per phase, for benchmarks and logs."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name):
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 2)
+        self._last = now
 
 
 class ImportFileError(ValueError):
@@ -133,27 +147,32 @@ class SheetImport:
                 raise ImportFileError(str(exc)) from exc
 
     def _run(self, source, filename, *, commit, valid_only, cache) -> ImportResult:
+        clock = _Clock()
         checked = self._load_cache(cache) if cache and commit else None
+        clock.lap("cache_load")
         if checked is None:
             checked = self._check_file(source, filename)
+            clock.lap("file_checks")
             if checked["missing"]:
-                result = ImportResult(ignored_columns=checked["ignored"], rejected=checked["rejected"])
-                return result
+                return ImportResult(ignored_columns=checked["ignored"], rejected=checked["rejected"])
             if cache and not commit:
                 self._save_cache(cache, checked)
+                clock.lap("cache_save")
         result = ImportResult(
             ignored_columns=checked["ignored"], rejected=list(checked["rejected"]), total_rows=checked["total"]
         )
         keyed_rows = self._check_against_database(checked["rows"], result)
         result.rejected.sort(key=lambda r: r.row)
-        if result.rejected and not valid_only:
-            return result
-        new_rows = [row for row, state in keyed_rows if state == "new"]
-        updated_rows = [row for row, state in keyed_rows if state == "updated"]
-        if commit and (new_rows or updated_rows):
-            with transaction.atomic():
-                self.write(new_rows, updated_rows)
-            result.written = True
+        clock.lap("database_checks")
+        if not result.rejected or valid_only:
+            new_rows = [row for row, state in keyed_rows if state == "new"]
+            updated_rows = [row for row, state in keyed_rows if state == "updated"]
+            if commit and (new_rows or updated_rows):
+                with transaction.atomic():
+                    self.write(new_rows, updated_rows)
+                result.written = True
+                clock.lap("write")
+        self.timings = clock.laps
         return result
 
     def _check_file(self, source, filename) -> dict:
