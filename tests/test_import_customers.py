@@ -270,3 +270,18 @@ def test_legacy_xls(cast, tmp_path):
     result = run_import(cast["ada"], path, commit=False)
     assert result.new == 1
     assert [(r.row, r.column) for r in result.rejected] == [(3, "联系电话")]
+
+
+def test_bulk_load_rebuilds_the_search_index(cast, tmp_path, monkeypatch, login):
+    from django.db import connection
+
+    from fieldcrm.customers import importing
+
+    monkeypatch.setattr(importing, "REBUILD_INDEX_MIN_ROWS", 1)
+    run_import(cast["ada"], write_xlsx(tmp_path / "a.xlsx", [good_row(1, 客户名称="汤沐烟酒店"), good_row(2)]))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'customer_search_trgm'")
+            assert cursor.fetchone() is not None
+    page = login(cast["ada"]).get("/customers/", {"q": "汤沐烟"}).content.decode()
+    assert "汤沐烟酒店" in page and "惠民食杂店2" not in page

@@ -216,7 +216,8 @@ class Customer(models.Model):
         return [f for f in VOLATILE_FIELDS if self.is_stale(f)]
 
 
-SEARCHED_FIELDS = ("customer_code", "name", "license_no", "phone", "address", "owner_name")
+# What the search box matches (the list); every character here costs trigram-index time on import.
+SEARCHED_FIELDS = ("customer_code", "name", "license_no", "phone", "address")
 
 
 def search_text_of(values) -> str:
