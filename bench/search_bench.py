@@ -26,7 +26,7 @@ CASES = [
     ("search phone digits", {"q": "13900012"}),
     ("search licence fragment", {"q": "32030001"}),
     ("search code exact", {"q": "320300123456"}),
-    ("search owner 王伟", {"q": "王伟"}),
+    ("search name 家便利", {"q": "家便利"}),
     ("no match", {"q": "不存在的店名"}),
     ("filter tier ≥ 20", {"tier_min": "20"}),
     ("filter format + market", {"business_format": "tobacco_liquor", "market_type": "urban"}),

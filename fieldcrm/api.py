@@ -15,7 +15,7 @@ from ninja.security import HttpBearer, SessionAuth
 from fieldcrm.care.models import ServiceItem, ServiceStandard, StandardItem
 from fieldcrm.customers import access, actions
 from fieldcrm.customers.models import ChangeRequest, Customer
-from fieldcrm.customers.search import apply_filters
+from fieldcrm.customers.search import apply_filters, capped_count
 from fieldcrm.lib.cleaning import CleanError
 from fieldcrm.org.models import ApiToken
 
@@ -74,7 +74,8 @@ class CustomerOut(Schema):
 
 
 class CustomerPage(Schema):
-    count: int
+    count: int = Field(description="matches, counted exactly up to 10,000")
+    count_capped: bool = Field(description="true when there are more than `count` matches")
     items: list[CustomerOut]
 
 
@@ -156,9 +157,9 @@ def list_customers(request, filters: Query[CustomerFilters]):
     values = filters.dict(exclude={"limit", "offset"})
     queryset = apply_filters(Customer.objects.visible_to(request.user), values)
     queryset = queryset.select_related(*CUSTOMER_RELATED).order_by("customer_code")
-    count = queryset.count()
+    count, capped = capped_count(queryset)
     items = list(queryset[filters.offset : filters.offset + filters.limit])
-    return {"count": count, "items": items}
+    return {"count": count, "count_capped": capped, "items": items}
 
 
 @api.get("/customers/{code}", response=CustomerOut, tags=["customers"])

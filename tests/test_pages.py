@@ -77,3 +77,16 @@ def test_export_is_logged_with_filter(cast, login):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     log = PersonalDataExport.objects.get()
     assert (log.user, log.row_count, log.filters) == (cast["alice"], 1, {"tier_min": 20})
+
+
+def test_broad_lists_cap_their_count(cast, login, monkeypatch, client):
+    from fieldcrm.customers import search
+    from fieldcrm.org.models import ApiToken
+
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    for _ in range(5):
+        make_customer(cast["alice"])
+    page = login(cast["alice"]).get(reverse("customers:list")).content.decode()
+    assert "超过 3 个客户" in page
+    body = client.get("/api/v1/customers", HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(cast['alice'])}").json()
+    assert (body["count"], body["count_capped"], len(body["items"])) == (3, True, 5)

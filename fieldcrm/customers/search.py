@@ -1,6 +1,8 @@
 """Search and filters over the customer list, shared by the page, the export and the API."""
 
 from django import forms
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.customers.models import (
@@ -102,3 +104,25 @@ def apply_filters(queryset, filters: dict):
     elif stale in VOLATILE_FIELDS:
         queryset = queryset.stale(stale)
     return queryset
+
+
+# Counting every match of a broad filter over 300,000 profiles costs more than showing the page; past this
+# many, lists say "10000+" (a manager's own list is always counted exactly).
+COUNT_CAP = 10_000
+
+
+def capped_count(queryset) -> tuple[int, bool]:
+    """(count, capped): the exact count up to COUNT_CAP, else (COUNT_CAP, True)."""
+    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    return min(count, COUNT_CAP), count > COUNT_CAP
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at COUNT_CAP (pages beyond it are not offered)."""
+
+    capped = False
+
+    @cached_property
+    def count(self):
+        count, self.capped = capped_count(self.object_list)
+        return count

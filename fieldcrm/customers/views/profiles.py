@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +18,7 @@ from fieldcrm.customers.exporting import export_customers_xlsx
 from fieldcrm.customers.fields import FIELD_HINTS, PROFILE_FIELDS, SOURCE_LABELS, display_value
 from fieldcrm.customers.forms import ProposeChangeForm, VerifyForm
 from fieldcrm.customers.models import VOLATILE_FIELDS, Customer
-from fieldcrm.customers.search import CustomerFilterForm, apply_filters
+from fieldcrm.customers.search import CappedPaginator, CustomerFilterForm, apply_filters
 from fieldcrm.lib.cleaning import CleanError
 from fieldcrm.org.models import PersonalDataExport
 
@@ -36,7 +35,7 @@ def filtered_customers(request):
 def customer_list(request):
     form, queryset = filtered_customers(request)
     queryset = queryset.select_related("manager", "territory", "customer_class").order_by("customer_code")
-    page = Paginator(queryset, settings.CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, settings.CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
