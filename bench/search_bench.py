@@ -42,6 +42,7 @@ def setup(rows: int, keep: bool) -> None:
     url = "postgres://postgres@127.0.0.1:5432/fieldcrm_bench_search"
     if keep:
         os.environ["DATABASE_URL"] = url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
         import django
 
         django.setup()

@@ -44,7 +44,13 @@ from planner.routes import Plan, Router
 
 SCALE = 1000
 FORBIDDEN = 10**9
-NUM_NEIGHBOURS = 40
+NUM_NEIGHBOURS = 30
+# PyVRP's ILS defaults (up to 25 perturbations, late-acceptance history 300) suit runs that are long for
+# the problem's size; when time is short for the size ("fast"), smaller perturbations and a shorter
+# history converge much faster (pr05 with fixed patterns, 12 s: about 6980 with the defaults, 6760 with
+# these), but on the 170-store realistic week at 20 s they are worse (286 km vs 266 km).
+MAX_PERTURBATIONS, HISTORY_LENGTH = 25, 300
+FAST_MAX_PERTURBATIONS, FAST_HISTORY_LENGTH = 10, 100
 
 
 @dataclass
@@ -54,24 +60,112 @@ class Visit:
 
 
 class HorizonModel:
-    """PyVRP data for one pattern choice, plus translation between :class:`Plan` and PyVRP solutions."""
+    """PyVRP data for the whole horizon, plus translation between :class:`Plan` and PyVRP solutions.
 
-    def __init__(self, problem: Problem, router: Router, plan: Plan, optional: bool = False):
+    A multi-day stop has one visit (PyVRP client) per day it may ever be visited on; the copies of the
+    days of its current pattern are *active* (required, or prize-carrying when visits are optional),
+    the others inactive (optional, no prize: PyVRP never inserts them).  Changing patterns therefore only
+    swaps client flags (:meth:`set_plan`), never the locations, matrices or neighbourhood candidates.
+    """
+
+    def __init__(
+        self, problem: Problem, router: Router, plan: Plan | None, optional: bool = False, relaxed: bool = False
+    ):
         self.problem = problem
         self.router = router
         self.visits: list[Visit] = []
         all_days = frozenset(range(problem.days))
+        self.copies: dict[int, list[int]] = {}  # multi-day stop -> its visits (one per allowed day)
+        self.relaxed = relaxed
         for s, stop in enumerate(problem.stops):
             if stop.is_flexible:
                 self.visits.append(Visit(s, frozenset(stop.allowed_days)))
-            elif s in plan.pattern:
-                self.visits.extend(Visit(s, frozenset([d])) for d in plan.pattern[s])
-            # multi-day stops without a pattern (could not be placed) are left out of this model
+            elif relaxed:
+                # relaxation: the j-th visit of a stop may take the j-th day of any of its patterns (of
+                # the first pattern's frequency); consistency is restored by :func:`project`
+                f = len(stop.patterns[0])
+                same = [p for p in stop.patterns if len(p) == f]
+                for j in range(f):
+                    self.visits.append(Visit(s, frozenset(p[j] for p in same)))
+                self.copies[s] = list(range(len(self.visits) - f, len(self.visits)))
+            else:
+                self.copies[s] = []
+                for d in stop.allowed_days:
+                    self.copies[s].append(len(self.visits))
+                    self.visits.append(Visit(s, frozenset([d])))
         self.index = {(v.stop, d): i for i, v in enumerate(self.visits) for d in v.days}
         self.per_day = any(v.days != all_days for v in self.visits) and problem.days > 1
         self.optional = optional
+        self.active = np.ones(len(self.visits), dtype=bool)
+        self._activities = [Activity(ActivityType.CLIENT, i) for i in range(len(self.visits))]
+        self._neighbours_of: np.ndarray | None = None
         self.data = self._build()
-        self.neighbours = self._neighbours()
+        self._clients = self._client_variants()
+        self._candidates = self._neighbour_candidates()
+        if relaxed or plan is None:
+            self.set_active(np.ones(len(self.visits), dtype=bool))
+        else:
+            self.set_plan(plan)
+
+    def set_plan(self, plan: Plan, neighbours: bool = True) -> None:
+        """Activate exactly the copies of each multi-day stop's pattern in ``plan``."""
+        active = np.ones(len(self.visits), dtype=bool)
+        for s, idx in self.copies.items():
+            days = set(plan.pattern.get(s, ()))
+            for i in idx:
+                active[i] = next(iter(self.visits[i].days)) in days
+        self.set_active(active, neighbours)
+
+    def project(self, plan: Plan) -> Plan:
+        """A relaxed plan made consistent: each multi-day stop takes the pattern sharing most days with
+        the days it is visited on (avoiding days whose total demand would exceed the day's fleet
+        capacity); surplus visits are removed and missing ones cheapest-inserted."""
+        router = self.router.relaxed()
+        p = self.problem
+        plan = plan.copy()
+        load = [sum(p.stops[s].demand for r in plan.routes[d] for s in r) for d in range(p.days)]
+        day_cap = math.inf if p.capacity is None else p.capacity * p.vehicles
+        multi = [s for s, stop in enumerate(p.stops) if not stop.is_flexible]
+        multi.sort(key=lambda s: -p.stops[s].demand * len(p.stops[s].patterns[0]))
+        for s in multi:
+            stop = p.stops[s]
+            days = [d for d in range(p.days) for r in plan.routes[d] if s in r]
+            for d in set(days):  # at most one visit a day
+                while sum(r.count(s) for r in plan.routes[d]) > 1:
+                    route = max((r for r in plan.routes[d] if s in r), key=lambda r: router.removal_gain(r, s))
+                    route.remove(s)
+                    load[d] -= stop.demand
+            have = set(days)
+
+            def score(pattern, have=have, stop=stop):
+                over = sum(load[d] + stop.demand > day_cap + 1e-9 for d in pattern if d not in have)
+                return (-over, len(set(pattern) & have), -len(pattern))
+
+            pattern = max(stop.patterns, key=score)
+            for d in have - set(pattern):
+                for route in plan.routes[d]:
+                    if s in route:
+                        route.remove(s)
+                load[d] -= stop.demand
+            for d in pattern:
+                if d not in have:
+                    ins = router.best_day_insertion(plan, d, s)
+                    plan.routes[d][ins[1]].insert(ins[2], s)
+                    load[d] += stop.demand
+            plan.pattern[s] = pattern
+        return plan
+
+    def set_active(self, active: np.ndarray, neighbours: bool = True) -> None:
+        """Swap the client flags; ``neighbours=False`` keeps the neighbour lists (faster, for short
+        evaluations: lists may then name inactive visits, which PyVRP simply skips)."""
+        changed = not np.array_equal(active, self.active)
+        self.active = active
+        if changed or not hasattr(self, "neighbours"):
+            clients = [self._clients[i][int(a)] for i, a in enumerate(active)]
+            self.data = self.data.replace(clients=clients)
+        if neighbours and (self._neighbours_of is None or not np.array_equal(self._neighbours_of, active)):
+            self.neighbours = self._neighbours()
+            self._neighbours_of = active
 
     # --- building -----------------------------------------------------------------------------------
     def _int_demands(self) -> tuple[list[int], int | None]:
@@ -90,6 +184,31 @@ class HorizonModel:
         rank = {v: k for k, v in enumerate(levels)}
         return [base * (1 + rank[p.stops[v.stop].priority]) for v in self.visits]
 
+    def _client_variants(self) -> list[tuple[Client, Client]]:
+        """(inactive, active) client of every visit."""
+        p = self.problem
+        demands, cap = self._int_demands()
+        prizes = self._prizes()
+        out = []
+        for i, v in enumerate(self.visits):
+            stop = p.stops[v.stop]
+            early, late = (0, np.iinfo(np.int64).max)
+            if stop.window is not None:
+                early = math.ceil(stop.window[0] * SCALE - 1e-6)
+                late = math.floor(stop.window[1] * SCALE + 1e-6)
+            kwargs = {
+                "location": i + 1,
+                "delivery": [demands[i]] if cap is not None else [],
+                "service_duration": math.ceil(stop.service * SCALE - 1e-6),
+                "tw_early": early,
+                "tw_late": late,
+                "name": stop.id,
+            }
+            on = Client(prize=prizes[i] if self.optional else 0, required=not self.optional, **kwargs)
+            off = Client(prize=0, required=False, **kwargs)
+            out.append((off, on))
+        return out
+
     def _build(self) -> ProblemData:
         p = self.problem
         pts = np.array([0] + [v.stop + 1 for v in self.visits])
@@ -98,28 +217,9 @@ class HorizonModel:
         np.fill_diagonal(dur, 0)
         coords = p.points
         locations = [Location(*coords[0])] + [Location(*coords[v.stop + 1]) for v in self.visits]
-        demands, cap = self._int_demands()
-        prizes = self._prizes()
-        clients = []
-        for i, v in enumerate(self.visits):
-            stop = p.stops[v.stop]
-            early, late = (0, np.iinfo(np.int64).max)
-            if stop.window is not None:
-                early = math.ceil(stop.window[0] * SCALE - 1e-6)
-                late = math.floor(stop.window[1] * SCALE + 1e-6)
-            clients.append(
-                Client(
-                    location=i + 1,
-                    delivery=[demands[i]] if cap is not None else [],
-                    service_duration=math.ceil(stop.service * SCALE - 1e-6),
-                    tw_early=early,
-                    tw_late=late,
-                    prize=prizes[i] if self.optional else 0,
-                    required=not self.optional,
-                    name=stop.id,
-                )
-            )
+        clients = [c[1] for c in self._client_variants()]
         depot = Depot(location=0)
+        _, cap = self._int_demands()
         vt_kwargs = {
             "capacity": [cap] if cap is not None else [],
             "tw_early": math.ceil(p.day_start * SCALE - 1e-6),
@@ -129,6 +229,10 @@ class HorizonModel:
         if not self.per_day:
             vtypes = [VehicleType(num_available=p.days * p.vehicles, **vt_kwargs)]
             return ProblemData(locations, clients, [depot], vtypes, [dist], [dur])
+        if self.relaxed:  # copies of one stop never follow each other
+            for idx in self.copies.values():
+                loc = np.array(idx) + 1
+                dist[np.ix_(loc, loc)] = FORBIDDEN
         vtypes, dists, durs = [], [], []
         for day in range(p.days):
             banned = np.array([0] + [0 if day in v.days else 1 for v in self.visits], dtype=bool)
@@ -141,10 +245,11 @@ class HorizonModel:
             durs.append(dur)
         return ProblemData(locations, clients, [depot], vtypes, dists, durs)
 
-    def _neighbours(self) -> dict:
+    def _neighbour_candidates(self) -> list[list[int]]:
+        """Per visit, the nearest visits sharing a day (active or not), nearest first."""
         n = len(self.visits)
         if n <= 1:
-            return {Activity(ActivityType.CLIENT, i): [] for i in range(n)}
+            return [[] for _ in range(n)]
         pts = np.array([v.stop + 1 for v in self.visits])
         prox = self.router.dist[np.ix_(pts, pts)].copy()
         if self.router.has_windows:
@@ -155,13 +260,23 @@ class HorizonModel:
             day_mask[i, list(v.days)] = True
         share = (day_mask.astype(np.int32) @ day_mask.T.astype(np.int32)) > 0
         prox[~share] = np.inf
+        for idx in self.copies.values():  # copies of one stop are never on the same route
+            prox[np.ix_(idx, idx)] = np.inf
         np.fill_diagonal(prox, np.inf)
-        k = min(NUM_NEIGHBOURS, n - 1)
-        nearest = np.argsort(prox, axis=1, kind="stable")[:, :k]
-        out = {}
+        k = min(n - 1, 2 * NUM_NEIGHBOURS if self.copies else NUM_NEIGHBOURS)
+        nearest = np.argpartition(prox, k - 1, axis=1)[:, :k]
+        out = []
         for i in range(n):
-            row = [int(j) for j in nearest[i] if np.isfinite(prox[i, j])]
-            out[Activity(ActivityType.CLIENT, i)] = [Activity(ActivityType.CLIENT, j) for j in row]
+            row = nearest[i]
+            row = row[np.argsort(prox[i, row], kind="stable")]
+            out.append([int(j) for j in row if np.isfinite(prox[i, j])])
+        return out
+
+    def _neighbours(self) -> dict:
+        acts, active = self._activities, self.active
+        out = {}
+        for i, cand in enumerate(self._candidates):
+            out[acts[i]] = [acts[j] for j in cand if active[j]][:NUM_NEIGHBOURS]
         return out
 
     def _window_proximity(self, pts: np.ndarray) -> np.ndarray:
@@ -217,22 +332,40 @@ class HorizonModel:
         return plan
 
 
-def run_ils(model: HorizonModel, stop, seed: int, initial: Plan | None = None):
-    """PyVRP's iterated local search (as ``pyvrp.solve``) with our neighbourhood and warm start."""
+def make_search(
+    model: HorizonModel, seed: int, fast: bool = False
+) -> tuple[LocalSearch, RandomNumberGenerator]:
+    """PyVRP's local search with all applicable operators and our neighbourhood, on ``model.data``."""
     data = model.data
     rng = RandomNumberGenerator(seed=seed)
-    ls = LocalSearch(data, rng, model.neighbours, PerturbationManager(PerturbationParams()))
+    perturbation = PerturbationManager(
+        PerturbationParams(1, FAST_MAX_PERTURBATIONS if fast else MAX_PERTURBATIONS)
+    )
+    ls = LocalSearch(data, rng, model.neighbours, perturbation)
     for op in OPERATORS:
         if op.supports(data):
             ls.add_operator(op(data))
+    return ls, rng
+
+
+def run_ils(model: HorizonModel, stop, seed: int, initial: Plan | Solution | None = None, fast: bool = False):
+    """PyVRP's iterated local search (as ``pyvrp.solve``) with our neighbourhood and warm start.
+
+    ``initial`` may be a :class:`Plan` (its patterns are activated first) or a PyVRP solution of
+    ``model.data``."""
+    if isinstance(initial, Plan):
+        model.set_plan(initial)
+        initial = model.to_solution(initial)
+    data = model.data
+    ls, rng = make_search(model, seed, fast)
     params = PenaltyParams()
     pm = PenaltyManager(params.midpoint_penalties(data), params)
-    init = None
-    if initial is not None:
-        init = model.to_solution(initial)
+    init = initial
     if init is None or len(init.routes()) == 0:
         init = ls(Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
-    algo = IteratedLocalSearch(data, pm, ls, init, IteratedLocalSearchParams())
+    algo = IteratedLocalSearch(
+        data, pm, ls, init, IteratedLocalSearchParams(history_length=FAST_HISTORY_LENGTH if fast else HISTORY_LENGTH)
+    )
     with warnings.catch_warnings():
         # PyVRP warns when its penalties saturate: expected when not every stop fits (we then switch to
         # optional visits), so it is not the user's concern

@@ -1,15 +1,17 @@
 """Periodic route planner: pattern search around whole-horizon PyVRP routing.
 
 1. Construction: stops in order (priority, frequency, distance from the depot) are cheapest-inserted
-   with their cheapest feasible pattern into the current day routes.
+   with their cheapest feasible pattern into the current day routes.  A second worker instead takes its
+   initial patterns from PyVRP on a relaxation (each visit of a multi-day stop picks its own day),
+   projected onto the nearest consistent patterns.
 2. Routing: the whole horizon is one PyVRP problem (see :mod:`planner.pyvrp_model`); one-visit stops
    keep their full day choice inside PyVRP, multi-day stops are pinned to their current pattern.
-3. Pattern search (outer loop, for problems with multi-day stops): on PyVRP's best routes, each
-   multi-day stop is moved to the pattern with the cheapest removal/insertion balance (descent); when
-   no move helps, a random subset of multi-day stops is removed and reinserted with noisy best patterns
-   (ruin and recreate).  Each changed plan is re-optimised by a short PyVRP run warm-started from it
-   and accepted when it improves the best plan.
-4. Safety: whatever PyVRP returns is checked in double precision; routes that break a constraint lose
+3. Pattern search (for problems with multi-day stops, :mod:`planner.patterns`): rounds of pattern
+   improvement -- give one stop (or a stop and two nearby peers) another pattern, re-optimise the whole
+   horizon with PyVRP's local search, keep the move if the plan gets cheaper -- and a short warm-started
+   PyVRP run; a round without a new best restarts from the best with a few random pattern changes.
+4. Two independent workers (processes, different seeds and starts) use both cores; the best plan wins.
+5. Safety: whatever PyVRP returns is checked in double precision; routes that break a constraint lose
    their lowest-priority stops (all visits of a stop together) until feasible, and those stops are
    reported ``unassigned``.
 """
@@ -17,41 +19,40 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import random
 import sys
 import time
 from typing import Any
 
-import numpy as np
+from pyvrp import Solution
 
 from planner.metrics import distance_matrix, time_matrix
+from planner.patterns import PatternSearch, evaluator, perturb
 from planner.problem import Problem, parse_problem
-from planner.pyvrp_model import HorizonModel, run_ils
-from planner.routes import (
-    Plan,
-    Router,
-    best_pattern,
-    construct,
-    insert_stop,
-    lns_step,
-    pattern_descent,
-    remove_stop,
-    two_opt,
-)
+from planner.pyvrp_model import SCALE, HorizonModel, make_search
+from planner.pyvrp_model import run_ils as _run_ils
+from planner.routes import Plan, Router, best_pattern, construct, insert_stop, remove_stop
 
 SOLVER_NAME = "fieldcrm-periodic-pyvrp"
 # Share of the budget for the first whole-horizon PyVRP run when multi-day stops exist; the rest goes to
 # pattern-search rounds, each re-optimised by a short warm-started PyVRP run of ROUND_SECONDS per
 # ROUND_VISITS visits (bounded below and above).
-FIRST_SHARE = 0.2
+FIRST_SHARE = 0.15
 ROUND_SECONDS = 0.5
 ROUND_VISITS = 100
 ROUND_MIN, ROUND_MAX = 0.3, 3.0
-LNS_SECONDS = 1.0  # plain-Python LNS time between two PyVRP runs
-LNS_ITERS = 50  # ... or iterations, in reproducible (max_iterations) mode
-LOAD_PENALTY = 1.0  # LNS: excess cost per unit, x mean depot distance / mean demand (or duration)
-SOFT_LNS = 1
-LNS_TEMPERATURE = 0.05  # start temperature as a share of the mean distance per movable stop
+PI_SHARE = 0.5  # at most this share of the time left for one pattern-improvement descent ...
+PI_ROUNDS = 1.5  # ... and at most this many times the PyVRP round time
+PERTURB_MIN, PERTURB_MAX = 2, 8  # random pattern changes when a round brings no new best
+ROUNDS_DETERMINISTIC = 10  # reproducible (max_iterations) mode: rounds ...
+PI_EVALS_DETERMINISTIC = 2  # ... and pattern moves evaluated per multi-day stop and round
+MAX_WORKERS = 2  # parallel independent searches (processes), one per core
+PARALLEL_MIN_SECONDS = 2.0
+PARALLEL_MIN_VISITS = 30
+FAST_VISITS_PER_SECOND = 12  # above this many visits per second of budget, PyVRP's "fast" ILS settings
+RELAXED_SHARE = 0.1  # second worker: share of its budget for the relaxed start (initial patterns)
 
 
 class Progress:
@@ -101,11 +102,6 @@ class _Stop:
         return True
 
 
-def _route(model: HorizonModel, plan: Plan, stop: _Stop, seed: int) -> Plan:
-    result = run_ils(model, stop, seed, plan)
-    return model.to_plan(result.best)
-
-
 def _repair(problem: Problem, router: Router, plan: Plan) -> Plan:
     """Drop whole stops (lowest priority, then largest detour) until every route is feasible."""
     plan = plan.copy()
@@ -135,30 +131,6 @@ def _reinsert_unassigned(problem: Problem, router: Router, plan: Plan) -> None:
             insert_stop(plan, s, choice[1], choice[2])
 
 
-def _ruin_recreate(
-    problem: Problem, router: Router, plan: Plan, multi: list[int], rng: random.Random
-) -> Plan:
-    """Remove a random set of multi-day stops (a seed and its nearest multi-day peers) and reinsert each
-    with a noisy cheapest pattern; returns a new plan."""
-    new = plan.copy()
-    size = max(2, min(len(multi), int(len(multi) * rng.uniform(0.05, 0.25))))
-    seed_stop = rng.choice(multi)
-    near = sorted(multi, key=lambda s: router.dist[seed_stop + 1, s + 1])
-    chosen = near[: size * 2]
-    rng.shuffle(chosen)
-    chosen = chosen[:size]
-    for s in chosen:
-        remove_stop(new, s)
-    rng.shuffle(chosen)
-    for s in chosen:
-        choice = best_pattern(router, new, s, noise=0.3, rng=rng)
-        if choice is None:
-            new.unassigned.add(s)
-        else:
-            insert_stop(new, s, choice[1], choice[2])
-    return new
-
-
 def _cost(router: Router, plan: Plan) -> tuple[float, float]:
     """Lexicographic: unserved priority-weighted visits first, then distance."""
     missed = sum((1 + max(0.0, router.problem.stops[s].priority)) for s in plan.unassigned)
@@ -166,25 +138,129 @@ def _cost(router: Router, plan: Plan) -> tuple[float, float]:
 
 
 def solve_problem(
-    problem: Problem, time_limit: float, seed: int = 1, max_iterations: int | None = None, quiet: bool = True
+    problem: Problem,
+    time_limit: float,
+    seed: int = 1,
+    max_iterations: int | None = None,
+    quiet: bool = True,
+    workers: int | None = None,
 ) -> dict[str, Any]:
-    """Solve a parsed problem; ``max_iterations`` (total PyVRP iterations) makes the run deterministic."""
+    """Solve a parsed problem; ``max_iterations`` makes every phase stop on counts (deterministic).
+
+    ``workers`` independent searches (default: one per core, at most :data:`MAX_WORKERS`, and one for
+    small or very short runs) run in parallel processes with different seeds; the best plan is kept."""
     log = Progress(quiet)
-    rng = random.Random(seed)
     dist = distance_matrix(problem)
     router = Router(problem, dist, time_matrix(problem, dist))
     deadline = log.start + time_limit
+    if workers is None:
+        workers = default_workers(problem, time_limit)
+    plans = _run_workers(problem, router, deadline, seed, max_iterations, log, workers)
+    plan = min(plans, key=lambda p: _cost(router, p))
+    if len(plans) > 1:
+        log("workers: " + ", ".join(f"{_cost(router, p)[1]:.3f}" for p in plans))
+    return _to_json(problem, router, plan, time_limit, seed, log)
+
+
+def default_workers(problem: Problem, time_limit: float) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    visits = sum(len(s.patterns[0]) for s in problem.stops)
+    if time_limit < PARALLEL_MIN_SECONDS or visits < PARALLEL_MIN_VISITS:
+        return 1
+    return max(1, min(MAX_WORKERS, cores))
+
+
+def _worker_seed(seed: int, k: int) -> int:
+    return seed if k == 0 else seed * 7919 + 104729 * k
+
+
+def _run_workers(problem, router, deadline, seed, max_iterations, log, workers) -> list[Plan]:
+    """Worker 0 runs here; the others in forked processes that report their plan through a pipe."""
+    if workers <= 1:
+        return [_search(problem, router, deadline, seed, max_iterations, log)]
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: stay single-process
+        return [_search(problem, router, deadline, seed, max_iterations, log)]
+    procs = []
+    for k in range(1, workers):
+        recv, send = ctx.Pipe(duplex=False)
+        args = (problem, router, deadline, _worker_seed(seed, k), max_iterations, send)
+        proc = ctx.Process(target=_child, args=args, daemon=True)
+        proc.start()
+        send.close()
+        procs.append((proc, recv))
+    plans = [_search(problem, router, deadline, seed, max_iterations, log)]
+    for proc, recv in procs:
+        wait = max(0.5, deadline - time.perf_counter() + 1.0) if max_iterations is None else None
+        try:
+            if recv.poll(wait):
+                plans.append(recv.recv())
+        except (EOFError, OSError):
+            pass  # the worker died: keep what the others found
+        proc.join(timeout=0.5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    return plans
+
+
+def _child(problem, router, deadline, seed, max_iterations, conn) -> None:
+    try:
+        conn.send(_search(problem, router, deadline, seed, max_iterations, Progress(True), relaxed_start=True))
+    finally:
+        conn.close()
+
+
+_FAST = False  # per process: PyVRP runs with the "fast" ILS settings (time short for the size)
+
+
+def run_ils(model, stop, seed, initial=None):
+    return _run_ils(model, stop, seed, initial, fast=_FAST)
+
+
+def _search(problem, router, deadline, seed, max_iterations, log, relaxed_start: bool = False) -> Plan:
+    global _FAST
+    visits = sum(len(s.patterns[0]) for s in problem.stops)
+    _FAST = visits > FAST_VISITS_PER_SECOND * max(1e-9, deadline - time.perf_counter())
+    rng = random.Random(seed)
     plan, misfits = construct(problem, router, rng)
     log(f"construction: {router.plan_distance(plan):.3f}, {len(misfits)} stops placed over the limits")
     multi = [s for s, st in enumerate(problem.stops) if not st.is_flexible and len(st.patterns) > 1]
     if problem.stops:
-        plan = _optimise(problem, router, plan, multi, deadline, max_iterations, rng, log)
+        plan = _optimise(problem, router, plan, multi, deadline, max_iterations, rng, log, relaxed_start)
     plan = _repair(problem, router, plan)
     _reinsert_unassigned(problem, router, plan)
-    return _to_json(problem, router, plan, time_limit, seed, log)
+    return plan
 
 
-def _optimise(problem, router, plan, multi, deadline, max_iterations, rng, log) -> Plan:
+def _relaxed_patterns(problem, router, deadline, max_iterations, rng, log) -> Plan | None:
+    """Initial patterns from PyVRP on the relaxation in which each visit of a multi-day stop picks its
+    day on its own (see ``HorizonModel(relaxed=True)``), made consistent by ``project``."""
+    model = HorizonModel(problem, router, None, relaxed=True)
+    seconds = RELAXED_SHARE * (deadline - time.perf_counter())
+    iters = None if max_iterations is None else max(1, int(max_iterations * RELAXED_SHARE))
+    sol = run_ils(model, _Stop(seconds, iters), rng.randrange(2**31), None).best
+    if not sol.is_feasible():
+        return None
+    plan = model.project(model.to_plan(sol))
+    log(f"relaxed start: {sol.distance() / SCALE:.3f} relaxed, {router.plan_distance(plan):.3f} projected")
+    return plan
+
+
+def _optimise(problem, router, plan, multi, deadline, max_iterations, rng, log, relaxed_start=False) -> Plan:
+    if multi and relaxed_start:
+        relaxed = _relaxed_patterns(problem, router, deadline, max_iterations, rng, log)
+        if relaxed is not None:
+            model = HorizonModel(problem, router, relaxed)
+            left = deadline - time.perf_counter()
+            iters = None if max_iterations is None else max(1, int(max_iterations * FIRST_SHARE))
+            best = run_ils(model, _Stop(left * FIRST_SHARE, iters), rng.randrange(2**31), relaxed).best
+            if best.is_feasible() and router_feasible(router, model.to_plan(best)):
+                log(f"first routing: {best.distance() / SCALE:.3f}")
+                best = _pattern_search(model, best, multi, deadline, max_iterations, rng, log)
+                return model.to_plan(best)
+            log("relaxed start infeasible; starting from the construction")
     remaining = deadline - time.perf_counter()
     first_share = 1.0 if not multi else FIRST_SHARE
     iters = None if max_iterations is None else max(1, int(max_iterations * first_share))
@@ -192,20 +268,17 @@ def _optimise(problem, router, plan, multi, deadline, max_iterations, rng, log) 
     # Everything required first: if PyVRP finds no feasible plan within half of the budget, not all
     # stops fit, and the rest of the time goes to the model with optional, prize-carrying visits.
     stop = _Stop(remaining * first_share, iters, give_up=0.5 * remaining)
-    best = _route(model, plan, stop, rng.randrange(2**31))
-    optional = stop.gave_up or not router_feasible(router, best)
+    best = run_ils(model, stop, rng.randrange(2**31), plan).best
+    optional = stop.gave_up or not best.is_feasible() or not router_feasible(router, model.to_plan(best))
     if optional:
         log("not every stop fits; switching to optional visits with priority prizes")
         model = HorizonModel(problem, router, plan, optional=True)
         left = deadline - time.perf_counter()
-        best = _route(model, plan, _Stop(left * first_share, iters), rng.randrange(2**31))
-    best_cost = _cost(router, _repair(problem, router, best))
-    log(f"first routing: {best_cost[1]:.3f}")
-    if not multi:
-        return best
-    return _pattern_search(
-        problem, router, best, best_cost, multi, deadline, max_iterations, optional, rng, log
-    )
+        best = run_ils(model, _Stop(left * first_share, iters), rng.randrange(2**31), plan).best
+    log(f"first routing: {best.distance() / SCALE:.3f}")
+    if multi:
+        best = _pattern_search(model, best, multi, deadline, max_iterations, rng, log)
+    return model.to_plan(best)
 
 
 def router_feasible(router: Router, plan: Plan) -> bool:
@@ -220,88 +293,39 @@ def router_feasible(router: Router, plan: Plan) -> bool:
     return True
 
 
-def _pattern_search(
-    problem, router, best, best_cost, multi, deadline, max_iterations, optional, rng, log
-) -> Plan:
-    """Outer loop: alternate a fast plain-Python LNS over patterns and days (ruin a cluster of stops,
-    reinsert each with its cheapest noisy pattern, 2-opt the changed days, simulated-annealing
-    acceptance on the exact distance of the current routes) with short warm-started PyVRP runs that
-    re-optimise the whole horizon from the LNS's best plan."""
-    movable = [s for s, st in enumerate(problem.stops) if len(st.allowed_days) > 1 or len(st.patterns) > 1]
-    if not movable:
-        return best
-    pts = np.array(movable)
-    near = {s: pts[np.argsort(router.dist[s + 1, pts + 1], kind="stable")[:60]].tolist() for s in movable}
+def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_iterations, rng, log):
+    """Alternate pattern improvement (each move re-optimised by PyVRP's local search) with short
+    warm-started PyVRP runs; when a round brings no new best, restart from the best with a few random
+    pattern changes."""
+    ce = evaluator(model)
+    search = PatternSearch(model, multi, rng)
+    visits = sum(len(r) for r in model.to_plan(best).routes for r in r)
+    round_seconds = max(ROUND_MIN, min(ROUND_MAX, ROUND_SECONDS * visits / ROUND_VISITS))
+    cur, best_cost = best, ce.cost(best)
     rounds = 0
     while True:
-        if max_iterations is not None and rounds >= 10:
-            break
         left = deadline - time.perf_counter()
-        if max_iterations is None and left < 0.3:
+        if (max_iterations is not None and rounds >= ROUNDS_DETERMINISTIC) or left < 0.2:
             break
         rounds += 1
-        lns_time = None if max_iterations is not None else min(left * 0.5, LNS_SECONDS)
-        cand = _lns(router, best, movable, near, rng, lns_time, LNS_ITERS if max_iterations else None, log)
+        evals = None if max_iterations is None else PI_EVALS_DETERMINISTIC * len(multi)
+        pi_seconds = max(0.2, min(PI_SHARE * left, PI_ROUNDS * round_seconds))
+        cur = search.improve(cur, time.perf_counter() + pi_seconds, evals)
         left = deadline - time.perf_counter()
-        visits = sum(len(r) for day in cand.routes for r in day)
-        seconds = min(left, max(ROUND_MIN, min(ROUND_MAX, ROUND_SECONDS * visits / ROUND_VISITS)))
-        iter_budget = None if max_iterations is None else max(1, int(max_iterations * 0.6) // 10)
-        model = HorizonModel(problem, router, cand, optional=optional)
-        cand = _route(model, cand, _Stop(seconds, iter_budget), rng.randrange(2**31))
-        cost = _cost(router, _repair(problem, router, cand))
+        iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // ROUNDS_DETERMINISTIC)
+        cur = run_ils(model, _Stop(min(left, round_seconds), iters), rng.randrange(2**31), cur).best
+        cost = ce.cost(cur)
         if cost < best_cost:
-            log(f"round {rounds}: {best_cost[1]:.3f} -> {cost[1]:.3f}")
-            best, best_cost = cand, cost
-    log(f"pattern search: {rounds} rounds, best {best_cost[1]:.3f}")
-    return best
-
-
-def _soft_router(router: Router) -> Router:
-    """Router for the LNS: capacity and duration excess cost (mean edge to the depot) per unit."""
-    soft = router.relaxed()
-    soft.has_windows = router.has_windows  # windows stay hard
-    unit = float(router.dist[0, 1:].mean()) if len(router.dist) > 1 else 1.0
-    mean_demand = float(router.demand[1:].mean()) if len(router.demand) > 1 else 1.0
-    soft.cap, soft.max_dur = router.cap, router.max_dur
-    soft.load_penalty = LOAD_PENALTY * unit / max(mean_demand, 1e-9)
-    soft.duration_penalty = LOAD_PENALTY * unit / max(float(router.time[0, 1:].mean()), 1e-9)
-    return soft
-
-
-def _soft_cost(router: Router, plan: Plan) -> tuple[float, float]:
-    excess = sum(router.excess(r) for day in plan.routes for r in day)
-    missed, dist = _cost(router, plan)
-    return (missed, dist + excess)
-
-
-def _lns(router, start: Plan, movable, near, rng, seconds, iterations, log) -> Plan:
-    if SOFT_LNS and (router.cap is not None or router.max_dur is not None):
-        router = _soft_router(router)
-    _cost = _soft_cost  # noqa: N806 - local alias: LNS costs include penalised excess
-    cur = start.copy()
-    pattern_descent(router, cur, movable, rng)
-    cur_cost = _cost(router, cur)
-    best, best_cost = cur, cur_cost
-    temperature = LNS_TEMPERATURE * cur_cost[1] / max(1, len(movable))
-    t_end = time.perf_counter() + (seconds or 0)
-    k = 0
-    while (iterations is not None and k < iterations) or (iterations is None and time.perf_counter() < t_end):
-        k += 1
-        cand, days = lns_step(router, cur, movable, rng, near)
-        for d in days:
-            cand.routes[d] = [two_opt(router, r) for r in cand.routes[d]]
-        cost = _cost(router, cand)
-        frac = (
-            k / iterations if iterations else 1 - max(0.0, t_end - time.perf_counter()) / max(seconds, 1e-9)
-        )
-        temp = temperature * (1 - frac) + 1e-9
-        if cost < cur_cost or (
-            cost[0] == cur_cost[0] and rng.random() < math.exp(-(cost[1] - cur_cost[1]) / temp)
-        ):
-            cur, cur_cost = cand, cost
-            if cost < best_cost:
-                best, best_cost = cand, cost
-    log(f"  lns: {k} iterations, {_cost(router, start)[1]:.3f} -> {best_cost[1]:.3f}")
+            log(f"round {rounds}: {best_cost / SCALE:.3f} -> {cost / SCALE:.3f}")
+            best, best_cost = cur, cost
+        else:
+            k = rng.randint(PERTURB_MIN, max(PERTURB_MIN, min(PERTURB_MAX, len(multi) // 5)))
+            plan = perturb(model, best, multi, k, rng)
+            model.set_plan(plan)
+            ls, _ = make_search(model, rng.randrange(2**31))
+            cur = ls(model.to_solution(plan), ce, exhaustive=True)
+    log(f"pattern search: {rounds} rounds, {search.evaluations} pattern moves evaluated, "
+        f"best {best_cost / SCALE:.3f}")
     return best
 
 
@@ -329,10 +353,11 @@ def solve(
     seed: int = 1,
     max_iterations: int | None = None,
     quiet: bool = True,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Public API: problem dict (contract JSON) -> solution dict (contract JSON)."""
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
     if not math.isfinite(time_limit) or time_limit <= 0:
         raise ValueError("time_limit must be a positive number of seconds")
-    return solve_problem(problem, time_limit, seed, max_iterations, quiet)
+    return solve_problem(problem, time_limit, seed, max_iterations, quiet, workers)
