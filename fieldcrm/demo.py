@@ -16,7 +16,6 @@ from fieldcrm.company_setup import setup_company
 from fieldcrm.customers.models import (
     BusinessFormat,
     BusinessScale,
-    ClassificationChange,
     Customer,
     CustomerClass,
     CustomerStatus,
@@ -154,13 +153,6 @@ class DemoBuilder:
         customers = [self.customer(start + n, classes) for n in range(self.customer_count)]
         Customer.objects.bulk_create(customers, batch_size=2000)
         Customer.history.bulk_history_create(customers, default_change_reason="seed", default_date=self.now)
-        logs = []
-        for c in customers:
-            logs.append(ClassificationChange(customer=c, field="tier", new_value=str(c.tier), source="seed",
-                                             changed_at=c.created_at))
-            logs.append(ClassificationChange(customer=c, field="customer_class", new_value=c.customer_class.name,
-                                             source="seed", changed_at=c.created_at))
-        ClassificationChange.objects.bulk_create(logs, batch_size=5000)
 
     def customer(self, serial: int, classes) -> Customer:
         rng = self.rng

@@ -142,6 +142,9 @@ def test_tier_history_answers_tier_on_a_date(cast, shop):
     before = shop.history.as_of(start + timedelta(days=5))
     after = shop.history.as_of(start + timedelta(days=11))
     assert (before.tier, after.tier) == (12, 15)
+    assert shop.classification_on("tier", start + timedelta(days=5)) == "12"
+    assert shop.classification_on("tier", start + timedelta(days=11)) == "15"
+    assert shop.classification_on("customer_class", start) == ""
 
 
 def test_verify_marks_fields_checked_today(cast, shop, login):

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from fieldcrm.customers.importing import CustomerImport
 from fieldcrm.customers.models import ClassificationChange, Customer
@@ -39,7 +40,8 @@ def test_clean_file_imports_everything(cast, tmp_path):
     assert shop.territory.name == "汉城片区"
     assert shop.customer_class.name == "普通客户"
     assert shop.history.get().history_change_reason == "import"
-    assert ClassificationChange.objects.filter(customer=shop, field="tier", new_value="12").exists()
+    assert not ClassificationChange.objects.filter(customer=shop).exists()  # creation is not a change
+    assert shop.classification_on("tier", timezone.now()) == "12"
 
 
 BAD_ROWS = [

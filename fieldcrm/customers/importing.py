@@ -213,16 +213,12 @@ class CustomerImport(SheetImport):
     def _create(self, rows, now):
         defaults = self._new_defaults(now)
         records = [{**defaults, **attrs} for attrs in rows]
-        logs = []
         for record, pk in zip(records, allocate_ids(Customer, len(records)), strict=True):
             record["id"] = pk
             record["search_text"] = search_text_of(record)
-            for field, attr in (("tier", "tier"), ("customer_class", "customer_class_id")):
-                if record[attr] is not None:
-                    logs.append(self._log(pk, field, None, record[attr], now))
+        # A new customer's tier and class are in its creation history; the log records changes only.
         insert_rows(Customer, ["id", *CUSTOMER_FIELDS], ([r["id"]] + [r[f] for f in CUSTOMER_FIELDS] for r in records))
         self._write_history(records, "+", now)
-        insert_rows(ClassificationChange, LOG_FIELDS, logs)
 
     def _update(self, rows, now):
         by_code = {attrs["customer_code"]: attrs for attrs in rows}

@@ -215,6 +215,23 @@ class Customer(models.Model):
     def stale_fields(self) -> list[str]:
         return [f for f in VOLATILE_FIELDS if self.is_stale(f)]
 
+    def classification_on(self, field: str, when) -> str:
+        """The tier or class (as logged text) this customer had at `when`.
+
+        Every change logs old and new values, so: the new value of the last change at or before `when`;
+        else the old value of the first change after it; else, with no changes at all, today's value.
+        """
+        changes = self.classification_changes.filter(field=field)
+        before = changes.filter(changed_at__lte=when).order_by("-changed_at", "-pk").first()
+        if before is not None:
+            return before.new_value
+        after = changes.filter(changed_at__gt=when).order_by("changed_at", "pk").first()
+        if after is not None:
+            return after.old_value
+        if field == ClassificationChange.Field.CUSTOMER_CLASS:
+            return self.customer_class.name if self.customer_class_id else ""
+        return "" if self.tier is None else str(self.tier)
+
 
 # What the search box matches (the issue's list); every character here costs trigram-index time on import.
 SEARCHED_FIELDS = ("customer_code", "name", "license_no", "phone", "address")
@@ -226,7 +243,8 @@ def search_text_of(values) -> str:
 
 
 class ClassificationChange(models.Model):
-    """One change of a customer's tier or class: the log analytics reads ("tier on date X")."""
+    """One change of a customer's tier or class (from, to, when, why): the log analytics reads for tier and
+    class movements, and with Customer.classification_on for "tier on date X". Creation is not a change."""
 
     class Field(models.TextChoices):
         TIER = "tier", _("tier")
