@@ -153,6 +153,16 @@ def test_api_change_requests_scoped_and_decision_rights(cast, shop, client):
     assert listing == []
 
 
+def test_api_reject_outsider_404_readonly_403(cast, shop, client):
+    request = actions.propose_change(shop, "phone", "13800001111", by=cast["alice"])
+    reject = f"/api/v1/change-requests/{request.pk}/reject"
+    body = {"note": "空号"}
+    assert client.post(reject, body, content_type="application/json", **bearer(cast["charlie"])).status_code == 404
+    assert client.post(reject, body, content_type="application/json", **bearer(cast["sam"])).status_code == 403
+    request.refresh_from_db()
+    assert request.status == ChangeRequest.Status.PENDING
+
+
 def test_revoked_token_is_refused(cast, client):
     token = ApiToken.issue(cast["alice"])
     ApiToken.objects.update(revoked=True)
