@@ -113,3 +113,11 @@ def test_another_admin_cannot_see_my_import(cast, login, tmp_path):
     assert other.post(reverse("customers:import_confirm", args=[run.pk])).status_code == 404
     assert other.get(reverse("customers:import_report", args=[run.pk])).status_code == 404
     assert login(cast["alice"]).get(reverse("customers:import_preview", args=[run.pk])).status_code == 403
+
+
+def test_oversized_upload_is_refused(cast, login, tmp_path, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 100
+    response = upload(login(cast["ada"]), write_xlsx(tmp_path / "c.xlsx", [good_row(1)]))
+    assert response.status_code == 200
+    assert "MB" in response.content.decode()
+    assert not ImportRun.objects.exists()
