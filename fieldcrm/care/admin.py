@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from fieldcrm.care.models import ServiceItem, ServiceStandard, StandardItem
+from fieldcrm.care.models import ServiceItem, ServiceStandard, ServiceTask, StandardItem
 
 
 @admin.register(ServiceItem)
@@ -18,3 +18,11 @@ class StandardItemInline(admin.TabularInline):
 class ServiceStandardAdmin(admin.ModelAdmin):
     list_display = ["customer_class", "visit_frequency", "response_hours"]
     inlines = [StandardItemInline]
+
+
+@admin.register(ServiceTask)
+class ServiceTaskAdmin(admin.ModelAdmin):
+    list_display = ["due_date", "customer", "item", "source", "status"]
+    list_filter = ["status", "source", "item"]
+    raw_id_fields = ["customer"]
+    date_hierarchy = "due_date"

@@ -96,3 +96,60 @@ class StandardItem(models.Model):
 
     def __str__(self):
         return f"{self.standard}: {self.item}"
+
+
+class TaskSource(models.TextChoices):
+    STANDARD = "standard", _("Service standard")
+    BIRTHDAY = "birthday", _("Owner's birthday")
+    LICENSE_EXPIRY = "license_expiry", _("Licence expiry approaching")
+    ONBOARDING = "onboarding", _("New retailer")
+    TIER_CHANGE = "tier_change", _("Tier or class change")
+    HOLIDAY = "holiday", _("Holiday")
+
+
+class ServiceTaskQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=ServiceTask.Status.OPEN)
+
+    def overdue(self, today):
+        return self.open().filter(due_date__lt=today)
+
+    def visible_to(self, user):
+        from fieldcrm.customers.models import Customer
+
+        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
+
+
+class ServiceTask(models.Model):
+    """One service owed to one retailer by a date: the service plan is the set of these."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="service_tasks")
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("service"))
+    source = models.CharField(_("why"), max_length=20, choices=TaskSource.choices)
+    due_date = models.DateField(_("due"))
+    reason = models.CharField(_("details"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        "org.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    objects = ServiceTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service task")
+        verbose_name_plural = _("service tasks")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            # Generating the plan twice for the same period must not duplicate anything.
+            models.UniqueConstraint(fields=["customer", "item", "source", "due_date"], name="unique_service_task")
+        ]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.item} {self.due_date}"

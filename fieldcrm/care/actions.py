@@ -1,0 +1,134 @@
+"""Building service plans: the services each retailer is owed in a period, from its class's standard and
+from events (birthday, licence expiry, being new, a tier or class change, the Spring Festival).
+
+Idempotent: tasks are unique by (customer, service, why, due date), so planning a period twice, or
+overlapping periods, adds nothing twice.
+"""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from fieldcrm.care.models import ItemFrequency, ServiceItem, ServiceKind, ServiceTask, TaskSource
+from fieldcrm.customers.models import ClassificationChange, Customer, CustomerStatus
+
+LICENSE_NOTICE_DAYS = 30  # remind this long before a licence expires
+ONBOARDING_SERIES = [("field_visit", 3), ("business_guidance", 7), ("information_support", 14)]
+TIER_CHANGE_FOLLOW_UP_DAYS = 7
+# Spring Festival (春节) dates; greetings go out a few days before.
+SPRING_FESTIVAL = [date(2026, 2, 17), date(2027, 2, 6), date(2028, 1, 26), date(2029, 2, 13), date(2030, 2, 3)]
+GREETING_DAYS_BEFORE = 3
+
+
+def period_ends(frequency: str, start: date, end: date) -> list[date]:
+    """Last days of the periods (weeks from Monday, months, quarters, years) that begin in [start, end)."""
+    ends = []
+    day = start
+    while day < end:
+        if frequency == ItemFrequency.WEEKLY and day.weekday() == 0:
+            ends.append(day + timedelta(days=6))
+        elif frequency == ItemFrequency.MONTHLY and day.day == 1:
+            ends.append(_month_end(day))
+        elif frequency == ItemFrequency.QUARTERLY and day.day == 1 and day.month in (1, 4, 7, 10):
+            ends.append(_month_end(date(day.year, day.month + 2, 1)))
+        elif frequency == ItemFrequency.YEARLY and (day.month, day.day) == (1, 1):
+            ends.append(date(day.year, 12, 31))
+        day += timedelta(days=1)
+    return ends
+
+
+def _month_end(day: date) -> date:
+    first_of_next = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return first_of_next - timedelta(days=1)
+
+
+def birthday_in(born: date, start: date, end: date) -> date | None:
+    for year in range(start.year, end.year + 1):
+        try:
+            day = born.replace(year=year)
+        except ValueError:  # 29 February in a common year
+            day = date(year, 2, 28)
+        if start <= day < end:
+            return day
+    return None
+
+
+class Planner:
+    def __init__(self, company, start: date, end: date):
+        self.company = company
+        self.start, self.end = start, end
+        self.items = {item.code: item for item in ServiceItem.objects.filter(company=company, active=True)}
+        self.tasks: list[ServiceTask] = []
+
+    def add(self, customer, code, source, due, reason=""):
+        item = self.items.get(code)
+        if item is not None:
+            self.tasks.append(ServiceTask(customer=customer, item=item, source=source, due_date=due, reason=reason))
+
+    def plan(self, customers):
+        changes = self._recent_changes()
+        for customer in customers:
+            self._standard(customer)
+            self._events(customer, changes.get(customer.pk, []))
+
+    def _standard(self, customer):
+        standard = getattr(customer.customer_class, "service_standard", None) if customer.customer_class else None
+        if standard is None:
+            return
+        for link in standard.standard_items.all():
+            # Routine basic services (ordering, delivery, supply) happen anyway; plan the rest.
+            if link.item.kind == ServiceKind.BASIC or not link.item.active:
+                continue
+            for due in period_ends(link.frequency, self.start, self.end):
+                self.add(customer, link.item.code, TaskSource.STANDARD, due)
+
+    def _events(self, customer, changes):
+        if customer.owner_birthday:
+            day = birthday_in(customer.owner_birthday, self.start, self.end)
+            if day:
+                self.add(customer, "birthday_greeting", TaskSource.BIRTHDAY, day, customer.owner_name)
+        expiry = customer.license_expiry
+        if expiry and expiry >= self.start and expiry - timedelta(days=LICENSE_NOTICE_DAYS) < self.end:
+            self.add(customer, "important_events", TaskSource.LICENSE_EXPIRY,
+                     expiry - timedelta(days=LICENSE_NOTICE_DAYS), f"许可证 {expiry:%Y-%m-%d} 到期")
+        created = customer.created_at.date()
+        for code, after in ONBOARDING_SERIES:
+            due = created + timedelta(days=after)
+            if self.start <= due < self.end:
+                self.add(customer, code, TaskSource.ONBOARDING, due)
+        for change in changes:
+            due = change.changed_at.date() + timedelta(days=TIER_CHANGE_FOLLOW_UP_DAYS)
+            if self.start <= due < self.end:
+                label = f"{change.get_field_display()} {change.old_value or '—'} → {change.new_value or '—'}"
+                self.add(customer, "business_guidance", TaskSource.TIER_CHANGE, due, label)
+        for festival in SPRING_FESTIVAL:
+            due = festival - timedelta(days=GREETING_DAYS_BEFORE)
+            if self.start <= due < self.end:
+                self.add(customer, "greeting_message", TaskSource.HOLIDAY, due, "春节")
+
+    def _recent_changes(self) -> dict:
+        window_start = self.start - timedelta(days=TIER_CHANGE_FOLLOW_UP_DAYS)
+        changes = ClassificationChange.objects.filter(
+            customer__company=self.company, changed_at__date__gte=window_start, changed_at__date__lt=self.end
+        )
+        by_customer: dict = {}
+        for change in changes:
+            by_customer.setdefault(change.customer_id, []).append(change)
+        return by_customer
+
+
+def plan_services(company, start: date, end: date, customers=None) -> int:
+    """Create the service tasks due in [start, end) for the company's active customers; returns how many
+    were new."""
+    customers = customers if customers is not None else Customer.objects.filter(company=company)
+    customers = (
+        customers.filter(status=CustomerStatus.ACTIVE)
+        .select_related("customer_class__service_standard")
+        .prefetch_related("customer_class__service_standard__standard_items__item")
+    )
+    planner = Planner(company, start, end)
+    planner.plan(customers.iterator(chunk_size=2000))
+    before = ServiceTask.objects.filter(customer__company=company).count()
+    with transaction.atomic():
+        ServiceTask.objects.bulk_create(planner.tasks, batch_size=2000, ignore_conflicts=True)
+    return ServiceTask.objects.filter(customer__company=company).count() - before

@@ -1,0 +1,91 @@
+"""Service plans: tasks from the class standard and from events, idempotent, overdue, scoped."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from fieldcrm.care.actions import period_ends, plan_services
+from fieldcrm.care.models import ServiceTask
+from fieldcrm.customers import actions
+from fieldcrm.customers.models import CustomerClass
+from tests.factories import make_customer
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY = date(2026, 11, 30)
+
+
+@pytest.fixture
+def core_shop(cast):
+    core = CustomerClass.objects.get(company=cast["company"], name="核心客户")
+    return make_customer(cast["alice"], customer_class=core, owner_birthday=date(1975, 12, 3),
+                         license_expiry=date(2027, 1, 10), created_at=datetime(2020, 1, 1, tzinfo=SHANGHAI))
+
+
+def tasks_of(customer):
+    return {(t.item.code, t.source, t.due_date) for t in ServiceTask.objects.filter(customer=customer)}
+
+
+def test_period_ends():
+    assert period_ends("weekly", MONDAY, MONDAY + timedelta(days=14)) == [date(2026, 12, 6), date(2026, 12, 13)]
+    assert period_ends("monthly", MONDAY, MONDAY + timedelta(days=28)) == [date(2026, 12, 31)]
+    assert period_ends("quarterly", date(2026, 12, 20), date(2027, 1, 20)) == [date(2027, 3, 31)]
+
+
+def test_standard_and_events(cast, core_shop):
+    plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
+    tasks = tasks_of(core_shop)
+    assert ("birthday_greeting", "birthday", date(2026, 12, 3)) in tasks
+    assert ("important_events", "license_expiry", date(2026, 12, 11)) in tasks
+    assert ("information_support", "standard", date(2026, 12, 6)) in tasks  # weekly for the core class
+    assert ("business_guidance", "standard", date(2026, 12, 31)) in tasks  # monthly
+    assert not any(code in ("ordering", "delivery") for code, _s, _d in tasks)  # routine, not planned
+
+
+def test_new_retailer_gets_onboarding_series(cast):
+    shop = make_customer(cast["alice"], created_at=datetime(2026, 11, 27, 10, tzinfo=SHANGHAI))
+    plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
+    onboarding = {(code, due) for code, source, due in tasks_of(shop) if source == "onboarding"}
+    assert onboarding == {("field_visit", date(2026, 11, 30)), ("business_guidance", date(2026, 12, 4)),
+                          ("information_support", date(2026, 12, 11))}
+
+
+def test_tier_change_gets_a_follow_up(cast):
+    shop = make_customer(cast["alice"], created_at=datetime(2020, 1, 1, tzinfo=SHANGHAI))
+    actions.update_customer(shop, {"tier": 20}, by=cast["ada"], source="edit")
+    start = shop.classification_changes.get().changed_at.astimezone(SHANGHAI).date()
+    plan_services(cast["company"], start, start + timedelta(days=14))
+    follow_up = [t for t in ServiceTask.objects.filter(customer=shop) if t.source == "tier_change"]
+    assert len(follow_up) == 1 and "12 → 20" in follow_up[0].reason
+
+
+def test_spring_festival_greeting(cast, core_shop):
+    plan_services(cast["company"], date(2027, 2, 1), date(2027, 2, 8))
+    assert ("greeting_message", "holiday", date(2027, 2, 3)) in tasks_of(core_shop)
+
+
+def test_planning_twice_adds_nothing(cast, core_shop):
+    first = plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
+    again = plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
+    assert first > 0 and again == 0
+
+
+def test_closed_customers_get_no_tasks(cast):
+    shop = make_customer(cast["alice"], status="closed", owner_birthday=date(1980, 12, 5))
+    plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
+    assert not ServiceTask.objects.filter(customer=shop).exists()
+
+
+def test_overdue_and_visibility(cast, core_shop):
+    plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
+    overdue = ServiceTask.objects.overdue(date(2026, 12, 5))
+    assert overdue.filter(item__code="birthday_greeting").exists()
+    assert ServiceTask.objects.visible_to(cast["alice"]).exists()
+    assert not ServiceTask.objects.visible_to(cast["charlie"]).exists()
+
+
+def test_command(cast, core_shop, capsys):
+    call_command("plan_services", "--start", "2026-11-30", "--days", "28")
+    assert "new service tasks" in capsys.readouterr().out
+    assert ServiceTask.objects.filter(customer=core_shop).exists()
