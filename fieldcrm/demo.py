@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from fieldcrm.care.actions import plan_services
 from fieldcrm.catalog.models import Brand, Sku, price_class_for
 from fieldcrm.company_setup import setup_company
 from fieldcrm.customers.models import (
@@ -101,6 +102,8 @@ class DemoBuilder:
         self.build_skus()
         if self.customer_count:
             self.build_customers()
+            monday = self.today - timedelta(days=self.today.weekday())
+            plan_services(self.company, monday, monday + timedelta(days=28))
         return self
 
     def _user(self, username, role, **fields):
@@ -167,7 +170,8 @@ class DemoBuilder:
         store = f"{owner[0]}记{suffix}" if rng.random() < 0.3 else f"{rng.choice(STORE_WORDS)}{suffix}"
         opens = rng.choice([6, 7, 7, 8, 8, 9])
         closes = rng.choice([20, 21, 22, 22, 23])
-        created = self.now - timedelta(days=rng.randint(30, 3000))
+        # A few retailers are new this week, so the service plan shows their onboarding series.
+        created = self.now - timedelta(days=rng.randint(0, 6) if rng.random() < 0.02 else rng.randint(30, 3000))
         customer = Customer(
             company=self.company,
             customer_code=f"{COUNTY_CODE}{serial:06d}",

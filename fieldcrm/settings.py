@@ -185,6 +185,9 @@ LOGGING = {
     },
 }
 
+# Greetings and notices to retailers go through this sender (default: an outbox in the database).
+MESSAGE_SENDER = env_str("MESSAGE_SENDER", "fieldcrm.care.senders.OutboxSender")
+
 # Customer list: profile fields count as stale when not verified for this many days.
 STALE_PROFILE_DAYS = env_int("STALE_PROFILE_DAYS", 180)
 CUSTOMERS_PER_PAGE = 50

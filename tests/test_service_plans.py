@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from fieldcrm.care.actions import period_ends, plan_services
@@ -89,3 +90,59 @@ def test_command(cast, core_shop, capsys):
     call_command("plan_services", "--start", "2026-11-30", "--days", "28")
     assert "new service tasks" in capsys.readouterr().out
     assert ServiceTask.objects.filter(customer=core_shop).exists()
+
+
+# --- the service plan page --------------------------------------------------------------------------
+
+from django.urls import reverse  # noqa: E402
+
+from fieldcrm.care.models import OutboxMessage  # noqa: E402
+
+
+@pytest.fixture
+def birthday_task(cast, core_shop):
+    plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
+    return ServiceTask.objects.get(customer=core_shop, item__code="birthday_greeting")
+
+
+def test_plan_page_lists_own_tasks_only(cast, birthday_task, login, django_assert_max_num_queries):
+    client, outsider = login(cast["alice"]), login(cast["charlie"])
+    with time_machine.travel(datetime(2026, 12, 5, 10, tzinfo=SHANGHAI)):
+        with django_assert_max_num_queries(10):
+            page = client.get(reverse("care:plan"), {"window": "overdue"}).content.decode()
+        assert birthday_task.customer.name in page
+        assert "逾期" in page
+        other = outsider.get(reverse("care:plan"), {"window": "overdue"}).content.decode()
+    assert birthday_task.customer.name not in other
+
+
+def test_send_greeting_writes_outbox_and_completes(cast, birthday_task, login):
+    client = login(cast["alice"])
+    client.post(reverse("care:send", args=[birthday_task.pk]), {"text": "张伟您好，生日快乐！"})
+    client.post(reverse("care:send", args=[birthday_task.pk]), {"text": "张伟您好，生日快乐！"})  # repeated click
+    message = OutboxMessage.objects.get()
+    assert (message.text, message.phone, message.sent_by) == ("张伟您好，生日快乐！", birthday_task.customer.phone,
+                                                              cast["alice"])
+    birthday_task.refresh_from_db()
+    assert birthday_task.status == "done" and birthday_task.done_by == cast["alice"]
+    assert "生日快乐" in client.get(reverse("care:outbox")).content.decode()
+    assert "生日快乐" not in login(cast["charlie"]).get(reverse("care:outbox")).content.decode()
+
+
+def test_default_message_when_text_left_empty(cast, birthday_task, login):
+    login(cast["alice"]).post(reverse("care:send", args=[birthday_task.pk]), {"text": ""})
+    assert "生日快乐" in OutboxMessage.objects.get().text
+
+
+def test_done_and_permissions(cast, birthday_task, login):
+    done = reverse("care:done", args=[birthday_task.pk])
+    send = reverse("care:send", args=[birthday_task.pk])
+    assert login(cast["charlie"]).post(done).status_code == 404
+    assert login(cast["bob"]).post(send).status_code == 404
+    assert login(cast["dora"]).post(done).status_code == 403  # department staff read, do not act
+    birthday_task.refresh_from_db()
+    assert birthday_task.status == "open"
+    login(cast["sam"]).post(done)  # the supervisor may close it for the team
+    birthday_task.refresh_from_db()
+    assert birthday_task.status == "done"
+    assert not OutboxMessage.objects.exists()

@@ -132,3 +132,42 @@ def plan_services(company, start: date, end: date, customers=None) -> int:
     with transaction.atomic():
         ServiceTask.objects.bulk_create(planner.tasks, batch_size=2000, ignore_conflicts=True)
     return ServiceTask.objects.filter(customer__company=company).count() - before
+
+
+# Services done by sending a message rather than in person.
+MESSAGE_ITEMS = {"birthday_greeting", "greeting_message", "information_support"}
+
+
+def default_message(task) -> str:
+    customer = task.customer
+    manager = customer.manager
+    if task.item.code == "birthday_greeting":
+        return f"{customer.owner_name}您好，祝您生日快乐，生意兴隆！——客户经理{manager}"
+    if task.source == TaskSource.HOLIDAY:
+        return f"{customer.owner_name}您好，新春将至，祝您阖家幸福、生意红火！——客户经理{manager}"
+    return f"{customer.owner_name}您好，{task.item.name}：{task.reason or ''}——客户经理{manager}"
+
+
+def complete_task(task, *, by, note=""):
+    """Mark a service done (only while open; a repeated click changes nothing)."""
+    from django.utils import timezone
+
+    with transaction.atomic():
+        updated = ServiceTask.objects.filter(pk=task.pk, status=ServiceTask.Status.OPEN).update(
+            status=ServiceTask.Status.DONE, done_at=timezone.now(), done_by=by
+        )
+    task.refresh_from_db()
+    return bool(updated)
+
+
+def send_task_message(task, *, by, text=""):
+    """Send the service as a message through the configured sender, then mark it done."""
+    from fieldcrm.care.senders import get_sender
+
+    with transaction.atomic():
+        locked = ServiceTask.objects.select_for_update().get(pk=task.pk)
+        if locked.status != ServiceTask.Status.OPEN:
+            return None
+        message = get_sender().send(task.customer, (text or default_message(task))[:500], by=by, task=task)
+        complete_task(task, by=by)
+    return message

@@ -153,3 +153,24 @@ class ServiceTask(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} {self.item} {self.due_date}"
+
+
+class OutboxMessage(models.Model):
+    """A message to a retailer as the embedded sender records it (a real SMS/WeChat sender plugs in via
+    settings.MESSAGE_SENDER); the manager can see exactly what went out."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="messages")
+    phone = models.CharField(_("phone"), max_length=12)
+    text = models.CharField(_("text"), max_length=500)
+    task = models.ForeignKey(ServiceTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
+    sent_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+", db_index=False)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+    channel = models.CharField(_("channel"), max_length=20, default="outbox")
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.phone}: {self.text[:20]}"
