@@ -90,3 +90,12 @@ def test_broad_lists_cap_their_count(cast, login, monkeypatch, client):
     assert "超过 3 个客户" in page
     body = client.get("/api/v1/customers", HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(cast['alice'])}").json()
     assert (body["count"], body["count_capped"], len(body["items"])) == (3, True, 5)
+
+
+def test_pagination_keeps_the_filters(cast, login):
+    for _ in range(55):
+        make_customer(cast["alice"], tier=12)
+    page = login(cast["alice"]).get(reverse("customers:list"), {"tier_min": 10}).content.decode()
+    assert "?tier_min=10&page=2" in page
+    second = login(cast["alice"]).get(reverse("customers:list"), {"tier_min": 10, "page": 2}).content.decode()
+    assert second.count("/customers/C") == 5
