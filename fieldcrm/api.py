@@ -12,7 +12,9 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from ninja.security import HttpBearer, SessionAuth
 
-from fieldcrm.care.models import ServiceItem, ServiceStandard, StandardItem
+from fieldcrm.care.access import get_task_for_user
+from fieldcrm.care.actions import complete_task
+from fieldcrm.care.models import ServiceItem, ServiceStandard, ServiceTask, StandardItem
 from fieldcrm.customers import access, actions
 from fieldcrm.customers.models import ChangeRequest, Customer
 from fieldcrm.customers.search import apply_filters, capped_count
@@ -273,3 +275,54 @@ def list_service_standards(request):
     """Visit frequency, response time and services for each customer class of the user's company."""
     standards = ServiceStandard.objects.filter(company_id=request.user.company_id).select_related("customer_class")
     return list(standards.prefetch_related(Prefetch("standard_items", StandardItem.objects.select_related("item"))))
+
+
+class ServiceTaskOut(Schema):
+    id: int
+    customer_code: str
+    service: str
+    source: str
+    due_date: date
+    reason: str
+    status: str
+    done_at: datetime | None
+
+    @staticmethod
+    def resolve_customer_code(obj):
+        return obj.customer.customer_code
+
+    @staticmethod
+    def resolve_service(obj):
+        return obj.item.code
+
+
+class ServiceTaskFilters(Schema):
+    status: str | None = Field(None, description="open, done or skipped")
+    due_before: date | None = None
+    due_from: date | None = None
+    customer_code: str | None = Field(None, max_length=20)
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+@api.get("/service-tasks", response=list[ServiceTaskOut], tags=["service"])
+def list_service_tasks(request, filters: Query[ServiceTaskFilters]):
+    """The service plan: tasks on the customers the user may see, by due date."""
+    tasks = ServiceTask.objects.visible_to(request.user).select_related("customer", "item")
+    if filters.status:
+        tasks = tasks.filter(status=filters.status)
+    if filters.due_from:
+        tasks = tasks.filter(due_date__gte=filters.due_from)
+    if filters.due_before:
+        tasks = tasks.filter(due_date__lt=filters.due_before)
+    if filters.customer_code:
+        tasks = tasks.filter(customer__customer_code=filters.customer_code)
+    return list(tasks[filters.offset : filters.offset + filters.limit])
+
+
+@api.post("/service-tasks/{pk}/done", response=ServiceTaskOut, tags=["service"])
+def complete_service_task(request, pk: int):
+    """Mark a service done; repeating the call changes nothing."""
+    task = get_task_for_user(request.user, pk, act=True)
+    complete_task(task, by=request.user)
+    return get_task_for_user(request.user, pk)

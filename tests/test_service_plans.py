@@ -146,3 +146,20 @@ def test_done_and_permissions(cast, birthday_task, login):
     birthday_task.refresh_from_db()
     assert birthday_task.status == "done"
     assert not OutboxMessage.objects.exists()
+
+
+def test_api_service_tasks_scoped_and_done(cast, birthday_task, client):
+    from fieldcrm.org.models import ApiToken
+
+    def auth(user):
+        return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user)}"}
+
+    mine = client.get("/api/v1/service-tasks", {"status": "open", "due_before": "2026-12-04"}, **auth(cast["alice"]))
+    assert birthday_task.pk in [t["id"] for t in mine.json()]
+    assert client.get("/api/v1/service-tasks", **auth(cast["charlie"])).json() == []
+    url = f"/api/v1/service-tasks/{birthday_task.pk}/done"
+    assert client.post(url, **auth(cast["charlie"])).status_code == 404
+    assert client.post(url, **auth(cast["dora"])).status_code == 403
+    done = client.post(url, **auth(cast["alice"]))
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    assert client.post(url, **auth(cast["alice"])).json()["status"] == "done"  # repeated call is harmless

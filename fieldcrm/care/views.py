@@ -5,18 +5,16 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from fieldcrm.care.access import get_task_for_user
 from fieldcrm.care.actions import MESSAGE_ITEMS, complete_task, default_message, send_task_message
 from fieldcrm.care.models import OutboxMessage, ServiceTask
-from fieldcrm.customers.access import can_edit_customer
 from fieldcrm.customers.models import Customer
 
 WINDOWS = [
@@ -29,15 +27,6 @@ WINDOWS = [
 
 class MessageForm(forms.Form):
     text = forms.CharField(max_length=500, required=False)
-
-
-def get_task_for_user(user, pk, *, act=False) -> ServiceTask:
-    task = ServiceTask.objects.visible_to(user).select_related("customer__manager", "item").filter(pk=pk).first()
-    if task is None:
-        raise Http404("No such service task")
-    if act and not can_edit_customer(user, task.customer):
-        raise PermissionDenied
-    return task
 
 
 @login_required
