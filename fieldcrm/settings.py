@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.lib.env import env_bool, env_int, env_list, env_str
 
@@ -191,8 +190,6 @@ MESSAGE_SENDER = env_str("MESSAGE_SENDER", "fieldcrm.care.senders.OutboxSender")
 # Customer list: profile fields count as stale when not verified for this many days.
 STALE_PROFILE_DAYS = env_int("STALE_PROFILE_DAYS", 180)
 CUSTOMERS_PER_PAGE = 50
-
-PAGE_TITLE = _("FieldCRM")
 
 try:  # optional, git-ignored overrides for one machine
     from fieldcrm.local_settings import *  # noqa: F403

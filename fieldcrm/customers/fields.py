@@ -99,7 +99,6 @@ class ProfileField:
     parse: Callable
     # customer → canonical text of the current value
     text: Callable
-    needs_company: bool = False
 
 
 # How to write a new value, shown under the form when the field is chosen.
@@ -191,12 +190,12 @@ PROFILE_FIELDS = {
                      lambda c: c.business_scale),
         ProfileField("tier", _("tier"), _optional("tier", parse_tier), lambda c: str(c.tier or "")),
         ProfileField("customer_class", _("customer class"), None,
-                     lambda c: c.customer_class.name if c.customer_class_id else "", needs_company=True),
+                     lambda c: c.customer_class.name if c.customer_class_id else ""),
         ProfileField("order_day", _("order day"), _optional("order_day", cleaning.parse_order_day),
                      lambda c: str(c.order_day or "")),
         ProfileField("business_hours", _("business hours"), _hours, lambda c: c.business_hours),
         ProfileField("territory", _("territory"), None,
-                     lambda c: c.territory.name if c.territory_id else "", needs_company=True),
+                     lambda c: c.territory.name if c.territory_id else ""),
         ProfileField("owner_birthday", _("owner's birthday"), _optional("owner_birthday", cleaning.parse_date),
                      lambda c: _iso(c.owner_birthday)),
         ProfileField("license_expiry", _("licence valid until"),

@@ -19,10 +19,6 @@ from fieldcrm.org.models import Territory, User
 STALE_CHOICES = [("", "—"), ("any", _("any volatile field"))] + [
     (name, Customer._meta.get_field(name).verbose_name) for name in VOLATILE_FIELDS
 ]
-FILTER_KEYS = (
-    "q", "tier_min", "tier_max", "customer_class", "business_format", "market_type", "territory", "manager",
-    "status", "stale",
-)
 
 
 class CustomerFilterForm(forms.Form):
