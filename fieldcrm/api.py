@@ -326,3 +326,9 @@ def complete_service_task(request, pk: int):
     task = get_task_for_user(request.user, pk, act=True)
     complete_task(task, by=request.user)
     return get_task_for_user(request.user, pk)
+
+
+# Visit plans live with their app; mounted here so they share the auth and the OpenAPI document.
+from fieldcrm.visits.api import router as visits_router  # noqa: E402
+
+api.add_router("", visits_router)

@@ -6,6 +6,7 @@ from django.db import transaction
 from fieldcrm.care.defaults import setup_care
 from fieldcrm.customers.models import CustomerClass, FieldPolicy
 from fieldcrm.org.models import Company, Department
+from fieldcrm.visits.models import PlanningPolicy
 
 DEPARTMENT_NAMES = {
     Department.Kind.MARKETING: "营销中心",
@@ -65,4 +66,5 @@ def setup_company(name: str, code: str) -> Company:
             defaults={"manager_editable": kind is None, "department": departments.get(kind)},
         )
     setup_care(company)
+    PlanningPolicy.for_company(company)
     return company

@@ -23,6 +23,7 @@ from fieldcrm.customers.models import (
     MarketType,
 )
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
+from fieldcrm.visits.actions import generate_week_plan
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - the demo's published password, printed at start-up
 COMPANY = ("江苏省烟草公司徐州市公司沛县分公司", "320322")
@@ -88,7 +89,8 @@ def mobile(rng) -> str:
 
 
 class DemoBuilder:
-    def __init__(self, seed: int, managers: int, customers: int, stdout=None):
+    def __init__(self, seed: int, managers: int, customers: int, stdout=None, plan_seconds: float = 5):
+        self.plan_seconds = plan_seconds
         self.rng = random.Random(seed)
         self.manager_count = max(1, managers)
         self.customer_count = max(0, customers)
@@ -104,7 +106,13 @@ class DemoBuilder:
             self.build_customers()
             monday = self.today - timedelta(days=self.today.weekday())
             plan_services(self.company, monday, monday + timedelta(days=28))
+            self.build_visit_plans(monday + timedelta(days=7))
         return self
+
+    def build_visit_plans(self, week_start):
+        """Next week's draft plan for every manager, so the demo opens on a routed week."""
+        for manager in self.managers:
+            generate_week_plan(manager, week_start, time_limit=self.plan_seconds)
 
     def _user(self, username, role, **fields):
         user, created = User.objects.get_or_create(username=username, defaults={"role": role, **fields})
@@ -133,6 +141,9 @@ class DemoBuilder:
             manager = self._user(f"manager{i}", User.Role.MANAGER, company=company, area=area,
                                  full_name=person_name(self.rng), employee_no=f"E{i:04d}", mobile=mobile(self.rng))
             place = places[(i - 1) % len(places)]
+            if manager.start_latitude is None:  # the manager sets out from their territory's service station
+                manager.start_address, manager.start_latitude, manager.start_longitude = f"{place[0]}服务站", *place[1:]
+                manager.save(update_fields=["start_address", "start_latitude", "start_longitude"])
             territory, _ = Territory.objects.get_or_create(area=area, name=f"{place[0]}{i}号片区")
             self.managers.append(manager)
             self.territories.append((territory, place))

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "fieldcrm.catalog",
     "fieldcrm.customers",
     "fieldcrm.care",
+    "fieldcrm.visits",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,21 @@ MESSAGE_SENDER = env_str("MESSAGE_SENDER", "fieldcrm.care.senders.OutboxSender")
 # Customer list: profile fields count as stale when not verified for this many days.
 STALE_PROFILE_DAYS = env_int("STALE_PROFILE_DAYS", 180)
 CUSTOMERS_PER_PAGE = 50
+
+# Weekly visit plans: seconds the route planner gets per manager (the budget is 20 s), and per
+# re-optimisation from the plan page; max iterations (optional) make plans repeatable run to run.
+VISIT_PLAN_SECONDS = env_int("VISIT_PLAN_SECONDS", 20)
+VISIT_REOPTIMISE_SECONDS = env_int("VISIT_REOPTIMISE_SECONDS", 3)
+VISIT_PLAN_MAX_ITERATIONS = env_int("VISIT_PLAN_MAX_ITERATIONS", 0) or None
+# Processes one plan's search may use: 1 in Celery workers (each worker is already one core).
+VISIT_PLAN_SOLVER_WORKERS = env_int("VISIT_PLAN_SOLVER_WORKERS", 0) or None
+# Without a broker, planning jobs run on a background thread of the web process (off: run inline).
+VISIT_JOBS_IN_THREAD = env_bool("VISIT_JOBS_IN_THREAD", True)
+# Map tiles for route maps: an XYZ URL template, or empty to draw routes without a base map (offline).
+# MAP_TILES picks a preset: osm, amap (GCJ-02 grid), tianditu (needs MAP_TILE_KEY), none.
+MAP_TILES = env_str("MAP_TILES", "osm")
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_KEY = env_str("MAP_TILE_KEY", "")
 
 try:  # optional, git-ignored overrides for one machine
     from fieldcrm.local_settings import *  # noqa: F403

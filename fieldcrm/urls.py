@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("fieldcrm.customers.urls")),
     path("", include("fieldcrm.care.urls")),
+    path("", include("fieldcrm.visits.urls")),
 ]

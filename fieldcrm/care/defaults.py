@@ -40,6 +40,9 @@ STANDARDS = {
     "培育客户": (VisitFrequency.MONTHLY, 72, {"business_guidance": F.MONTHLY, "information_support": F.MONTHLY}),
 }
 
+# Minutes planned at the store per visit: longer where more services are delivered.
+VISIT_MINUTES = {"核心客户": 20, "重点客户": 15, "普通客户": 12, "培育客户": 10}
+
 
 def setup_care(company):
     """Create the catalogue and a standard for each default class that has none yet."""
@@ -58,7 +61,8 @@ def setup_care(company):
             continue
         standard, created = ServiceStandard.objects.get_or_create(
             customer_class=customer_class,
-            defaults={"company": company, "visit_frequency": frequency, "response_hours": hours},
+            defaults={"company": company, "visit_frequency": frequency, "response_hours": hours,
+                      "visit_minutes": VISIT_MINUTES.get(class_name, 15)},
         )
         if created:
             StandardItem.objects.bulk_create(

@@ -68,6 +68,9 @@ class ServiceStandard(models.Model):
     response_hours = models.PositiveSmallIntegerField(
         _("response time for needs (hours)"), help_text=_("How fast a retailer's need must be answered.")
     )
+    visit_minutes = models.PositiveSmallIntegerField(
+        _("minutes per visit"), default=15, help_text=_("Time planned at the store on each visit.")
+    )
     notes = models.CharField(_("notes"), max_length=200, blank=True)
     items = models.ManyToManyField(ServiceItem, through="StandardItem", related_name="standards")
 

@@ -97,6 +97,10 @@ class User(AbstractUser):
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    # Where a manager's working day starts and ends (office or home): the depot of their routes.
+    start_address = models.CharField(_("day starts at (address)"), max_length=200, blank=True)
+    start_latitude = models.FloatField(_("start latitude (WGS-84)"), null=True, blank=True)
+    start_longitude = models.FloatField(_("start longitude (WGS-84)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")

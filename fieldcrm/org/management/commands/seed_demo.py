@@ -11,6 +11,8 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=600)
         parser.add_argument("--managers", type=int, default=3)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--plan-seconds", type=float, default=5,
+                            help="route planner time per manager for next week's demo plans")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when users already exist")
 
     def handle(self, *args, **options):
@@ -18,7 +20,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present.")
             self.print_logins()
             return
-        builder = DemoBuilder(options["seed"], options["managers"], options["customers"]).build()
+        builder = DemoBuilder(
+            options["seed"], options["managers"], options["customers"], plan_seconds=options["plan_seconds"]
+        ).build()
         self.stdout.write(f"Seeded {builder.customer_count} customers for {builder.manager_count} managers.")
         self.print_logins()
 

@@ -1,0 +1,358 @@
+"""Everything that changes a weekly visit plan: generating it, the manager's edits, submission and the
+supervisor's decision, and requests to join a visit. Pages, the API and jobs all call these.
+
+Rules: a draft or returned plan is edited freely (each edit logged); a submitted plan waits for the
+supervisor; after approval every change is an ad-hoc change and needs a reason. Every write bumps the
+plan's version, so an edit based on an older page is refused instead of overwriting a newer one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldcrm.customers.actions import ActionRefused
+from fieldcrm.customers.models import CustomerStatus
+from fieldcrm.visits import planning
+from fieldcrm.visits.models import JoinRequest, PlanChange, PlannedVisit, PlanningPolicy, Reason, WeekPlan
+from fieldcrm.visits.routing import day_route
+from planner.metrics import haversine_km
+
+
+class StalePlan(ActionRefused):
+    def __init__(self):
+        super().__init__(_("The plan was changed after you opened it (perhaps on another device). Reload it and "
+                           "try again."))
+
+
+def week_days(plan_or_week, policy: PlanningPolicy) -> list[date]:
+    week_start = getattr(plan_or_week, "week_start", plan_or_week)
+    return [week_start + timedelta(days=d) for d in range(policy.working_days)]
+
+
+def depot_of_plan(plan) -> tuple[float, float] | None:
+    if plan.depot_latitude is None or plan.depot_longitude is None:
+        return None
+    return plan.depot_latitude, plan.depot_longitude
+
+
+# --- generating --------------------------------------------------------------------------------------
+
+
+def generate_week_plan(manager, week_start: date, *, by=None, time_limit=None, workers=None) -> WeekPlan:
+    """Plan the manager's week from the database: the stores due and why, routed day by day.
+
+    The slow part (the solver) runs before the transaction; the write replaces the draft in one
+    transaction, so a failure leaves the previous plan exactly as it was."""
+    policy = PlanningPolicy.for_company(manager.company)
+    existing = WeekPlan.objects.filter(manager=manager, week_start=week_start).first()
+    if existing is not None and existing.status in (WeekPlan.Status.SUBMITTED, WeekPlan.Status.APPROVED):
+        raise ActionRefused(_("This week's plan is already %(status)s; it is not generated again.")
+                            % {"status": existing.get_status_display()})
+    candidates = planning.week_candidates(manager, week_start, policy)
+    week = planning.build_problem(manager, week_start, policy, candidates)
+    solution = planning.solve(week.problem, time_limit, workers=workers)
+    with transaction.atomic():
+        plan, _created = WeekPlan.objects.select_for_update().get_or_create(manager=manager, week_start=week_start)
+        if plan.status in (WeekPlan.Status.SUBMITTED, WeekPlan.Status.APPROVED):
+            raise ActionRefused(_("This week's plan was submitted while it was being generated."))
+        plan.visits.all().delete()
+        plan.status = WeekPlan.Status.DRAFT
+        plan.generated_at = timezone.now()
+        plan.depot_latitude, plan.depot_longitude = week.problem["depot"]["lat"], week.problem["depot"]["lon"]
+        if not week.candidates:
+            plan.depot_latitude = plan.depot_longitude = None
+        plan.solver = {**solution.get("solver", {}), "distance_km": round(solution.get("distance", 0.0), 2)}
+        plan.unplanned = [_unplanned(week.candidates[i]) for i in solution["unassigned"]]
+        plan.unplanned += [_unplanned(c, located=False) for c in week.unlocated]
+        plan.version = F("version") + 1
+        plan.save()
+        plan.refresh_from_db()
+        days = week_days(plan, policy)
+        visits = []
+        for route in solution["routes"]:
+            for sequence, stop_id in enumerate(route["stops"], start=1):
+                candidate = week.candidates[stop_id]
+                visits.append(PlannedVisit(plan=plan, customer=candidate.customer, day=days[route["day"]],
+                                           sequence=sequence, reasons=candidate.reasons,
+                                           problems=_problems(candidate, days[route["day"]], visits)))
+        PlannedVisit.objects.bulk_create(visits)
+        _store_arrivals(plan, policy)
+        _log(plan, PlanChange.Kind.GENERATE, by or manager)
+    return plan
+
+
+def _unplanned(candidate, located=True) -> dict:
+    customer = candidate.customer
+    why = "" if located else _("no location on the profile")
+    return {"customer_id": customer.pk, "code": customer.customer_code, "name": customer.name,
+            "reasons": candidate.reasons, "why": why or _("did not fit into the week")}
+
+
+def _problems(candidate, day, earlier) -> str:
+    """The problems to solve at this visit: every reason beyond the routine one, on the first visit only."""
+    if any(v.customer_id == candidate.customer.pk for v in earlier):
+        return ""
+    return "；".join(r["text"] for r in candidate.reasons if r["code"] != Reason.STANDARD)
+
+
+def _store_arrivals(plan, policy):
+    visits = list(plan.visits.select_related("customer__customer_class__service_standard"))
+    depot = depot_of_plan(plan)
+    for day in sorted({v.day for v in visits}):
+        day_route(day, [v for v in visits if v.day == day], depot, policy)
+    PlannedVisit.objects.bulk_update(visits, ["arrival"])
+
+
+def plan_days(plan, policy=None):
+    """The week as DayRoutes, one per working day (empty days included), with arrivals and totals."""
+    policy = policy or PlanningPolicy.for_company(plan.manager.company)
+    visits = list(
+        plan.visits.select_related("customer__customer_class__service_standard").prefetch_related("join_requests")
+    )
+    depot = depot_of_plan(plan)
+    return [day_route(day, [v for v in visits if v.day == day], depot, policy) for day in week_days(plan, policy)]
+
+
+# --- editing -----------------------------------------------------------------------------------------
+
+
+def _begin_edit(plan, by, reason: str, expected_version) -> tuple[WeekPlan, bool]:
+    """Lock the plan, check it may be edited now, and return it with whether the change is ad hoc."""
+    locked = WeekPlan.objects.select_for_update().get(pk=plan.pk)
+    if expected_version is not None and int(expected_version) != locked.version:
+        raise StalePlan()
+    if locked.status == WeekPlan.Status.SUBMITTED:
+        raise ActionRefused(_("The plan is waiting for your supervisor; it can be changed once it is approved or "
+                              "returned."))
+    ad_hoc = locked.status == WeekPlan.Status.APPROVED
+    if ad_hoc and not reason.strip():
+        raise ActionRefused(_("The plan is approved: give the reason for this ad-hoc change."))
+    return locked, ad_hoc
+
+
+def _finish_edit(plan, kind, by, *, ad_hoc=False, reason="", customer=None, from_day=None, to_day=None):
+    WeekPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
+    _log(plan, kind, by, ad_hoc=ad_hoc, reason=reason, customer=customer, from_day=from_day, to_day=to_day)
+    _store_arrivals(plan, PlanningPolicy.for_company(plan.manager.company))
+    plan.refresh_from_db()
+
+
+def _log(plan, kind, by, **fields):
+    fields["reason"] = (fields.get("reason") or "")[:200]
+    PlanChange.objects.create(plan=plan, kind=kind, by=by, **fields)
+
+
+def _check_day(plan, day: date):
+    policy = PlanningPolicy.for_company(plan.manager.company)
+    if day not in week_days(plan, policy):
+        raise ActionRefused(_("%(day)s is not a working day of this plan's week.") % {"day": day})
+
+
+def _resequence(plan, day):
+    for sequence, visit in enumerate(plan.visits.filter(day=day).order_by("sequence", "pk"), start=1):
+        if visit.sequence != sequence:
+            PlannedVisit.objects.filter(pk=visit.pk).update(sequence=sequence)
+
+
+def _cheapest_position(plan, day, customer) -> int:
+    """Where inserting the store adds the least distance to the day's route (1-based sequence)."""
+    stops = list(plan.visits.filter(day=day).exclude(customer=customer).select_related("customer"))
+    depot = depot_of_plan(plan)
+    if customer.latitude is None or depot is None:
+        return len(stops) + 1
+    point = (customer.latitude, customer.longitude)
+    path = [depot] + [(v.customer.latitude, v.customer.longitude) if v.customer.latitude is not None else depot
+                      for v in stops] + [depot]
+    deltas = [haversine_km(path[i], point) + haversine_km(point, path[i + 1]) - haversine_km(path[i], path[i + 1])
+              for i in range(len(path) - 1)]
+    return deltas.index(min(deltas)) + 1
+
+
+def _place(plan, visit, day, position):
+    """Put the visit at `position` (1-based) of `day`, shifting the others."""
+    others = list(plan.visits.filter(day=day).exclude(pk=visit.pk).order_by("sequence", "pk"))
+    position = max(1, min(position, len(others) + 1))
+    others.insert(position - 1, visit)
+    for sequence, other in enumerate(others, start=1):
+        PlannedVisit.objects.filter(pk=other.pk).update(day=day, sequence=sequence)
+
+
+def move_visit(visit, to_day: date, *, by, reason="", expected_version=None) -> PlannedVisit:
+    with transaction.atomic():
+        plan, ad_hoc = _begin_edit(visit.plan, by, reason, expected_version)
+        _check_day(plan, to_day)
+        if to_day == visit.day:
+            return visit
+        if plan.visits.filter(customer=visit.customer, day=to_day).exists():
+            raise ActionRefused(_("%(store)s is already planned on that day.") % {"store": visit.customer.name})
+        from_day = visit.day
+        _place(plan, visit, to_day, _cheapest_position(plan, to_day, visit.customer))
+        _resequence(plan, from_day)
+        _finish_edit(plan, PlanChange.Kind.MOVE, by, ad_hoc=ad_hoc, reason=reason, customer=visit.customer,
+                     from_day=from_day, to_day=to_day)
+    visit.refresh_from_db()
+    return visit
+
+
+def reorder_visit(visit, position: int, *, by, reason="", expected_version=None) -> PlannedVisit:
+    with transaction.atomic():
+        plan, ad_hoc = _begin_edit(visit.plan, by, reason, expected_version)
+        _place(plan, visit, visit.day, position)
+        _finish_edit(plan, PlanChange.Kind.REORDER, by, ad_hoc=ad_hoc, reason=reason, customer=visit.customer,
+                     from_day=visit.day, to_day=visit.day)
+    visit.refresh_from_db()
+    return visit
+
+
+def add_visit(plan, customer, day: date, *, by, reason="", problems="", expected_version=None) -> PlannedVisit:
+    if customer.manager_id != plan.manager_id:
+        raise ActionRefused(_("%(store)s is not one of this manager's customers.") % {"store": customer.name})
+    if customer.status != CustomerStatus.ACTIVE:
+        raise ActionRefused(_("%(store)s is not active.") % {"store": customer.name})
+    with transaction.atomic():
+        plan, ad_hoc = _begin_edit(plan, by, reason, expected_version)
+        _check_day(plan, day)
+        reasons = [{"code": str(Reason.MANUAL), "text": reason.strip() or _("Added by hand")}]
+        try:
+            with transaction.atomic():
+                visit = PlannedVisit.objects.create(plan=plan, customer=customer, day=day, sequence=999,
+                                                    reasons=reasons, problems=problems[:1000], ad_hoc=ad_hoc)
+        except IntegrityError:
+            raise ActionRefused(_("%(store)s is already planned on that day.") % {"store": customer.name}) from None
+        _place(plan, visit, day, _cheapest_position(plan, day, customer))
+        plan.unplanned = [u for u in plan.unplanned if u.get("customer_id") != customer.pk]
+        WeekPlan.objects.filter(pk=plan.pk).update(unplanned=plan.unplanned)
+        _finish_edit(plan, PlanChange.Kind.ADD, by, ad_hoc=ad_hoc, reason=reason, customer=customer, to_day=day)
+    visit.refresh_from_db()
+    return visit
+
+
+def remove_visit(visit, *, by, reason="", expected_version=None):
+    with transaction.atomic():
+        plan, ad_hoc = _begin_edit(visit.plan, by, reason, expected_version)
+        day, customer = visit.day, visit.customer
+        visit.delete()
+        _resequence(plan, day)
+        _finish_edit(plan, PlanChange.Kind.REMOVE, by, ad_hoc=ad_hoc, reason=reason, customer=customer,
+                     from_day=day)
+
+
+def set_problems(visit, problems: str, *, by, expected_version=None) -> PlannedVisit:
+    """The key problems are notes, not the route: editable in any state but submitted ones too."""
+    with transaction.atomic():
+        plan = WeekPlan.objects.select_for_update().get(pk=visit.plan_id)
+        if expected_version is not None and int(expected_version) != plan.version:
+            raise StalePlan()
+        PlannedVisit.objects.filter(pk=visit.pk).update(problems=problems.strip()[:1000])
+        WeekPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
+        _log(plan, PlanChange.Kind.PROBLEMS, by, customer=visit.customer, to_day=visit.day)
+    visit.refresh_from_db()
+    return visit
+
+
+def reoptimise(plan, *, by, reason="", expected_version=None, time_limit=None) -> WeekPlan:
+    """Re-route every day keeping each visit on its day (the manager's moves stand); only the order
+    changes. Visits the solver cannot fit keep their place at the end of their day."""
+    policy = PlanningPolicy.for_company(plan.manager.company)
+    visits = list(plan.visits.select_related("customer__customer_class__service_standard"))
+    days = week_days(plan, policy)
+    depot = depot_of_plan(plan)
+    problem = None
+    if depot is not None:
+        problem = planning.problem_base(policy, depot, f"re-optimise plan {plan.pk}")
+        for visit in visits:
+            if visit.customer.latitude is not None and visit.day in days:
+                problem["stops"].append(planning.stop_for(visit.customer, [[days.index(visit.day)]], 1, str(visit.pk)))
+        # A hand-made day may exceed the limits; the manager decided that, so do not drop anyone for it.
+        problem["capacity"] = max(policy.max_visits_per_day, len(visits))
+        problem.pop("max_route_duration")
+    solution = planning.solve(problem, time_limit or _reoptimise_seconds()) if problem else None
+    with transaction.atomic():
+        plan, ad_hoc = _begin_edit(plan, by, reason, expected_version)
+        if solution is not None:
+            order = {int(stop): i for route in solution["routes"] for i, stop in enumerate(route["stops"], start=1)}
+            current = {v.pk: v for v in plan.visits.all()}
+            for day in days:
+                on_day = sorted((v for v in current.values() if v.day == day),
+                                key=lambda v: (order.get(v.pk, 10_000), v.sequence))
+                for sequence, visit in enumerate(on_day, start=1):
+                    PlannedVisit.objects.filter(pk=visit.pk).update(sequence=sequence)
+        _finish_edit(plan, PlanChange.Kind.REOPTIMISE, by, ad_hoc=ad_hoc, reason=reason)
+    return plan
+
+
+def _reoptimise_seconds():
+    from django.conf import settings
+
+    return settings.VISIT_REOPTIMISE_SECONDS
+
+
+# --- submission and approval -------------------------------------------------------------------------
+
+
+def submit_plan(plan, *, by, expected_version=None) -> WeekPlan:
+    with transaction.atomic():
+        locked = WeekPlan.objects.select_for_update().get(pk=plan.pk)
+        if expected_version is not None and int(expected_version) != locked.version:
+            raise StalePlan()
+        if locked.status not in (WeekPlan.Status.DRAFT, WeekPlan.Status.RETURNED):
+            raise ActionRefused(_("Only a draft or returned plan can be submitted."))
+        if not locked.visits.exists():
+            raise ActionRefused(_("The plan has no visits."))
+        now = timezone.now()
+        policy = PlanningPolicy.for_company(locked.manager.company)
+        locked.status = WeekPlan.Status.SUBMITTED
+        locked.submitted_at = now
+        locked.submitted_late = now > policy.deadline_for(locked.week_start)
+        locked.version += 1
+        locked.save()
+        _log(locked, PlanChange.Kind.SUBMIT, by)
+    return locked
+
+
+def decide_plan(plan, *, by, approve: bool, comment="") -> WeekPlan:
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ActionRefused(_("Say what should change: a returned plan needs a comment."))
+    with transaction.atomic():
+        locked = WeekPlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.status != WeekPlan.Status.SUBMITTED:
+            raise ActionRefused(_("Only a submitted plan can be approved or returned."))
+        locked.status = WeekPlan.Status.APPROVED if approve else WeekPlan.Status.RETURNED
+        locked.decided_at = timezone.now()
+        locked.decided_by = by
+        locked.supervisor_comment = comment[:500]
+        locked.version += 1
+        locked.save()
+        _log(locked, PlanChange.Kind.APPROVE if approve else PlanChange.Kind.RETURN, by, reason=comment)
+    return locked
+
+
+# --- coordinating staff ------------------------------------------------------------------------------
+
+
+def request_join(visit, *, by, note: str) -> JoinRequest:
+    note = note.strip()
+    if not note:
+        raise ActionRefused(_("Say why you want to join the visit."))
+    join, created = JoinRequest.objects.get_or_create(visit=visit, requester=by, defaults={"note": note[:200]})
+    if not created and join.status == JoinRequest.Status.PENDING and join.note != note[:200]:
+        join.note = note[:200]
+        join.save(update_fields=["note"])
+    return join
+
+
+def decide_join(join, *, by, accept: bool) -> JoinRequest:
+    with transaction.atomic():
+        locked = JoinRequest.objects.select_for_update().get(pk=join.pk)
+        if locked.status != JoinRequest.Status.PENDING:
+            return locked
+        locked.status = JoinRequest.Status.ACCEPTED if accept else JoinRequest.Status.DECLINED
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_at"])
+    return locked

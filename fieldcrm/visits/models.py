@@ -1,0 +1,260 @@
+"""Duty 3: weekly visit plans. A manager's plan for one week names whom to visit on which day, in which
+order, and why (the reasons and key problems to solve); the supervisor approves it; after approval every
+change is an ad-hoc change with its reason. Planning jobs record progress so a fan-out is visible."""
+
+from datetime import time, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fieldcrm.org.models import Company
+
+
+class PlanningPolicy(models.Model):
+    """How a company's managers work a week: the planner's limits and the submission deadline."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="planning_policy")
+    working_days = models.PositiveSmallIntegerField(
+        _("working days a week"), default=6, help_text=_("Monday to Saturday is 6.")
+    )
+    day_start = models.TimeField(_("working day starts"), default=time(8, 30))
+    day_minutes = models.PositiveSmallIntegerField(_("working day (minutes)"), default=540)
+    max_visits_per_day = models.PositiveSmallIntegerField(_("visits a day at most"), default=40)
+    speed_kmh = models.FloatField(_("travel speed (km/h)"), default=20.0)
+    detour_factor = models.FloatField(
+        _("road detour factor"), default=1.3, help_text=_("Road distance over straight-line distance.")
+    )
+    submit_weekday = models.PositiveSmallIntegerField(
+        _("plans due on (weekday before the week, 1 = Monday)"), default=5
+    )
+    submit_time = models.TimeField(_("plans due at"), default=time(18, 0))
+    order_lead_days = models.PositiveSmallIntegerField(
+        _("visit up to this many days before the order day"), default=2
+    )
+    new_retailer_days = models.PositiveSmallIntegerField(_("a retailer counts as new for (days)"), default=30)
+    not_visited_days = models.PositiveSmallIntegerField(_("not visited for too long (days)"), default=35)
+
+    class Meta:
+        verbose_name = _("planning policy")
+        verbose_name_plural = _("planning policies")
+
+    def __str__(self):
+        return str(self.company)
+
+    @classmethod
+    def for_company(cls, company):
+        policy, _created = cls.objects.get_or_create(company=company)
+        return policy
+
+    def deadline_for(self, week_start):
+        """When the plan for the week starting `week_start` (a Monday) is due: the configured weekday of
+        the week before, at the configured time, Asia/Shanghai."""
+        day = week_start - timedelta(days=7) + timedelta(days=self.submit_weekday - 1)
+        return timezone.make_aware(timezone.datetime.combine(day, self.submit_time))
+
+
+class WeekPlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from fieldcrm.visits.access import visible_plans
+
+        return visible_plans(user, self)
+
+
+class WeekPlan(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="week_plans", verbose_name=_("manager")
+    )
+    week_start = models.DateField(_("week of"), help_text=_("The Monday the week starts on."))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    generated_at = models.DateTimeField(_("generated at"), default=timezone.now)
+    solver = models.JSONField(default=dict, blank=True)
+    # Stores the planner could not fit into the week, with their reasons: the manager decides.
+    unplanned = models.JSONField(default=list, blank=True)
+    depot_latitude = models.FloatField(null=True, blank=True)
+    depot_longitude = models.FloatField(null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_late = models.BooleanField(_("submitted after the deadline"), default=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    supervisor_comment = models.CharField(_("supervisor's comment"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = WeekPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("weekly visit plan")
+        verbose_name_plural = _("weekly visit plans")
+        ordering = ["-week_start", "manager_id"]
+        constraints = [models.UniqueConstraint(fields=["manager", "week_start"], name="one_plan_per_week")]
+
+    def __str__(self):
+        return f"{self.manager} {self.week_start:%Y-%m-%d}"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED, self.Status.APPROVED)
+
+    @property
+    def changes_are_ad_hoc(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class Reason(models.TextChoices):
+    """Why a store is in the week's plan; each planned visit lists one or more."""
+
+    STANDARD = "standard", _("Due by service standard")
+    SERVICE = "service", _("Service due that needs a visit")
+    STALE = "stale", _("Profile fields not verified")
+    NEW = "new", _("New retailer")
+    TIER_CHANGE = "tier_change", _("Tier or class changed")
+    NOT_VISITED = "not_visited", _("Not visited for too long")
+    MANUAL = "manual", _("Added by hand")
+
+
+class PlannedVisit(models.Model):
+    plan = models.ForeignKey(WeekPlan, on_delete=models.CASCADE, related_name="visits")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="planned_visits")
+    day = models.DateField(_("day"))
+    sequence = models.PositiveSmallIntegerField(_("order in the day"), default=0)
+    arrival = models.TimeField(_("planned arrival"), null=True, blank=True)
+    # [{"code": Reason, "text": "…"}]: codes for analytics, texts for the manager.
+    reasons = models.JSONField(_("reasons"), default=list)
+    problems = models.TextField(_("key problems to solve"), max_length=1000, blank=True)
+    ad_hoc = models.BooleanField(_("added after approval"), default=False)
+
+    class Meta:
+        verbose_name = _("planned visit")
+        verbose_name_plural = _("planned visits")
+        ordering = ["day", "sequence", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "customer", "day"], name="one_visit_per_customer_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} #{self.sequence} {self.customer_id}"
+
+    @property
+    def reason_codes(self) -> list[str]:
+        return [reason["code"] for reason in self.reasons]
+
+
+class PlanChange(models.Model):
+    """Every edit of a plan; those after approval are the ad-hoc changes the article asks to record."""
+
+    class Kind(models.TextChoices):
+        GENERATE = "generate", _("Generated")
+        MOVE = "move", _("Moved")
+        ADD = "add", _("Added")
+        REMOVE = "remove", _("Removed")
+        REORDER = "reorder", _("Reordered")
+        REOPTIMISE = "reoptimise", _("Re-optimised")
+        PROBLEMS = "problems", _("Problems edited")
+        SUBMIT = "submit", _("Submitted")
+        APPROVE = "approve", _("Approved")
+        RETURN = "return", _("Returned")
+
+    plan = models.ForeignKey(WeekPlan, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("change"), max_length=12, choices=Kind.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    from_day = models.DateField(null=True, blank=True)
+    to_day = models.DateField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    ad_hoc = models.BooleanField(_("ad-hoc"), default=False)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("plan change")
+        verbose_name_plural = _("plan changes")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.plan_id} {self.kind}"
+
+
+class JoinRequest(models.Model):
+    """Coordinating staff (logistics, monopoly, marketing) asking to come along on a planned visit."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    visit = models.ForeignKey(PlannedVisit, on_delete=models.CASCADE, related_name="join_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(_("purpose"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request to join a visit")
+        verbose_name_plural = _("requests to join a visit")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["visit", "requester"], name="one_join_request_per_visit")]
+
+    def __str__(self):
+        return f"{self.requester_id} → {self.visit_id}"
+
+
+class PlanningRun(models.Model):
+    """One request to plan a week for many managers: fans out as one job per manager."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField(_("week of"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("planning run")
+        verbose_name_plural = _("planning runs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.week_start:%Y-%m-%d} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def counts(self) -> dict:
+        counts = dict.fromkeys(PlanningJob.Status.values, 0)
+        for row in self.jobs.values("status").annotate(n=models.Count("pk")):
+            counts[row["status"]] = row["n"]
+        counts["total"] = sum(counts.values())
+        counts["finished"] = counts[PlanningJob.Status.DONE] + counts[PlanningJob.Status.FAILED]
+        return counts
+
+
+class PlanningJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    run = models.ForeignKey(PlanningRun, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True)
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    plan = models.ForeignKey(WeekPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["manager", "week_start"])]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.week_start:%Y-%m-%d} {self.status}"

@@ -1,0 +1,363 @@
+"""Visit plan pages: the week list, one plan (calendar, map, edits, submit/approve), planning progress and
+the coordination view for logistics and monopoly staff. Edits are plain POST forms that come back to the
+plan, so they work on any phone browser; every write goes through visits/actions.py."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fieldcrm.customers.actions import ActionRefused
+from fieldcrm.customers.models import Customer
+from fieldcrm.org.models import User
+from fieldcrm.visits import access, actions
+from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
+from fieldcrm.visits.planning import next_week_start
+from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run
+
+TILE_PRESETS = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap", "", "wgs84"),
+    "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+             "© 高德地图", "1234", "gcj02"),
+    "tianditu": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
+                 "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY",
+                 "© 天地图", "01234567", "wgs84"),
+    "none": ("", "", "", "wgs84"),
+}
+
+
+def map_tiles() -> dict:
+    url, attribution, subdomains, coords = TILE_PRESETS.get(settings.MAP_TILES, TILE_PRESETS["none"])
+    if settings.MAP_TILE_URL:
+        url = settings.MAP_TILE_URL
+    return {"url": url.replace("KEY", settings.MAP_TILE_KEY), "attribution": attribution,
+            "subdomains": subdomains, "coords": coords}
+
+
+class WeekField(forms.DateField):
+    def clean(self, value):
+        day = super().clean(value)
+        if day is not None and day.weekday() != 0:
+            raise forms.ValidationError(_("A week starts on a Monday."))
+        return day
+
+
+class WeekForm(forms.Form):
+    week = WeekField(required=False)
+
+
+def _week_from(request) -> date:
+    form = WeekForm(request.GET)
+    if form.is_valid() and form.cleaned_data["week"]:
+        return form.cleaned_data["week"]
+    return next_week_start(timezone.localdate())
+
+
+@login_required
+def index(request):
+    user = request.user
+    week = _week_from(request)
+    if access.is_coordinator(user):
+        return _coordination(request, week)
+    plans = WeekPlan.objects.visible_to(user).select_related("manager")
+    context = {"week": week, "previous_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
+               "next_monday": next_week_start(timezone.localdate())}
+    if user.role == User.Role.MANAGER:
+        context["plans"] = plans[:20]
+        context["this_plan"] = plans.filter(week_start=week).first()
+        context["running"] = PlanningJob.objects.filter(
+            manager=user, week_start=week, status__in=[PlanningJob.Status.QUEUED, PlanningJob.Status.RUNNING]
+        ).exists()
+        return render(request, "visits/my_plans.html", context)
+    company = user.company
+    if company is None:
+        raise Http404("No company")
+    managers = list(managers_for(user, company))
+    by_manager = {p.manager_id: p for p in plans.filter(week_start=week)}
+    context["rows"] = [{"manager": m, "plan": by_manager.get(m.pk)} for m in managers]
+    context["runs"] = PlanningRun.objects.filter(company=company, requested_by=user)[:5]
+    context["deadline"] = PlanningPolicy.for_company(company).deadline_for(week)
+    return render(request, "visits/team_plans.html", context)
+
+
+@login_required
+@require_POST
+def generate(request):
+    """A manager generates their own plan for a week; a supervisor or admin starts a run for the team."""
+    user = request.user
+    form = WeekForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("week", [])))
+        return redirect("visits:index")
+    week = form.cleaned_data["week"] or next_week_start(timezone.localdate())
+    if week < timezone.localdate() - timedelta(days=timezone.localdate().weekday()):
+        messages.error(request, _("Past weeks cannot be planned."))
+        return redirect(f"{reverse('visits:index')}?week={week}")
+    if user.role == User.Role.MANAGER:
+        start_manager_job(user, week)
+        messages.info(request, _("Planning your week… the plan appears here in about %(seconds)s seconds.")
+                      % {"seconds": settings.VISIT_PLAN_SECONDS})
+        return redirect(f"{reverse('visits:index')}?week={week}")
+    if user.role not in (User.Role.SUPERVISOR, User.Role.ADMIN) or user.company is None:
+        raise PermissionDenied
+    run = start_run(user.company, week, managers_for(user, user.company), by=user)
+    return redirect("visits:run", pk=run.pk)
+
+
+@login_required
+def run_progress(request, pk):
+    run = PlanningRun.objects.filter(pk=pk, requested_by=request.user).first()
+    if run is None:
+        raise Http404("No such run")
+    jobs = run.jobs.select_related("manager", "plan")
+    context = {"run": run, "jobs": jobs, "counts": run.counts()}
+    template = "visits/_run_status.html" if request.htmx else "visits/run.html"
+    return render(request, template, context)
+
+
+@login_required
+def job_status(request):
+    """The manager's own planning job for a week (polled by the page while it runs)."""
+    week = _week_from(request)
+    job = PlanningJob.objects.filter(manager=request.user, week_start=week).order_by("-pk").first()
+    plan = WeekPlan.objects.filter(manager=request.user, week_start=week).first()
+    return render(request, "visits/_job_status.html", {"job": job, "plan": plan, "week": week})
+
+
+def _day_label(day: date) -> str:
+    return f"{formats.date_format(day, 'D')} {day:%m/%d}"
+
+
+def _map_data(plan, days) -> dict:
+    depot = None
+    if plan.depot_latitude is not None:
+        depot = {"lat": plan.depot_latitude, "lon": plan.depot_longitude, "label": _("Start")}
+    return {
+        "depot": depot,
+        "days": [
+            {"index": i, "date": route.day.isoformat(), "label": _day_label(route.day), "km": round(route.km, 1),
+             "minutes": route.minutes,
+             "visits": [{"id": v.pk, "seq": v.sequence, "lat": v.customer.latitude, "lon": v.customer.longitude,
+                         "name": v.customer.name, "code": v.customer.customer_code,
+                         "arrival": f"{v.arrival:%H:%M}" if v.arrival else "",
+                         "reasons": [r["text"] for r in v.reasons],
+                         "url": reverse("customers:detail", args=[v.customer.customer_code])}
+                        for v in route.visits]}
+            for i, route in enumerate(days)
+        ],
+    }
+
+
+@login_required
+def plan_detail(request, pk):
+    plan = access.get_plan_for_user(request.user, pk)
+    policy = PlanningPolicy.for_company(plan.manager.company)
+    days = actions.plan_days(plan, policy)
+    can_edit = access.can_edit_plan(request.user, plan)
+    context = {
+        "plan": plan,
+        "days": [{"route": route, "label": _day_label(route.day), "index": i} for i, route in enumerate(days)],
+        "day_choices": [(route.day.isoformat(), _day_label(route.day)) for route in days],
+        "totals": {"visits": sum(len(r.visits) for r in days), "km": sum(r.km for r in days),
+                   "minutes": sum(r.minutes for r in days)},
+        "map_data": _map_data(plan, days),
+        "tiles": map_tiles(),
+        "can_edit": can_edit and plan.status != WeekPlan.Status.SUBMITTED,
+        "is_owner": can_edit,
+        "can_decide": access.can_decide_plan(request.user, plan) and plan.status == WeekPlan.Status.SUBMITTED,
+        "deadline": policy.deadline_for(plan.week_start),
+        "changes": plan.changes.select_related("by", "customer")[:50],
+        "ad_hoc": plan.changes_are_ad_hoc,
+        "policy": policy,
+    }
+    return render(request, "visits/plan.html", context)
+
+
+# --- edits -------------------------------------------------------------------------------------------
+
+
+def _back(plan, anchor=""):
+    return redirect(reverse("visits:plan", args=[plan.pk]) + (f"#{anchor}" if anchor else ""))
+
+
+def _attempt(request, action, success: str | None = None):
+    try:
+        action()
+    except ActionRefused as exc:
+        messages.error(request, str(exc))
+        return False
+    if success:
+        messages.success(request, success)
+    return True
+
+
+def _post_day(request) -> date | None:
+    try:
+        return date.fromisoformat(request.POST.get("day", ""))
+    except ValueError:
+        return None
+
+
+def _edit_args(request) -> dict:
+    return {"by": request.user, "reason": request.POST.get("reason", "")[:200],
+            "expected_version": _version(request)}
+
+
+def _version(request):
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@login_required
+@require_POST
+def visit_move(request, pk):
+    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    day = _post_day(request)
+    if day is None:
+        messages.error(request, _("Choose a day."))
+    else:
+        _attempt(request, lambda: actions.move_visit(visit, day, **_edit_args(request)))
+    return _back(visit.plan, f"day-{day or visit.day}")
+
+
+@login_required
+@require_POST
+def visit_reorder(request, pk):
+    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    step = {"up": -1, "down": 1}.get(request.POST.get("direction"))
+    if step is None:
+        messages.error(request, _("Unknown direction."))
+    else:
+        _attempt(request, lambda: actions.reorder_visit(visit, visit.sequence + step, **_edit_args(request)))
+    return _back(visit.plan, f"visit-{visit.pk}")
+
+
+@login_required
+@require_POST
+def visit_remove(request, pk):
+    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    _attempt(request, lambda: actions.remove_visit(visit, **_edit_args(request)),
+             _("%(store)s removed from the plan.") % {"store": visit.customer.name})
+    return _back(visit.plan, f"day-{visit.day}")
+
+
+class ProblemsForm(forms.Form):
+    problems = forms.CharField(max_length=1000, required=False, widget=forms.Textarea)
+
+
+@login_required
+@require_POST
+def visit_problems(request, pk):
+    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    form = ProblemsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Key problems: at most 1000 characters."))
+    else:
+        _attempt(request, lambda: actions.set_problems(visit, form.cleaned_data["problems"], by=request.user,
+                                                       expected_version=_version(request)),
+                 _("Saved."))
+    return _back(visit.plan, f"visit-{visit.pk}")
+
+
+@login_required
+@require_POST
+def plan_add(request, pk):
+    plan = access.get_plan_for_user(request.user, pk, edit=True)
+    code = request.POST.get("customer_code", "").strip()
+    customer = Customer.objects.visible_to(request.user).filter(customer_code=code, manager=plan.manager).first()
+    day = _post_day(request)
+    if customer is None:
+        messages.error(request, _("No customer of yours has the code %(code)s.") % {"code": code or "—"})
+    elif day is None:
+        messages.error(request, _("Choose a day."))
+    else:
+        _attempt(request, lambda: actions.add_visit(plan, customer, day, problems=request.POST.get("problems", ""),
+                                                    **_edit_args(request)),
+                 _("%(store)s added.") % {"store": customer.name})
+    return _back(plan, f"day-{day}" if day else "")
+
+
+@login_required
+@require_POST
+def plan_reoptimise(request, pk):
+    plan = access.get_plan_for_user(request.user, pk, edit=True)
+    _attempt(request, lambda: actions.reoptimise(plan, **_edit_args(request)), _("Routes re-optimised."))
+    return _back(plan)
+
+
+@login_required
+@require_POST
+def plan_regenerate(request, pk):
+    plan = access.get_plan_for_user(request.user, pk, edit=True)
+    if plan.status not in (WeekPlan.Status.DRAFT, WeekPlan.Status.RETURNED):
+        messages.error(request, _("Only a draft or returned plan can be generated again."))
+        return _back(plan)
+    start_manager_job(plan.manager, plan.week_start)
+    messages.info(request, _("Planning your week… the plan appears here in about %(seconds)s seconds.")
+                  % {"seconds": settings.VISIT_PLAN_SECONDS})
+    return redirect(f"{reverse('visits:index')}?week={plan.week_start}")
+
+
+@login_required
+@require_POST
+def plan_submit(request, pk):
+    plan = access.get_plan_for_user(request.user, pk, edit=True)
+    _attempt(request, lambda: actions.submit_plan(plan, by=request.user, expected_version=_version(request)),
+             _("Submitted to your supervisor."))
+    return _back(plan)
+
+
+@login_required
+@require_POST
+def plan_decide(request, pk):
+    plan = access.get_plan_for_user(request.user, pk, decide=True)
+    approve = request.POST.get("decision") == "approve"
+    _attempt(request, lambda: actions.decide_plan(plan, by=request.user, approve=approve,
+                                                  comment=request.POST.get("comment", "")[:500]),
+             _("Plan approved.") if approve else _("Plan returned to the manager."))
+    return _back(plan)
+
+
+# --- coordination ------------------------------------------------------------------------------------
+
+
+def _coordination(request, week):
+    visits = access.coordination_visits(request.user, PlannedVisit.objects.all()).filter(
+        day__gte=week, day__lt=week + timedelta(days=7)
+    ).select_related("customer", "plan__manager").order_by("day", "plan__manager__username", "sequence")
+    code = request.GET.get("q", "").strip()
+    if code:
+        visits = visits.filter(customer__search_text__contains=code.lower())
+    mine = {j.visit_id: j for j in JoinRequest.objects.filter(requester=request.user, visit__in=visits)}
+    rows = [{"visit": v, "join": mine.get(v.pk)} for v in visits[:300]]
+    context = {"week": week, "previous_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
+               "rows": rows, "q": code}
+    return render(request, "visits/coordination.html", context)
+
+
+@login_required
+@require_POST
+def visit_join(request, pk):
+    visit = access.get_coordination_visit(request.user, pk)
+    _attempt(request, lambda: actions.request_join(visit, by=request.user, note=request.POST.get("note", "")),
+             _("Request sent to %(manager)s.") % {"manager": visit.plan.manager})
+    return redirect(f"{reverse('visits:index')}?week={visit.plan.week_start}")
+
+
+@login_required
+@require_POST
+def join_decide(request, pk):
+    join = access.get_join_request_for_manager(request.user, pk)
+    actions.decide_join(join, by=request.user, accept=request.POST.get("decision") == "accept")
+    return _back(join.visit.plan, f"visit-{join.visit_id}")
