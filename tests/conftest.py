@@ -30,6 +30,12 @@ def _test_settings():
         STORAGES={**settings.STORAGES,
                   "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
         AXES_ENABLED=False,
+        # Route planning: short budgets, one process, jobs inline (the Redis worker test turns this off).
+        VISIT_PLAN_SECONDS=1,
+        VISIT_REOPTIMISE_SECONDS=1,
+        VISIT_PLAN_SOLVER_WORKERS=1,
+        VISIT_JOBS_IN_THREAD=False,
+        MAP_TILES="none",
     ):
         yield
 

@@ -67,12 +67,15 @@ class PlanSummary(Schema):
     supervisor_comment: str
     version: int
 
+    # PlanOut is built from a dict (with the day routes added); summaries straight from the model.
     @staticmethod
     def resolve_manager(obj):
-        return obj.manager.username
+        return obj["manager"] if isinstance(obj, dict) else obj.manager.username
 
     @staticmethod
     def resolve_submitted_at(obj):
+        if isinstance(obj, dict):
+            return obj["submitted_at"]
         return obj.submitted_at.isoformat() if obj.submitted_at else None
 
 
@@ -179,11 +182,7 @@ def list_plans(request, filters: Query[PlanFilters]):
     return plans[:500]
 
 
-@router.get("/visit-plans/{pk}", response=PlanOut)
-def get_plan(request, pk: int):
-    return _plan_out(access.get_plan_for_user(request.user, pk))
-
-
+# Declared before /visit-plans/{pk} so "generate" is not read as a plan id.
 @router.post("/visit-plans/generate", response={202: GenerateOut, 400: Message})
 def generate_plans(request, payload: GenerateIn):
     user = request.user
@@ -199,6 +198,11 @@ def generate_plans(request, payload: GenerateIn):
         raise HttpError(403, _("Only managers, supervisors and admins plan weeks."))
     run = start_run(user.company, week, managers_for(user, user.company), by=user)
     return Status(202, {"run_id": run.pk, "jobs": list(run.jobs.select_related("manager"))})
+
+
+@router.get("/visit-plans/{pk}", response=PlanOut)
+def get_plan(request, pk: int):
+    return _plan_out(access.get_plan_for_user(request.user, pk))
 
 
 @router.get("/planning-jobs/{pk}", response=JobOut)

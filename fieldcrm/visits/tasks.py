@@ -90,12 +90,12 @@ def dispatch(job_ids: list[int]):
         threading.Thread(target=_run_in_thread, args=(job_ids,), daemon=True, name="plan-jobs").start()
     else:  # tests and commands: run now, in this thread
         for job_id in job_ids:
-            plan_week_job.apply(args=(job_id,))
+            plan_week_job.apply(args=(job_id,), throw=False)
 
 
 def _run_in_thread(job_ids):
     try:
         for job_id in job_ids:
-            plan_week_job.apply(args=(job_id,))
+            plan_week_job.apply(args=(job_id,), throw=False)
     finally:
         close_old_connections()

@@ -1,0 +1,310 @@
+"""Weekly visit plans: who is due and why, the routed week, edits, submission and approval, jobs."""
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+import planner
+from fieldcrm.care.models import ServiceItem, ServiceTask, TaskSource
+from fieldcrm.customers.actions import ActionRefused
+from fieldcrm.customers.models import ClassificationChange, CustomerClass
+from fieldcrm.visits import actions, planning
+from fieldcrm.visits.models import PlanChange, PlannedVisit, PlanningJob, PlanningPolicy, Reason, WeekPlan
+from fieldcrm.visits.tasks import plan_week_job, start_manager_job, start_run
+from tests.factories import make_customer
+
+WEEK = date(2026, 11, 30)  # a Monday
+CENTRE = (34.7216, 116.9372)
+
+
+def _verified(now):
+    return {f"{f}_verified_at": now for f in ("phone", "address", "owner_name", "business_scale")}
+
+
+def make_store(manager, n, cls, **fields):
+    """A store near the county centre, profile freshly verified (so only the standard brings it in)."""
+    now = timezone.now()
+    values = {
+        "latitude": CENTRE[0] + (n % 7) * 0.004, "longitude": CENTRE[1] + (n // 7) * 0.004,
+        "customer_class": CustomerClass.objects.get(company=manager.company, name=cls),
+        "order_day": 1 + n % 6, "opens_at": time(8, 0), "closes_at": time(21, 0),
+        "created_at": now - timedelta(days=400), **_verified(now),
+    }
+    values.update(fields)
+    return make_customer(manager, **values)
+
+
+@pytest.fixture
+def stores(cast):
+    alice = cast["alice"]
+    alice.start_latitude, alice.start_longitude = CENTRE
+    alice.save()
+    made = [make_store(alice, n, cls) for n, cls in enumerate(["核心客户"] * 3 + ["重点客户"] * 9)]
+    return made
+
+
+@pytest.fixture
+def plan(cast, stores):
+    return actions.generate_week_plan(cast["alice"], WEEK)
+
+
+# --- who is due, and the problem built for the planner --------------------------------------------------
+
+
+def test_visits_due_by_frequency():
+    assert planning.visits_due("twice_weekly", 1, None, WEEK) == 2
+    assert planning.visits_due("weekly", 1, WEEK - timedelta(days=2), WEEK) == 1
+    assert planning.visits_due("fortnightly", 1, WEEK - timedelta(days=5), WEEK) == 0  # visited last week
+    assert planning.visits_due("fortnightly", 1, WEEK - timedelta(days=12), WEEK) == 1
+    assert planning.visits_due("monthly", 1, WEEK - timedelta(days=14), WEEK) == 0
+    assert planning.visits_due("monthly", 1, WEEK - timedelta(days=26), WEEK) == 1
+    assert planning.visits_due(None, 1, None, WEEK) == 0
+
+
+def test_never_visited_fortnightly_and_monthly_stores_are_spread_over_the_weeks():
+    fortnightly = [sum(planning.visits_due("fortnightly", pk, None, WEEK + timedelta(weeks=w)) for w in range(2))
+                   for pk in range(1, 200)]
+    assert set(fortnightly) == {1}  # each store exactly once per two weeks
+    monthly = [planning.visits_due("monthly", pk, None, WEEK) for pk in range(1, 401)]
+    assert 60 < sum(monthly) < 140  # about a quarter each week
+
+
+def test_order_day_limits_the_days(cast, db):
+    policy = PlanningPolicy.for_company(cast["company"])
+    store = make_store(cast["alice"], 1, "重点客户", order_day=4)  # Thursday
+    assert planning.allowed_days(store, policy) == [1, 2, 3]
+    store.order_day = 1
+    assert planning.allowed_days(store, policy) == [0]
+    store.order_day = 7  # Sunday, a day off: the last working days
+    assert planning.allowed_days(store, policy) == [3, 4, 5]
+    store.order_day = None
+    assert planning.allowed_days(store, policy) == [0, 1, 2, 3, 4, 5]
+
+
+def test_twice_weekly_patterns_are_two_days_apart_one_on_or_before_the_order_day(cast, db):
+    policy = PlanningPolicy.for_company(cast["company"])
+    store = make_store(cast["alice"], 1, "核心客户", order_day=3)
+    patterns = planning.patterns_for(planning.Candidate(store, visits=2), policy)
+    assert patterns and all(len(p) == 2 and p[1] - p[0] >= 2 for p in patterns)
+    assert all(any(d in (0, 1, 2) for d in p) for p in patterns)
+
+
+def test_reasons_name_the_problems(cast, stores):
+    alice = cast["alice"]
+    now = timezone.now()
+    stale = make_store(alice, 20, "培育客户", phone_verified_at=now - timedelta(days=200))
+    new = make_store(alice, 21, "培育客户", created_at=now - timedelta(days=3))
+    tiered = make_store(alice, 22, "培育客户")
+    ClassificationChange.objects.create(customer=tiered, field="tier", old_value="8", new_value="12",
+                                        changed_at=timezone.make_aware(datetime(2026, 11, 25, 10)), source="edit")
+    served = make_store(alice, 23, "培育客户")
+    item = ServiceItem.objects.get(company=cast["company"], code="business_guidance")
+    ServiceTask.objects.create(customer=served, item=item, source=TaskSource.STANDARD, due_date=WEEK + timedelta(2))
+    policy = PlanningPolicy.for_company(cast["company"])
+    with_reasons = {c.customer.pk: c for c in planning.week_candidates(alice, WEEK, policy)}
+    codes = {pk: [r["code"] for r in c.reasons] for pk, c in with_reasons.items()}
+    assert Reason.STALE in codes[stale.pk]
+    assert Reason.NEW in codes[new.pk]
+    assert Reason.TIER_CHANGE in codes[tiered.pk]
+    assert Reason.SERVICE in codes[served.pk]
+    assert "经营指导" in with_reasons[served.pk].reasons[-1]["text"]
+    assert all(codes[s.pk] == [Reason.STANDARD] for s in stores)  # due by their class, nothing else
+    assert with_reasons[stores[0].pk].visits == 2  # 核心客户: twice a week
+
+
+# --- generating ----------------------------------------------------------------------------------------
+
+
+def test_generated_plan_is_routed_feasible_and_explains_each_visit(cast, stores, plan):
+    visits = list(plan.visits.select_related("customer"))
+    assert len(visits) == 3 * 2 + 9  # the core stores twice, the key stores once
+    assert plan.unplanned == []
+    policy = PlanningPolicy.for_company(cast["company"])
+    for visit in visits:
+        assert visit.reasons and visit.reasons[0]["code"] == Reason.STANDARD
+        assert (visit.day - WEEK).days in planning.allowed_days(visit.customer, policy) or any(
+            (v.day - WEEK).days in planning.allowed_days(visit.customer, policy)
+            for v in visits if v.customer_id == visit.customer_id)
+        assert visit.arrival is not None
+    # The stored order is a feasible plan of the problem the adapter builds.
+    candidates = planning.week_candidates(cast["alice"], WEEK, policy)
+    week = planning.build_problem(cast["alice"], WEEK, policy, candidates)
+    routes = [{"day": d, "stops": [str(v.customer_id) for v in visits if (v.day - WEEK).days == d]}
+              for d in range(policy.working_days)]
+    assert planner.check(week.problem, {"routes": routes, "unassigned": []}).feasible
+    assert PlanChange.objects.filter(plan=plan, kind=PlanChange.Kind.GENERATE).count() == 1
+
+
+def test_store_without_location_is_listed_not_lost(cast, stores):
+    lost = make_store(cast["alice"], 30, "重点客户", latitude=None, longitude=None)
+    plan = actions.generate_week_plan(cast["alice"], WEEK)
+    assert [u["code"] for u in plan.unplanned] == [lost.customer_code]
+    assert not plan.visits.filter(customer=lost).exists()
+
+
+def test_regenerating_a_draft_replaces_it_but_a_submitted_plan_is_kept(cast, stores, plan):
+    again = actions.generate_week_plan(cast["alice"], WEEK)
+    assert again.pk == plan.pk and again.visits.count() == 15
+    actions.submit_plan(again, by=cast["alice"])
+    with pytest.raises(ActionRefused):
+        actions.generate_week_plan(cast["alice"], WEEK)
+    assert WeekPlan.objects.get(pk=plan.pk).visits.count() == 15
+
+
+def test_a_failure_while_writing_leaves_the_previous_plan_whole(cast, stores, plan, monkeypatch):
+    before = sorted(plan.visits.values_list("customer_id", "day", "sequence"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(actions, "_store_arrivals", broken)  # fails after the old visits were deleted
+    with pytest.raises(RuntimeError):
+        actions.generate_week_plan(cast["alice"], WEEK)
+    assert sorted(plan.visits.values_list("customer_id", "day", "sequence")) == before
+
+
+# --- jobs --------------------------------------------------------------------------------------------
+
+
+def test_failed_job_is_retried_then_succeeds(cast, stores, monkeypatch):
+    real = planning.solve
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("worker lost its connection")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "solve", flaky)
+    job = start_manager_job(cast["alice"], WEEK)
+    job.refresh_from_db()
+    assert job.status == PlanningJob.Status.DONE and job.attempts == 2
+    assert job.plan.visits.count() == 15
+
+
+def test_job_that_keeps_failing_is_marked_failed_and_writes_nothing(cast, stores, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("no route")
+
+    monkeypatch.setattr(planning, "solve", broken)
+    job = start_manager_job(cast["alice"], WEEK)
+    job.refresh_from_db()
+    assert job.status == PlanningJob.Status.FAILED and job.attempts == 3
+    assert "no route" in job.error
+    assert not WeekPlan.objects.filter(manager=cast["alice"]).exists()
+
+
+def test_run_plans_the_whole_team_and_counts_progress(cast, stores):
+    make_store(cast["bob"], 40, "重点客户")
+    run = start_run(cast["company"], WEEK, [cast["alice"], cast["bob"]], by=cast["sam"])
+    counts = run.counts()
+    assert counts["total"] == 2 and counts["done"] == 2 and counts["finished"] == 2
+    assert WeekPlan.objects.filter(week_start=WEEK).count() == 2
+
+
+def test_job_delivered_twice_does_not_plan_twice(cast, stores):
+    job = start_manager_job(cast["alice"], WEEK)
+    plan = WeekPlan.objects.get(manager=cast["alice"])
+    plan_week_job.apply(args=(job.pk,))
+    job.refresh_from_db()
+    assert job.attempts == 1
+    assert PlanChange.objects.filter(plan=plan, kind=PlanChange.Kind.GENERATE).count() == 1
+
+
+# --- editing and approval ------------------------------------------------------------------------------
+
+
+def _day_order(plan, day):
+    return list(plan.visits.filter(day=day).order_by("sequence").values_list("pk", flat=True))
+
+
+def test_move_reorder_remove_add_keep_the_days_consistent(cast, stores, plan):
+    alice = cast["alice"]
+    visit = plan.visits.filter(customer=stores[5]).get()
+    busiest = sorted({v.day for v in plan.visits.exclude(day=visit.day)},
+                     key=lambda d: -plan.visits.filter(day=d).count())
+    target = busiest[0]
+    actions.move_visit(visit, target, by=alice)
+    visit.refresh_from_db()
+    assert visit.day == target
+    for day in {v.day for v in plan.visits.all()}:
+        assert [v.sequence for v in plan.visits.filter(day=day).order_by("sequence")] == list(
+            range(1, plan.visits.filter(day=day).count() + 1))
+    order = _day_order(plan, target)
+    assert len(order) >= 2
+    last = PlannedVisit.objects.get(pk=order[-1])
+    actions.reorder_visit(last, 1, by=alice)
+    assert _day_order(plan, target)[0] == last.pk
+    actions.remove_visit(visit, by=alice)
+    assert not plan.visits.filter(pk=visit.pk).exists()
+    added = actions.add_visit(plan, stores[5], target, by=alice, reason="补货咨询")
+    assert added.reasons == [{"code": "manual", "text": "补货咨询"}]
+    kinds = list(plan.changes.values_list("kind", flat=True))
+    assert {"move", "reorder", "remove", "add"} <= set(kinds)
+
+
+def test_edits_are_refused_with_a_reason(cast, stores, plan):
+    alice = cast["alice"]
+    visit = plan.visits.first()
+    with pytest.raises(ActionRefused):
+        actions.move_visit(visit, WEEK + timedelta(days=6), by=alice)  # Sunday is no working day
+    with pytest.raises(ActionRefused):
+        actions.add_visit(plan, make_store(cast["bob"], 50, "重点客户"), WEEK, by=alice)  # not hers
+    duplicate_day = visit.day
+    with pytest.raises(ActionRefused):
+        actions.add_visit(plan, visit.customer, duplicate_day, by=alice)
+    with pytest.raises(actions.StalePlan):
+        actions.remove_visit(visit, by=alice, expected_version=plan.version - 1)
+    assert plan.visits.filter(pk=visit.pk).exists()
+
+
+def test_submit_approve_then_ad_hoc_changes_need_a_reason(cast, stores, plan):
+    alice, sam = cast["alice"], cast["sam"]
+    plan = actions.submit_plan(plan, by=alice)
+    assert plan.status == WeekPlan.Status.SUBMITTED
+    with pytest.raises(ActionRefused):  # waiting for the supervisor
+        actions.reoptimise(plan, by=alice)
+    with pytest.raises(ActionRefused):  # a return needs a comment
+        actions.decide_plan(plan, by=sam, approve=False)
+    plan = actions.decide_plan(plan, by=sam, approve=False, comment="周三太满，挪两家到周五")
+    assert plan.status == WeekPlan.Status.RETURNED and plan.supervisor_comment
+    plan = actions.submit_plan(plan, by=alice)
+    plan = actions.decide_plan(plan, by=sam, approve=True)
+    assert plan.status == WeekPlan.Status.APPROVED
+    visit = plan.visits.first()
+    with pytest.raises(ActionRefused):
+        actions.remove_visit(visit, by=alice)
+    actions.remove_visit(visit, by=alice, reason="店主外出")
+    change = plan.changes.get(kind=PlanChange.Kind.REMOVE)
+    assert change.ad_hoc and change.reason == "店主外出"
+    assert WeekPlan.objects.get(pk=plan.pk).status == WeekPlan.Status.APPROVED
+
+
+def test_late_submission_is_flagged(cast, stores, plan, time_machine):
+    time_machine.move_to(timezone.make_aware(datetime(2026, 11, 28, 9, 0)))  # Saturday, after Friday 18:00
+    plan = actions.submit_plan(plan, by=cast["alice"])
+    assert plan.submitted_late
+
+
+def test_reoptimise_keeps_days_and_does_not_lengthen_the_week(cast, stores, plan):
+    alice = cast["alice"]
+    days_before = {v.pk: v.day for v in plan.visits.all()}
+    for day in {v.day for v in plan.visits.all()}:  # scramble every day's order
+        order = _day_order(plan, day)
+        for sequence, pk in enumerate(reversed(order), start=1):
+            PlannedVisit.objects.filter(pk=pk).update(sequence=sequence)
+    scrambled = sum(r.km for r in actions.plan_days(plan))
+    actions.reoptimise(plan, by=alice)
+    assert {v.pk: v.day for v in plan.visits.all()} == days_before
+    assert sum(r.km for r in actions.plan_days(plan)) <= scrambled + 1e-6
+
+
+def test_join_request_flow(cast, stores, plan):
+    visit = plan.visits.first()
+    join = actions.request_join(visit, by=cast["max"], note="核查许可证")
+    again = actions.request_join(visit, by=cast["max"], note="核查许可证")
+    assert join.pk == again.pk
+    decided = actions.decide_join(join, by=cast["alice"], accept=True)
+    assert decided.status == "accepted"
