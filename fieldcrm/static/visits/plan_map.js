@@ -225,8 +225,9 @@
     state.offline = true;
     clearTimeout(state.tileTimer);
     if (state.tileLayer) {
-      state.tileLayer.off();
+      // Remove before off(): the attribution control listens for the layer's "remove" event.
       state.map.removeLayer(state.tileLayer);
+      state.tileLayer.off();
       state.tileLayer = null;
     }
     if (!state.grid) state.grid = gridLayer().addTo(state.map);
@@ -251,8 +252,9 @@
     // Reset previous base layer setup.
     clearTimeout(state.tileTimer);
     if (state.tileLayer) {
-      state.tileLayer.off();
+      // Remove before off(): the attribution control listens for the layer's "remove" event.
       state.map.removeLayer(state.tileLayer);
+      state.tileLayer.off();
       state.tileLayer = null;
     }
     if (state.grid) {
@@ -454,8 +456,8 @@
 
   function fitView(state) {
     var map = state.map;
-    var size = map.getSize();
-    if (!size.x || !size.y) {
+    // Read the element, not map.getSize(): Leaflet caches a 0x0 size until the map is loaded.
+    if (!state.el.clientWidth || !state.el.clientHeight) {
       state.needsFit = true; // hidden container: refit once it gets a size
       return;
     }
@@ -485,7 +487,8 @@
   }
 
   function createState(el, containerId) {
-    var map = L.map(el, { zoomControl: true, attributionControl: true, minZoom: 3, worldCopyJump: true });
+    // Half-step zoom snapping gives tighter fits on narrow phone screens.
+    var map = L.map(el, { zoomControl: true, attributionControl: true, minZoom: 3, zoomSnap: 0.5, worldCopyJump: true });
     // Plain Leaflet credit, no flag/extra HTML in the prefix.
     map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
     L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
