@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fieldcrm.care.actions import plan_services
+from fieldcrm.care.models import Promotion
 from fieldcrm.catalog.models import Brand, Sku, price_class_for
 from fieldcrm.company_setup import setup_company
 from fieldcrm.customers.models import (
@@ -105,6 +106,12 @@ class DemoBuilder:
         if self.customer_count:
             self.build_customers()
             monday = self.today - timedelta(days=self.today.weekday())
+            Promotion.objects.get_or_create(
+                company=self.company, name="苏烟品牌陈列推广月",
+                defaults={"starts_on": monday + timedelta(days=10), "ends_on": monday + timedelta(days=40),
+                          "tier_min": 15, "lead_days": 3,
+                          "business_formats": [BusinessFormat.TOBACCO_LIQUOR, BusinessFormat.SUPERMARKET]},
+            )
             plan_services(self.company, monday, monday + timedelta(days=28))
             self.build_visit_plans(monday + timedelta(days=7))
         return self

@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from fieldcrm.lib.env import env_bool, env_int, env_list, env_str
@@ -160,6 +161,14 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 # Eager retries (a failed planning job) must re-run, not raise; jobs record their own failures.
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TIMEZONE = TIME_ZONE
+# With `celery -A fieldcrm beat`: next week's draft plans every Thursday evening (plans are due Friday),
+# and the service plan for the coming four weeks every Sunday night.
+CELERY_BEAT_SCHEDULE = {
+    "plan-next-week": {"task": "fieldcrm.visits.tasks.plan_next_week_for_all",
+                       "schedule": crontab(hour=20, minute=0, day_of_week="thu")},
+    "plan-services": {"task": "fieldcrm.care.tasks.plan_services_for_all",
+                      "schedule": crontab(hour=23, minute=0, day_of_week="sun")},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -163,3 +163,32 @@ def test_api_service_tasks_scoped_and_done(cast, birthday_task, client):
     done = client.post(url, **auth(cast["alice"]))
     assert done.status_code == 200 and done.json()["status"] == "done"
     assert client.post(url, **auth(cast["alice"])).json()["status"] == "done"  # repeated call is harmless
+
+
+def test_promotion_reaches_the_targeted_tiers_and_formats(cast):
+    from django.core.exceptions import ValidationError
+
+    from fieldcrm.care.models import Promotion
+
+    old = datetime(2020, 1, 1, tzinfo=SHANGHAI)
+    targeted = make_customer(cast["alice"], tier=18, business_format="tobacco_liquor", created_at=old)
+    low_tier = make_customer(cast["alice"], tier=5, business_format="tobacco_liquor", created_at=old)
+    other_format = make_customer(cast["alice"], tier=18, business_format="grocery", created_at=old)
+    Promotion.objects.create(company=cast["company"], name="中华陈列月", starts_on=date(2026, 12, 10),
+                             ends_on=date(2026, 12, 31), tier_min=15, business_formats=["tobacco_liquor"],
+                             lead_days=3)
+    plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
+    assert ("promotion_support", "promotion", date(2026, 12, 7)) in tasks_of(targeted)
+    assert not any(source == "promotion" for _c, source, _d in tasks_of(low_tier) | tasks_of(other_format))
+    bad = Promotion(company=cast["company"], name="x", starts_on=MONDAY, ends_on=MONDAY, tier_min=9, tier_max=3,
+                    business_formats=["casino"])
+    with pytest.raises(ValidationError) as error:
+        bad.full_clean()
+    assert {"tier_max", "business_formats"} <= set(error.value.message_dict)
+
+
+def test_scheduled_service_planning_task(cast, core_shop):
+    from fieldcrm.care.tasks import plan_services_for_all
+
+    with time_machine.travel(datetime(2026, 11, 29, 23, tzinfo=SHANGHAI)):
+        assert plan_services_for_all.apply().get() > 0

@@ -308,3 +308,37 @@ def test_join_request_flow(cast, stores, plan):
     assert join.pk == again.pk
     decided = actions.decide_join(join, by=cast["alice"], accept=True)
     assert decided.status == "accepted"
+
+
+def test_weekly_schedule_plans_managers_without_a_plan(cast, stores, time_machine):
+    from fieldcrm.visits.tasks import plan_next_week_for_all
+
+    time_machine.move_to(timezone.make_aware(datetime(2026, 11, 26, 20, 0)))  # Thursday evening
+    make_store(cast["bob"], 60, "重点客户")
+    runs = plan_next_week_for_all()
+    assert len(runs) == 1
+    assert set(WeekPlan.objects.filter(week_start=WEEK).values_list("manager__username", flat=True)) == {
+        "alice", "bob", "charlie"}
+    assert plan_next_week_for_all() == []  # everybody has a plan now
+
+
+def test_plan_weeks_command(cast, stores, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("plan_weeks", "--week", WEEK.isoformat(), "--manager", "alice")
+    assert "alice: done" in capsys.readouterr().out
+    assert WeekPlan.objects.get(manager=cast["alice"], week_start=WEEK).visits.count() == 15
+    with pytest.raises(CommandError):
+        call_command("plan_weeks", "--week", "2026-12-01", "--manager", "alice")
+    with pytest.raises(CommandError):
+        call_command("plan_weeks", "--week", WEEK.isoformat(), "--manager", "nobody")
+
+
+def test_admin_pages_show_plans_read_only(cast, plan, login):
+    admin = login(cast["ada"])
+    cast["ada"].is_staff = cast["ada"].is_superuser = True
+    cast["ada"].save()
+    assert admin.get("/admin/visits/weekplan/").status_code == 200
+    assert admin.get(f"/admin/visits/weekplan/{plan.pk}/change/").status_code == 200
+    assert admin.get("/admin/visits/planningpolicy/").status_code == 200
+    assert admin.post(f"/admin/visits/weekplan/{plan.pk}/change/", {"status": "approved"}).status_code == 403

@@ -1,5 +1,6 @@
 """Building service plans: the services each retailer is owed in a period, from its class's standard and
-from events (birthday, licence expiry, being new, a tier or class change, the Spring Festival).
+from events (birthday, licence expiry, being new, a tier or class change, a promotion aimed at its tier
+or format, the Spring Festival).
 
 Idempotent: tasks are unique by (customer, service, why, due date), so planning a period twice, or
 overlapping periods, adds nothing twice.
@@ -9,7 +10,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from fieldcrm.care.models import ItemFrequency, ServiceItem, ServiceKind, ServiceTask, TaskSource
+from fieldcrm.care.models import ItemFrequency, Promotion, ServiceItem, ServiceKind, ServiceTask, TaskSource
 from fieldcrm.customers.models import ClassificationChange, Customer, CustomerStatus
 
 LICENSE_NOTICE_DAYS = 30  # remind this long before a licence expires
@@ -59,6 +60,9 @@ class Planner:
         self.start, self.end = start, end
         self.items = {item.code: item for item in ServiceItem.objects.filter(company=company, active=True)}
         self.tasks: list[ServiceTask] = []
+        # Promotions whose briefing day falls in the period.
+        self.promotions = [p for p in Promotion.objects.filter(company=company, ends_on__gte=start)
+                           if start <= p.brief_on < end]
 
     def add(self, customer, code, source, due, reason=""):
         item = self.items.get(code)
@@ -101,6 +105,9 @@ class Planner:
             if self.start <= due < self.end:
                 label = f"{change.get_field_display()} {change.old_value or '—'} → {change.new_value or '—'}"
                 self.add(customer, "business_guidance", TaskSource.TIER_CHANGE, due, label)
+        for promotion in self.promotions:
+            if promotion.targets(customer):
+                self.add(customer, "promotion_support", TaskSource.PROMOTION, promotion.brief_on, promotion.name[:200])
         for festival in SPRING_FESTIVAL:
             due = festival - timedelta(days=GREETING_DAYS_BEFORE)
             if self.start <= due < self.end:

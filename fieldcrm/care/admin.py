@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from fieldcrm.care.models import ServiceItem, ServiceStandard, ServiceTask, StandardItem
+from fieldcrm.care.models import Promotion, ServiceItem, ServiceStandard, ServiceTask, StandardItem
 
 
 @admin.register(ServiceItem)
@@ -16,7 +16,7 @@ class StandardItemInline(admin.TabularInline):
 
 @admin.register(ServiceStandard)
 class ServiceStandardAdmin(admin.ModelAdmin):
-    list_display = ["customer_class", "visit_frequency", "response_hours"]
+    list_display = ["customer_class", "visit_frequency", "response_hours", "visit_minutes"]
     inlines = [StandardItemInline]
 
 
@@ -26,3 +26,9 @@ class ServiceTaskAdmin(admin.ModelAdmin):
     list_filter = ["status", "source", "item"]
     raw_id_fields = ["customer"]
     date_hierarchy = "due_date"
+
+
+@admin.register(Promotion)
+class PromotionAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on", "tier_min", "tier_max", "business_formats"]
+    date_hierarchy = "starts_on"

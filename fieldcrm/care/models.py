@@ -101,6 +101,66 @@ class StandardItem(models.Model):
         return f"{self.standard}: {self.item}"
 
 
+class Promotion(models.Model):
+    """A marketing promotion aimed at some tiers and business formats: each targeted active retailer gets a
+    promotion-support service in its plan, due when the promotion starts."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="promotions")
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    tier_min = models.PositiveSmallIntegerField(_("lowest tier"), null=True, blank=True)
+    tier_max = models.PositiveSmallIntegerField(_("highest tier"), null=True, blank=True)
+    business_formats = models.JSONField(
+        _("business formats"), default=list, blank=True, help_text=_("Empty: every format.")
+    )
+    lead_days = models.PositiveSmallIntegerField(
+        _("brief retailers this many days before"), default=0
+    )
+
+    class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="promotion_dates"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from fieldcrm.customers.models import BusinessFormat
+
+        errors = {}
+        if self.tier_min and self.tier_max and self.tier_min > self.tier_max:
+            errors["tier_max"] = _("The highest tier is below the lowest.")
+        if not isinstance(self.business_formats, list):
+            errors["business_formats"] = _("A list of business format codes.")
+        else:
+            unknown = sorted(set(map(str, self.business_formats)) - set(BusinessFormat.values))
+            if unknown:
+                errors["business_formats"] = _("Unknown business formats: %(codes)s") % {"codes": ", ".join(unknown)}
+        if errors:
+            raise ValidationError(errors)
+
+    def targets(self, customer) -> bool:
+        tier = customer.tier
+        if self.tier_min is not None and (tier is None or tier < self.tier_min):
+            return False
+        if self.tier_max is not None and (tier is None or tier > self.tier_max):
+            return False
+        return not self.business_formats or customer.business_format in self.business_formats
+
+    @property
+    def brief_on(self):
+        from datetime import timedelta
+
+        return self.starts_on - timedelta(days=self.lead_days)
+
+
 class TaskSource(models.TextChoices):
     STANDARD = "standard", _("Service standard")
     BIRTHDAY = "birthday", _("Owner's birthday")
@@ -108,6 +168,7 @@ class TaskSource(models.TextChoices):
     ONBOARDING = "onboarding", _("New retailer")
     TIER_CHANGE = "tier_change", _("Tier or class change")
     HOLIDAY = "holiday", _("Holiday")
+    PROMOTION = "promotion", _("Promotion")
 
 
 class ServiceTaskQuerySet(models.QuerySet):

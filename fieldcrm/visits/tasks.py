@@ -68,6 +68,27 @@ def start_run(company, week_start, managers, *, by) -> PlanningRun:
     return run
 
 
+@shared_task
+def plan_next_week_for_all():
+    """The scheduled weekly run (Celery beat, or `manage.py plan_weeks` from cron): a draft for every active
+    manager of every company who has no plan for next week yet."""
+    from django.utils import timezone
+
+    from fieldcrm.org.models import Company
+    from fieldcrm.visits.models import WeekPlan
+    from fieldcrm.visits.planning import next_week_start
+
+    week = next_week_start(timezone.localdate())
+    runs = []
+    for company in Company.objects.all():
+        planned = WeekPlan.objects.filter(week_start=week).values("manager_id")
+        managers = User.objects.filter(company=company, role=User.Role.MANAGER, is_active=True).exclude(
+            pk__in=planned)
+        if managers.exists():
+            runs.append(start_run(company, week, managers, by=None).pk)
+    return runs
+
+
 def start_manager_job(manager, week_start) -> PlanningJob:
     job = PlanningJob.objects.create(manager=manager, week_start=week_start)
     dispatch([job.pk])
