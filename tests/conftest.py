@@ -34,6 +34,7 @@ def _test_settings():
         VISIT_PLAN_SECONDS=1,
         VISIT_REOPTIMISE_SECONDS=1,
         VISIT_PLAN_SOLVER_WORKERS=1,
+        VISIT_PLAN_MAX_ITERATIONS=200,  # stop on iterations: fast and the same plan every run
         VISIT_JOBS_IN_THREAD=False,
         MAP_TILES="none",
     ):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from fieldcrm.demo import DEMO_PASSWORD, DemoBuilder
@@ -11,8 +12,9 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=600)
         parser.add_argument("--managers", type=int, default=3)
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--plan-seconds", type=float, default=5,
-                            help="route planner time per manager for next week's demo plans")
+        parser.add_argument("--plan-seconds", type=float,
+                            help="route planner time per manager for next week's demo plans (default 5, at most "
+                                 "VISIT_PLAN_SECONDS)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when users already exist")
 
     def handle(self, *args, **options):
@@ -21,7 +23,7 @@ class Command(BaseCommand):
             self.print_logins()
             return
         builder = DemoBuilder(
-            options["seed"], options["managers"], options["customers"], plan_seconds=options["plan_seconds"]
+            options["seed"], options["managers"], options["customers"], plan_seconds=options["plan_seconds"] or min(5, settings.VISIT_PLAN_SECONDS)
         ).build()
         self.stdout.write(f"Seeded {builder.customer_count} customers for {builder.manager_count} managers.")
         self.print_logins()
