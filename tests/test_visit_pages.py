@@ -291,3 +291,13 @@ def test_api_coordination_and_join(login, cast, plan):
     assert login(cast["bob"]).get(f"/api/v1/coordination/visits?week={WEEK}").json() == []
     assert login(cast["bob"]).post(f"/api/v1/visits/{visits[0]['id']}/join", {"note": "x"},
                                    content_type="application/json").status_code == 404
+
+
+def test_a_lost_job_stops_the_waiting(login, cast, time_machine):
+    from fieldcrm.visits.models import PlanningJob
+
+    job = PlanningJob.objects.create(manager=cast["alice"], week_start=WEEK, status=PlanningJob.Status.RUNNING)
+    time_machine.move_to(job.created_at + timedelta(minutes=20))
+    page = login(cast["alice"]).get(f"/visits/job?week={WEEK}").content.decode()
+    assert "every 2s" not in page
+    assert login(cast["alice"]).get(f"/visits/?week={WEEK}").context["running"] is False

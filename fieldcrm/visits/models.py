@@ -261,3 +261,12 @@ class PlanningJob(models.Model):
 
     def __str__(self):
         return f"{self.manager_id} {self.week_start:%Y-%m-%d} {self.status}"
+
+    # A job still queued or running after this long was lost (e.g. the web process running in-process jobs
+    # restarted); pages stop waiting for it and offer to plan again.
+    STALL_AFTER = timedelta(minutes=15)
+
+    @property
+    def stalled(self) -> bool:
+        waiting = self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return waiting and timezone.now() - (self.started_at or self.created_at) > self.STALL_AFTER

@@ -76,9 +76,9 @@ def index(request):
     if user.role == User.Role.MANAGER:
         context["plans"] = plans[:20]
         context["this_plan"] = plans.filter(week_start=week).first()
-        context["running"] = PlanningJob.objects.filter(
-            manager=user, week_start=week, status__in=[PlanningJob.Status.QUEUED, PlanningJob.Status.RUNNING]
-        ).exists()
+        waiting = PlanningJob.objects.filter(
+            manager=user, week_start=week, status__in=[PlanningJob.Status.QUEUED, PlanningJob.Status.RUNNING])
+        context["running"] = any(not job.stalled for job in waiting)
         return render(request, "visits/my_plans.html", context)
     company = user.company
     if company is None:
