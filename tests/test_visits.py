@@ -342,3 +342,16 @@ def test_admin_pages_show_plans_read_only(cast, plan, login):
     assert admin.get(f"/admin/visits/weekplan/{plan.pk}/change/").status_code == 200
     assert admin.get("/admin/visits/planningpolicy/").status_code == 200
     assert admin.post(f"/admin/visits/weekplan/{plan.pk}/change/", {"status": "approved"}).status_code == 403
+
+
+def test_later_apps_add_reasons_through_providers(cast, stores, monkeypatch):
+    lonely = make_store(cast["alice"], 70, "培育客户")
+
+    def open_needs(manager, week_start, policy):
+        return {lonely.pk: [(Reason.DEMAND, "补货诉求 12-01 前答复")]}
+
+    monkeypatch.setattr(planning, "REASON_PROVIDERS", [open_needs])
+    policy = PlanningPolicy.for_company(cast["company"])
+    candidate = next(c for c in planning.week_candidates(cast["alice"], WEEK, policy) if c.customer == lonely)
+    assert candidate.reasons[-1] == {"code": "demand", "text": "补货诉求 12-01 前答复"}
+    assert candidate.priority == planning.PRIORITY[Reason.DEMAND]

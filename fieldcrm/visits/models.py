@@ -118,6 +118,7 @@ class Reason(models.TextChoices):
     NEW = "new", _("New retailer")
     TIER_CHANGE = "tier_change", _("Tier or class changed")
     NOT_VISITED = "not_visited", _("Not visited for too long")
+    DEMAND = "demand", _("Open need near its response deadline")
     MANUAL = "manual", _("Added by hand")
 
 

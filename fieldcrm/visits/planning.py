@@ -25,7 +25,12 @@ TIER_CHANGE_LOOKBACK_DAYS = 14
 # Planner priorities: who is left out first when not everything fits (higher = keep).
 # A stale profile alone is the first to wait: it is verified at the next routine visit anyway.
 PRIORITY = {Reason.STALE: 1, Reason.STANDARD: 2, Reason.NOT_VISITED: 2, Reason.SERVICE: 3, Reason.NEW: 3,
-            Reason.TIER_CHANGE: 3, Reason.MANUAL: 4}
+            Reason.TIER_CHANGE: 3, Reason.DEMAND: 4, Reason.MANUAL: 4}
+
+# Later apps add reasons to go without visits importing them (dependencies point visits ← followup ← sales):
+# each provider is called as provider(manager, week_start, policy) and returns {customer_pk: [(code, text)]}.
+# Open needs near their response deadline (duty 5) and out-of-stock risk (sales) plug in here.
+REASON_PROVIDERS: list = []
 
 
 def next_week_start(today: date) -> date:
@@ -103,6 +108,10 @@ def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[C
     has_history = bool(last)
     services = _services_needing_visit(manager, week_end)
     changes = _recent_changes(manager, week_start)
+    extra: dict[int, list] = {}
+    for provider in REASON_PROVIDERS:
+        for customer_pk, reasons in provider(manager, week_start, policy).items():
+            extra.setdefault(customer_pk, []).extend(reasons)
     now = timezone.make_aware(datetime.combine(week_start, datetime.min.time()))
     candidates = []
     for customer in customers:
@@ -127,6 +136,8 @@ def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[C
         for change in changes.get(customer.pk, []):
             candidate.add(Reason.TIER_CHANGE, f"{change.get_field_display()} {change.old_value or '—'} → "
                                               f"{change.new_value or '—'}")
+        for code, text in extra.get(customer.pk, []):
+            candidate.add(code, text)
         previous = last.get(customer.pk)
         if previous and (week_start - previous).days > policy.not_visited_days:
             candidate.add(Reason.NOT_VISITED, _("Last visit %(date)s") % {"date": f"{previous:%m-%d}"})
