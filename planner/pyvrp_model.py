@@ -136,12 +136,25 @@ class HorizonModel:
                     route.remove(s)
                     load[d] -= stop.demand
             have = set(days)
+            gain = {}
+            for d in have:
+                for route in plan.routes[d]:
+                    if s in route:
+                        gain[d] = router.removal_gain(route, s)
+            ins_cache: dict = {}
 
-            def score(pattern, have=have, stop=stop):
+            def score(pattern, have=have, stop=stop, gain=gain, ins_cache=ins_cache, s=s):
+                # fewest days over the fleet capacity, then the cheapest exact change of the routes
                 over = sum(load[d] + stop.demand > day_cap + 1e-9 for d in pattern if d not in have)
-                return (-over, len(set(pattern) & have), -len(pattern))
+                delta = -sum(g for d, g in gain.items() if d not in pattern)
+                for d in pattern:
+                    if d not in have:
+                        if d not in ins_cache:
+                            ins_cache[d] = router.best_day_insertion(plan, d, s)
+                        delta += ins_cache[d][0]
+                return (over, delta)
 
-            pattern = max(stop.patterns, key=score)
+            pattern = min(stop.patterns, key=score)
             for d in have - set(pattern):
                 for route in plan.routes[d]:
                     if s in route:
@@ -149,7 +162,7 @@ class HorizonModel:
                 load[d] -= stop.demand
             for d in pattern:
                 if d not in have:
-                    ins = router.best_day_insertion(plan, d, s)
+                    ins = ins_cache[d]
                     plan.routes[d][ins[1]].insert(ins[2], s)
                     load[d] += stop.demand
             plan.pattern[s] = pattern

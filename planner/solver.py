@@ -29,7 +29,7 @@ from typing import Any
 from pyvrp import Solution
 
 from planner.metrics import distance_matrix, time_matrix
-from planner.patterns import PatternSearch, evaluator, perturb
+from planner.patterns import PatternSearch, cheap_descent, evaluator, perturb
 from planner.problem import Problem, parse_problem
 from planner.pyvrp_model import SCALE, HorizonModel, make_search
 from planner.pyvrp_model import run_ils as _run_ils
@@ -310,7 +310,18 @@ def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_it
         rounds += 1
         evals = None if max_iterations is None else PI_EVALS_DETERMINISTIC * len(multi)
         pi_seconds = max(0.2, min(PI_SHARE * left, PI_ROUNDS * round_seconds))
+        t0 = time.perf_counter()
+        plan0 = model.to_plan(cur)
+        plan1, moved = cheap_descent(model.router, plan0, multi, rng, t0 + pi_seconds)
+        if moved:
+            model.set_plan(plan1)
+            cur1 = model.to_solution(plan1)
+            log(f"cheap: {moved} moves {ce.cost(cur)/SCALE:.3f} -> {ce.cost(cur1)/SCALE:.3f} "
+                f"feasible {cur1.is_feasible()} {time.perf_counter()-t0:.2f}s")
+            cur = cur1
+        c0 = ce.cost(cur)
         cur = search.improve(cur, time.perf_counter() + pi_seconds, evals)
+        log(f"  PI {c0/SCALE:.3f} -> {ce.cost(cur)/SCALE:.3f} evals {search.evaluations}")
         left = deadline - time.perf_counter()
         iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // ROUNDS_DETERMINISTIC)
         cur = run_ils(model, _Stop(min(left, round_seconds), iters), rng.randrange(2**31), cur).best

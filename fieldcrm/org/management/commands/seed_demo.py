@@ -22,8 +22,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present.")
             self.print_logins()
             return
+        plan_seconds = options["plan_seconds"] or min(5, settings.VISIT_PLAN_SECONDS)
         builder = DemoBuilder(
-            options["seed"], options["managers"], options["customers"], plan_seconds=options["plan_seconds"] or min(5, settings.VISIT_PLAN_SECONDS)
+            options["seed"], options["managers"], options["customers"], plan_seconds=plan_seconds
         ).build()
         self.stdout.write(f"Seeded {builder.customer_count} customers for {builder.manager_count} managers.")
         self.print_logins()
