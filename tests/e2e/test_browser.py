@@ -25,19 +25,21 @@ def browser(chromium_path):
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def _close_server_connections():
-    """The live server's threads keep PostgreSQL sessions open past the test, which would block dropping
-    the test database at the end of the run; end them once the journey is over."""
+@pytest.fixture(scope="session", autouse=True)
+def _close_server_connections(django_db_setup, django_db_blocker):
+    """The live server's threads keep PostgreSQL sessions open, which would block dropping the test database
+    at the end of the run; end them once, after the last journey (ending them between tests killed the next
+    test's own connection)."""
     yield
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 def log_in(browser, live_server, username):
