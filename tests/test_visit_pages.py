@@ -152,6 +152,7 @@ def test_others_cannot_edit_the_plan(login, cast, plan, who, status):
     client = login(cast[who])
     for path, data in EDIT_POSTS:
         assert client.post(_fill(path, plan, visit), data).status_code == status, path
+    assert client.get(f"/visits/{visit.pk}/edit").status_code == status
     assert PlannedVisit.objects.filter(pk=visit.pk, day=visit.day, sequence=visit.sequence).exists()
     assert WeekPlan.objects.get(pk=plan.pk).status == WeekPlan.Status.DRAFT
 
@@ -301,3 +302,22 @@ def test_a_lost_job_stops_the_waiting(login, cast, time_machine):
     page = login(cast["alice"]).get(f"/visits/job?week={WEEK}").content.decode()
     assert "every 2s" not in page
     assert login(cast["alice"]).get(f"/visits/?week={WEEK}").context["running"] is False
+
+
+def test_visit_edit_forms_load_on_demand(login, cast, plan):
+    alice = login(cast["alice"])
+    visit = plan.visits.select_related("customer").first()
+    page = alice.get(f"/visits/plans/{plan.pk}/").content.decode()
+    assert f"/visits/{visit.pk}/move" not in page  # forms come when a visit is opened
+    fragment = alice.get(f"/visits/{visit.pk}/edit", HTTP_HX_REQUEST="true").content.decode()
+    assert f"/visits/{visit.pk}/move" in fragment and "<html" not in fragment
+    full = alice.get(f"/visits/{visit.pk}/edit").content.decode()
+    assert "<html" in full and visit.customer.name in full
+    actions.submit_plan(plan, by=cast["alice"])
+    assert alice.get(f"/visits/{visit.pk}/edit").status_code == 403  # waiting for the supervisor
+
+
+def test_plan_page_query_count_does_not_grow_with_visits(login, cast, plan, django_assert_max_num_queries):
+    client = login(cast["alice"])
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/visits/plans/{plan.pk}/").status_code == 200

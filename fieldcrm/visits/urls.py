@@ -14,6 +14,7 @@ urlpatterns = [
     path("visits/plans/<int:pk>/regenerate", views.plan_regenerate, name="regenerate"),
     path("visits/plans/<int:pk>/submit", views.plan_submit, name="submit"),
     path("visits/plans/<int:pk>/decide", views.plan_decide, name="decide"),
+    path("visits/<int:pk>/edit", views.visit_actions, name="visit_actions"),
     path("visits/<int:pk>/move", views.visit_move, name="move"),
     path("visits/<int:pk>/reorder", views.visit_reorder, name="reorder"),
     path("visits/<int:pk>/remove", views.visit_remove, name="remove"),

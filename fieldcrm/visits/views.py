@@ -187,6 +187,20 @@ def plan_detail(request, pk):
 # --- edits -------------------------------------------------------------------------------------------
 
 
+@login_required
+def visit_actions(request, pk):
+    """The edit forms of one visit: loaded into the plan page when opened (htmx), or a page of their own."""
+    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    plan = visit.plan
+    if plan.status == WeekPlan.Status.SUBMITTED:
+        raise PermissionDenied
+    policy = PlanningPolicy.for_company(plan.manager.company)
+    context = {"v": visit, "plan": plan, "ad_hoc": plan.changes_are_ad_hoc,
+               "day_choices": [(day.isoformat(), _day_label(day)) for day in actions.week_days(plan, policy)]}
+    template = "visits/_visit_actions.html" if request.htmx else "visits/visit_edit.html"
+    return render(request, template, context)
+
+
 def _back(plan, anchor=""):
     return redirect(reverse("visits:plan", args=[plan.pk]) + (f"#{anchor}" if anchor else ""))
 
