@@ -321,3 +321,20 @@ def test_plan_page_query_count_does_not_grow_with_visits(login, cast, plan, djan
     client = login(cast["alice"])
     with django_assert_max_num_queries(12):
         assert client.get(f"/visits/plans/{plan.pk}/").status_code == 200
+
+
+def test_plan_exports_to_excel_and_the_export_is_logged(login, cast, plan):
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from fieldcrm.org.models import PersonalDataExport
+
+    response = login(cast["sam"]).get(f"/visits/plans/{plan.pk}/export.xlsx")
+    assert response.status_code == 200
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
+    codes = {row[3] for row in rows[3:] if row[3]}
+    assert codes == set(plan.visits.values_list("customer__customer_code", flat=True))
+    assert PersonalDataExport.objects.get(user=cast["sam"]).row_count == plan.visits.count()
+    for who in ("bob", "dora", "max"):
+        assert login(cast[who]).get(f"/visits/plans/{plan.pk}/export.xlsx").status_code == 404

@@ -9,6 +9,7 @@ urlpatterns = [
     path("visits/job", views.job_status, name="job"),
     path("visits/runs/<int:pk>/", views.run_progress, name="run"),
     path("visits/plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("visits/plans/<int:pk>/export.xlsx", views.plan_export, name="export"),
     path("visits/plans/<int:pk>/add", views.plan_add, name="add"),
     path("visits/plans/<int:pk>/reoptimise", views.plan_reoptimise, name="reoptimise"),
     path("visits/plans/<int:pk>/regenerate", views.plan_regenerate, name="regenerate"),

@@ -4,6 +4,7 @@ plan, so they work on any phone browser; every write goes through visits/actions
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 from django import forms
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -20,8 +21,9 @@ from django.views.decorators.http import require_POST
 
 from fieldcrm.customers.actions import ActionRefused
 from fieldcrm.customers.models import Customer
-from fieldcrm.org.models import User
+from fieldcrm.org.models import PersonalDataExport, User
 from fieldcrm.visits import access, actions
+from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
 from fieldcrm.visits.planning import next_week_start
 from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run
@@ -182,6 +184,21 @@ def plan_detail(request, pk):
         "policy": policy,
     }
     return render(request, "visits/plan.html", context)
+
+
+@login_required
+def plan_export(request, pk):
+    """The plan as xlsx; logged like every export of retailer personal data (it lists phones)."""
+    plan = access.get_plan_for_user(request.user, pk)
+    output = io.BytesIO()
+    count = export_plan_xlsx(output, plan, actions.plan_days(plan))
+    PersonalDataExport.objects.create(user=request.user, kind="visit_plan", filters={"plan": plan.pk},
+                                      row_count=count, channel="web")
+    response = HttpResponse(output.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = (
+        f'attachment; filename="visit-plan-{plan.manager.username}-{plan.week_start:%Y%m%d}.xlsx"')
+    return response
 
 
 # --- edits -------------------------------------------------------------------------------------------
