@@ -355,3 +355,18 @@ def test_later_apps_add_reasons_through_providers(cast, stores, monkeypatch):
     candidate = next(c for c in planning.week_candidates(cast["alice"], WEEK, policy) if c.customer == lonely)
     assert candidate.reasons[-1] == {"code": "demand", "text": "补货诉求 12-01 前答复"}
     assert candidate.priority == planning.PRIORITY[Reason.DEMAND]
+
+
+def test_reasons_read_in_the_readers_language(cast, db):
+    from django.utils import translation
+
+    stale = {"code": "stale", "args": {"fields": ["phone", "address"]}}
+    standard = {"code": "standard", "args": {"cls": "重点客户", "frequency": "weekly"}}
+    with translation.override("en"):
+        assert planning.reason_text(stale) == "Verify: phone, address"
+        assert planning.reason_text(standard) == "重点客户: Weekly"
+        assert planning.reason_text({"code": "not_visited"}) == "Never visited"
+    with translation.override("zh-hans"):
+        assert planning.reason_text(stale) == "核实：联系电话、经营地址"
+        assert planning.reason_text(standard) == "重点客户：每周"
+    assert planning.reason_text({"code": "manual", "text": "补货"}) == "补货"

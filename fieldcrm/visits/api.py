@@ -17,7 +17,7 @@ from fieldcrm.customers.models import Customer
 from fieldcrm.org.models import User
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
-from fieldcrm.visits.planning import next_week_start
+from fieldcrm.visits.planning import next_week_start, reason_text
 from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run
 
 router = Router(tags=["visit plans"])
@@ -25,7 +25,11 @@ router = Router(tags=["visit plans"])
 
 class ReasonOut(Schema):
     code: str
-    text: str
+    text: str = Field(description="in the request's language")
+
+    @staticmethod
+    def resolve_text(obj):
+        return reason_text(obj)
 
 
 class VisitOut(Schema):

@@ -4,6 +4,8 @@ import xlsxwriter
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from fieldcrm.visits.planning import reason_text
+
 
 def export_plan_xlsx(output, plan, days) -> int:
     """Write the plan's days (DayRoutes from actions.plan_days) to `output`; returns the number of visits."""
@@ -24,7 +26,7 @@ def export_plan_xlsx(output, plan, days) -> int:
             customer = visit.customer
             values = [label, visit.sequence, f"{visit.arrival:%H:%M}" if visit.arrival else "",
                       customer.customer_code, customer.name, customer.address, customer.phone,
-                      customer.business_hours, "；".join(r["text"] for r in visit.reasons), visit.problems]
+                      customer.business_hours, "; ".join(reason_text(r) for r in visit.reasons), visit.problems]
             for col, value in enumerate(values):
                 if isinstance(value, int):
                     sheet.write_number(row, col, value)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 import planner
 from fieldcrm.care.models import ServiceTask, VisitFrequency
@@ -54,12 +55,43 @@ class Candidate:
     visits: int = 1
     reasons: list[dict] = field(default_factory=list)
 
-    def add(self, code: str, text: str):
-        self.reasons.append({"code": str(code), "text": text})
+    def add(self, code: str, text: str = "", **args):
+        """A reason with its arguments; the text is rendered now (company language) and again in each
+        reader's language by reason_text()."""
+        reason = {"code": str(code), "args": args} if args else {"code": str(code)}
+        reason["text"] = text or reason_text(reason)
+        self.reasons.append(reason)
 
     @property
     def priority(self) -> int:
         return max(PRIORITY.get(reason["code"], 1) for reason in self.reasons)
+
+
+def reason_text(reason: dict) -> str:
+    """A reason in the active language: from its code and arguments when it has them, else its stored text
+    (hand-written reasons, and those from reason providers)."""
+    from fieldcrm.care.models import VisitFrequency
+
+    args, code = reason.get("args"), reason.get("code")
+    if not args and code != Reason.NOT_VISITED:
+        return reason.get("text", "")
+    args = args or {}
+    if code == Reason.STANDARD:
+        frequency = dict(VisitFrequency.choices).get(args.get("frequency"), args.get("frequency", ""))
+        return _("%(class)s: %(frequency)s") % {"class": args.get("cls", ""), "frequency": frequency}
+    if code == Reason.SERVICE:
+        return _("%(service)s due %(date)s") % args
+    if code == Reason.STALE:
+        names = [str(Customer._meta.get_field(name).verbose_name) for name in args.get("fields", [])]
+        return _("Verify: %(fields)s") % {"fields": pgettext("list separator", ", ").join(names)}
+    if code == Reason.NEW:
+        return _("New retailer since %(date)s") % args
+    if code == Reason.TIER_CHANGE:
+        label = dict(ClassificationChange.Field.choices).get(args.get("field"), args.get("field", ""))
+        return f"{label} {args.get('old') or '—'} → {args.get('new') or '—'}"
+    if code == Reason.NOT_VISITED:
+        return _("Last visit %(date)s") % args if args.get("date") else _("Never visited")
+    return reason.get("text", "")
 
 
 def _stagger(customer_pk: int, week_start: date, period: int) -> bool:
@@ -120,29 +152,23 @@ def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[C
         due = visits_due(standard.visit_frequency if standard else None, customer.pk, last.get(customer.pk), week_start)
         if due:
             candidate.visits = due
-            label = standard.get_visit_frequency_display() if standard else ""
-            candidate.add(Reason.STANDARD, _("%(class)s: %(frequency)s") % {
-                "class": customer.customer_class, "frequency": label})
+            candidate.add(Reason.STANDARD, cls=str(customer.customer_class), frequency=standard.visit_frequency)
         for task in services.get(customer.pk, []):
-            candidate.add(Reason.SERVICE, _("%(service)s due %(date)s") % {
-                "service": task.item.name, "date": f"{task.due_date:%m-%d}"})
+            candidate.add(Reason.SERVICE, service=task.item.name, date=f"{task.due_date:%m-%d}")
         stale = customer.stale_fields()
         if stale:
-            names = "、".join(str(Customer._meta.get_field(name).verbose_name) for name in stale)
-            candidate.add(Reason.STALE, _("Verify: %(fields)s") % {"fields": names})
+            candidate.add(Reason.STALE, fields=stale)
         if customer.pk not in last and (now - customer.created_at).days <= policy.new_retailer_days:
-            candidate.add(Reason.NEW, _("New retailer since %(date)s") % {
-                "date": f"{timezone.localtime(customer.created_at):%m-%d}"})
+            candidate.add(Reason.NEW, date=f"{timezone.localtime(customer.created_at):%m-%d}")
         for change in changes.get(customer.pk, []):
-            candidate.add(Reason.TIER_CHANGE, f"{change.get_field_display()} {change.old_value or '—'} → "
-                                              f"{change.new_value or '—'}")
+            candidate.add(Reason.TIER_CHANGE, field=change.field, old=change.old_value, new=change.new_value)
         for code, text in extra.get(customer.pk, []):
-            candidate.add(code, text)
+            candidate.add(code, text=text)
         previous = last.get(customer.pk)
         if previous and (week_start - previous).days > policy.not_visited_days:
-            candidate.add(Reason.NOT_VISITED, _("Last visit %(date)s") % {"date": f"{previous:%m-%d}"})
+            candidate.add(Reason.NOT_VISITED, date=f"{previous:%m-%d}")
         elif previous is None and has_history and Reason.NEW not in [r["code"] for r in candidate.reasons]:
-            candidate.add(Reason.NOT_VISITED, _("Never visited"))
+            candidate.add(Reason.NOT_VISITED)
         if candidate.reasons:
             candidates.append(candidate)
     return candidates

@@ -25,7 +25,7 @@ from fieldcrm.org.models import PersonalDataExport, User
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
-from fieldcrm.visits.planning import next_week_start
+from fieldcrm.visits.planning import next_week_start, reason_text
 from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run
 
 TILE_PRESETS = {
@@ -153,7 +153,7 @@ def _map_data(plan, days) -> dict:
              "visits": [{"id": v.pk, "seq": v.sequence, "lat": v.customer.latitude, "lon": v.customer.longitude,
                          "name": v.customer.name, "code": v.customer.customer_code,
                          "arrival": f"{v.arrival:%H:%M}" if v.arrival else "",
-                         "reasons": [r["text"] for r in v.reasons],
+                         "reasons": [reason_text(r) for r in v.reasons],
                          "url": reverse("customers:detail", args=[v.customer.customer_code])}
                         for v in route.visits]}
             for i, route in enumerate(days)
