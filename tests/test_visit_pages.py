@@ -338,3 +338,24 @@ def test_plan_exports_to_excel_and_the_export_is_logged(login, cast, plan):
     assert PersonalDataExport.objects.get(user=cast["sam"]).row_count == plan.visits.count()
     for who in ("bob", "dora", "max"):
         assert login(cast[who]).get(f"/visits/plans/{plan.pk}/export.xlsx").status_code == 404
+
+
+def test_team_run_leaves_existing_plans_alone(login, cast, plan):
+    make_store(cast["bob"], 50, "重点客户")
+    edited = plan.visits.first()
+    actions.remove_visit(edited, by=cast["alice"])
+    sam = login(cast["sam"])
+    response = sam.post("/visits/generate", {"week": WEEK.isoformat()})
+    run_jobs = WeekPlan.objects.filter(week_start=WEEK)
+    assert set(run_jobs.values_list("manager__username", flat=True)) == {"alice", "bob"}
+    assert not PlannedVisit.objects.filter(pk=edited.pk).exists()  # alice's draft edits survive
+    assert response.status_code == 302
+    again = sam.post("/visits/generate", {"week": WEEK.isoformat()}, follow=True)
+    assert again.status_code == 200 and "/runs/" not in again.redirect_chain[-1][0]
+
+
+def test_manager_plans_again_from_the_plan_page(login, cast, plan):
+    alice = login(cast["alice"])
+    actions.remove_visit(plan.visits.first(), by=cast["alice"])
+    assert alice.post(f"/visits/plans/{plan.pk}/regenerate").status_code == 302
+    assert WeekPlan.objects.get(pk=plan.pk).visits.count() == 2 * 2 + 6  # the full week again

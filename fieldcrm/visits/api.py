@@ -18,7 +18,7 @@ from fieldcrm.org.models import User
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
 from fieldcrm.visits.planning import next_week_start, reason_text
-from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run
+from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run, without_plan
 
 router = Router(tags=["visit plans"])
 
@@ -200,7 +200,7 @@ def generate_plans(request, payload: GenerateIn):
         return Status(202, {"run_id": None, "jobs": [PlanningJob.objects.get(pk=job.pk)]})
     if user.role not in (User.Role.SUPERVISOR, User.Role.ADMIN) or user.company is None:
         raise HttpError(403, _("Only managers, supervisors and admins plan weeks."))
-    run = start_run(user.company, week, managers_for(user, user.company), by=user)
+    run = start_run(user.company, week, without_plan(managers_for(user, user.company), week), by=user)
     return Status(202, {"run_id": run.pk, "jobs": list(run.jobs.select_related("manager"))})
 
 

@@ -75,15 +75,13 @@ def plan_next_week_for_all():
     from django.utils import timezone
 
     from fieldcrm.org.models import Company
-    from fieldcrm.visits.models import WeekPlan
     from fieldcrm.visits.planning import next_week_start
 
     week = next_week_start(timezone.localdate())
     runs = []
     for company in Company.objects.all():
-        planned = WeekPlan.objects.filter(week_start=week).values("manager_id")
-        managers = User.objects.filter(company=company, role=User.Role.MANAGER, is_active=True).exclude(
-            pk__in=planned)
+        managers = without_plan(
+            User.objects.filter(company=company, role=User.Role.MANAGER, is_active=True), week)
         if managers.exists():
             runs.append(start_run(company, week, managers, by=None).pk)
     return runs
@@ -101,6 +99,13 @@ def managers_for(user, company):
     if user.role == User.Role.SUPERVISOR:
         return managers.filter(area_id=user.area_id) if user.area_id else managers.none()
     return managers
+
+
+def without_plan(managers, week_start):
+    """A team run plans only managers with no plan for the week yet: a draft someone is editing is theirs."""
+    from fieldcrm.visits.models import WeekPlan
+
+    return managers.exclude(pk__in=WeekPlan.objects.filter(week_start=week_start).values("manager_id"))
 
 
 def dispatch(job_ids: list[int]):

@@ -26,7 +26,7 @@ from fieldcrm.visits import access, actions
 from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
 from fieldcrm.visits.planning import next_week_start, reason_text
-from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run
+from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run, without_plan
 
 TILE_PRESETS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap", "", "wgs84"),
@@ -113,7 +113,11 @@ def generate(request):
         return redirect(f"{reverse('visits:index')}?week={week}")
     if user.role not in (User.Role.SUPERVISOR, User.Role.ADMIN) or user.company is None:
         raise PermissionDenied
-    run = start_run(user.company, week, managers_for(user, user.company), by=user)
+    managers = without_plan(managers_for(user, user.company), week)
+    if not managers.exists():
+        messages.info(request, _("Everybody in the team already has a plan for this week."))
+        return redirect(f"{reverse('visits:index')}?week={week}")
+    run = start_run(user.company, week, managers, by=user)
     return redirect("visits:run", pk=run.pk)
 
 
