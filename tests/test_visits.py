@@ -370,3 +370,18 @@ def test_reasons_read_in_the_readers_language(cast, db):
         assert planning.reason_text(stale) == "核实：联系电话、经营地址"
         assert planning.reason_text(standard) == "重点客户：每周"
     assert planning.reason_text({"code": "manual", "text": "补货"}) == "补货"
+
+
+def test_never_visited_only_once_the_plans_cover_the_period(cast, stores):
+    policy = PlanningPolicy.for_company(cast["company"])
+    monthly = make_store(cast["alice"], 80, "培育客户")
+    plan = actions.generate_week_plan(cast["alice"], WEEK)
+    assert plan.visits.exists()
+
+    def reasons_next(week):
+        found = [c for c in planning.week_candidates(cast["alice"], week, policy) if c.customer == monthly]
+        return [r["code"] for r in found[0].reasons] if found else []
+
+    assert Reason.NOT_VISITED not in reasons_next(WEEK + timedelta(weeks=1))  # history of one week only
+    far = WEEK + timedelta(days=policy.not_visited_days + 7)
+    assert Reason.NOT_VISITED in reasons_next(far)

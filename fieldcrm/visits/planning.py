@@ -137,7 +137,10 @@ def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[C
         .order_by("customer_code")
     )
     last = last_visits(manager, week_start)
-    has_history = bool(last)
+    # "Never visited" only means something once the plans cover the whole not-visited period: before that a
+    # monthly store may simply not have had its turn yet.
+    overdue_before = week_start - timedelta(days=policy.not_visited_days)
+    history_covers = bool(last) and min(last.values()) <= overdue_before
     services = _services_needing_visit(manager, week_end)
     changes = _recent_changes(manager, week_start)
     extra: dict[int, list] = {}
@@ -167,7 +170,7 @@ def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[C
         previous = last.get(customer.pk)
         if previous and (week_start - previous).days > policy.not_visited_days:
             candidate.add(Reason.NOT_VISITED, date=f"{previous:%m-%d}")
-        elif previous is None and has_history and Reason.NEW not in [r["code"] for r in candidate.reasons]:
+        elif previous is None and history_covers and customer.created_at.date() <= overdue_before:
             candidate.add(Reason.NOT_VISITED)
         if candidate.reasons:
             candidates.append(candidate)
