@@ -359,3 +359,20 @@ def test_manager_plans_again_from_the_plan_page(login, cast, plan):
     actions.remove_visit(plan.visits.first(), by=cast["alice"])
     assert alice.post(f"/visits/plans/{plan.pk}/regenerate").status_code == 302
     assert WeekPlan.objects.get(pk=plan.pk).visits.count() == 2 * 2 + 6  # the full week again
+
+
+def test_api_supervisor_generates_for_the_team_and_filters_plans(login, cast):
+    make_store(cast["alice"], 1, "重点客户")
+    make_store(cast["charlie"], 2, "重点客户")
+    sam = login(cast["sam"])
+    response = sam.post("/api/v1/visit-plans/generate", {"week": WEEK.isoformat()}, content_type="application/json")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["run_id"] and {job["manager"] for job in body["jobs"]} == {"alice", "bob"}  # not charlie
+    assert sam.get(f"/api/v1/planning-jobs/{body['jobs'][0]['id']}").status_code == 200
+    listed = sam.get(f"/api/v1/visit-plans?week={WEEK}&status=draft").json()
+    assert {plan["manager"] for plan in listed} == {"alice", "bob"}
+    assert sam.get("/api/v1/visit-plans?status=approved").json() == []
+    assert sam.get("/api/v1/visit-plans?status=nonsense").status_code == 422
+    assert login(cast["dora"]).post("/api/v1/visit-plans/generate", {}, content_type="application/json"
+                                    ).status_code == 403
