@@ -120,6 +120,7 @@ def test_coordinator_sees_submitted_visits_in_area_and_asks_to_join(login, cast,
     assert visit.customer.name in page
     max_.post(f"/visits/{visit.pk}/join", {"note": "核查许可证"})
     join = JoinRequest.objects.get(visit=visit)
+    assert "核查许可证" in login(cast["alice"]).get(f"/visits/?week={WEEK}").content.decode()
     plan_page = login(cast["alice"]).get(f"/visits/plans/{plan.pk}/").content.decode()
     assert "核查许可证" in plan_page
     login(cast["alice"]).post(f"/visits/joins/{join.pk}/decide", {"decision": "accept"})

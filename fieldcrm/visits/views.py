@@ -81,6 +81,8 @@ def index(request):
         waiting = PlanningJob.objects.filter(
             manager=user, week_start=week, status__in=[PlanningJob.Status.QUEUED, PlanningJob.Status.RUNNING])
         context["running"] = any(not job.stalled for job in waiting)
+        context["join_requests"] = JoinRequest.objects.filter(
+            visit__plan__manager=user, status=JoinRequest.Status.PENDING).select_related("visit__plan", "requester")
         return render(request, "visits/my_plans.html", context)
     company = user.company
     if company is None:
