@@ -5,7 +5,8 @@ and are cheapest-inserted on the new days; then PyVRP's local search (all its op
 all days at once) re-optimises the whole horizon from that start, so nearby one-visit stops may follow
 the moved stop to other days.  The move is accepted when the result is feasible and cheaper.  Candidates
 are ranked by their exact removal + insertion delta on the current routes; only the most promising are
-evaluated with PyVRP when time is short.
+evaluated with PyVRP when time is short.  :func:`cheap_descent` applies moves on their exact delta
+alone (feasible insertions only), without PyVRP.
 """
 
 from __future__ import annotations
@@ -136,9 +137,9 @@ class PatternSearch:
                     ls, _ = make_search(model, self.rng.randrange(2**31))
                     out = ls(model.to_solution(new_plan), self._ce, exhaustive=True)
                     cost = self.cost(out)
-                    if cost is not None and cost < cur_cost:
+                    if cost is not None and cost < cur_cost and model.valid(out_plan := model.to_plan(out)):
                         cur, cur_cost = out, cost
-                        plan = model.to_plan(out)
+                        plan = out_plan
                         start_active = model.active.copy()
                         improved = True
                         break

@@ -1,12 +1,15 @@
 """The whole horizon as ONE PyVRP problem, for a given choice of patterns for the multi-day stops.
 
-* Every *visit* is a PyVRP client with its own location (copies share coordinates).  A flexible stop
+* Every *visit* is a PyVRP client (copies of a stop share its coordinates).  A flexible stop
   (visited once, on any one of its allowed days) is one visit allowed on all those days, so PyVRP
   chooses its day natively.  A multi-day stop contributes one visit per day of its current pattern,
   pinned to that day.
 * When no visit is restricted, the horizon is a plain VRP with ``days x vehicles`` identical vehicles
-  (one vehicle type); routes are dealt out to days afterwards.  Otherwise each day is a vehicle type
-  with its own routing profile, in which edges touching visits not allowed that day cost ``FORBIDDEN``.
+  (one vehicle type); routes are dealt out to days afterwards.  Otherwise each day is a vehicle type.
+  Without time windows (and with contiguous allowed days) the days are *bands* of one long time axis
+  (vehicle and visit time windows), and all copies of a stop share its location: one small matrix.
+  Otherwise each day has its own routing profile, in which edges touching visits not allowed that day
+  cost ``FORBIDDEN`` and every visit has its own location.
 * PyVRP works in integers: distances are rounded at ``SCALE``; travel, service times and windows are
   rounded *conservatively* (durations up, deadlines down), so PyVRP-feasible routes stay feasible in
   double precision.  The reported distance is always recomputed in double precision.
@@ -16,6 +19,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -51,6 +55,10 @@ NUM_NEIGHBOURS = 30
 # these), but on the 170-store realistic week at 20 s they are worse (286 km vs 266 km).
 MAX_PERTURBATIONS, HISTORY_LENGTH = 25, 300
 FAST_MAX_PERTURBATIONS, FAST_HISTORY_LENGTH = 10, 100
+
+
+def _disjoint(sets) -> bool:
+    return sum(len(x) for x in sets) == len(frozenset().union(*sets))
 
 
 @dataclass
@@ -95,6 +103,17 @@ class HorizonModel:
                     self.visits.append(Visit(s, frozenset([d])))
         self.index = {(v.stop, d): i for i, v in enumerate(self.visits) for d in v.days}
         self.per_day = any(v.days != all_days for v in self.visits) and problem.days > 1
+        # Without windows, days can be bands of one long time axis instead of routing profiles: visit
+        # copies then share their stop's location, so there is one small matrix instead of one matrix of
+        # all copies per day (pr10: 289² instead of 6 x 1369² entries; a pattern change's
+        # ProblemData.replace drops from 0.34 s to milliseconds).
+        # (the relaxation too, when the copies of each stop have disjoint day sets, so that they can
+        # never share a route)
+        self.banded = (
+            self.per_day and not router.has_windows
+            and all(max(v.days) - min(v.days) + 1 == len(v.days) for v in self.visits)
+            and (not relaxed or all(_disjoint([self.visits[i].days for i in idx]) for idx in self.copies.values()))
+        )
         self.optional = optional
         self.active = np.ones(len(self.visits), dtype=bool)
         self._activities = [Activity(ActivityType.CLIENT, i) for i in range(len(self.visits))]
@@ -116,7 +135,7 @@ class HorizonModel:
                 active[i] = next(iter(self.visits[i].days)) in days
         self.set_active(active, neighbours)
 
-    def project(self, plan: Plan) -> Plan:
+    def project(self, plan: Plan, rng=None) -> Plan:
         """A relaxed plan made consistent: each multi-day stop takes the pattern sharing most days with
         the days it is visited on (avoiding days whose total demand would exceed the day's fleet
         capacity); surplus visits are removed and missing ones cheapest-inserted."""
@@ -126,7 +145,10 @@ class HorizonModel:
         load = [sum(p.stops[s].demand for r in plan.routes[d] for s in r) for d in range(p.days)]
         day_cap = math.inf if p.capacity is None else p.capacity * p.vehicles
         multi = [s for s, stop in enumerate(p.stops) if not stop.is_flexible]
-        multi.sort(key=lambda s: -p.stops[s].demand * len(p.stops[s].patterns[0]))
+        noise = {s: (rng.random() if rng is not None else 0.0) for s in multi}
+        multi.sort(key=lambda s: (-p.stops[s].demand * len(p.stops[s].patterns[0]), noise[s]))
+        if rng is not None:  # another order: random, heavy-and-frequent first only on average
+            multi.sort(key=lambda s: -p.stops[s].demand * len(p.stops[s].patterns[0]) * (0.5 + noise[s]))
         for s in multi:
             stop = p.stops[s]
             days = [d for d in range(p.days) for r in plan.routes[d] if s in r]
@@ -209,8 +231,12 @@ class HorizonModel:
             if stop.window is not None:
                 early = math.ceil(stop.window[0] * SCALE - 1e-6)
                 late = math.floor(stop.window[1] * SCALE + 1e-6)
+            if self.banded:
+                band = self._band
+                early = min(v.days) * band
+                late = (max(v.days) + 1) * band - 1
             kwargs = {
-                "location": i + 1,
+                "location": v.stop + 1 if self.banded else i + 1,
                 "delivery": [demands[i]] if cap is not None else [],
                 "service_duration": math.ceil(stop.service * SCALE - 1e-6),
                 "tw_early": early,
@@ -222,8 +248,45 @@ class HorizonModel:
             out.append((off, on))
         return out
 
+    @functools.cached_property
+    def _band(self) -> int:
+        """Length of one day on the banded time axis: far more than any route can take."""
+        p, r = self.problem, self.router
+        bound = sum(s.service for s in p.stops) + 2.0 * len(p.stops) * float(r.time.max()) + p.day_start + 1.0
+        if p.max_route_duration is not None:
+            bound = min(bound, p.max_route_duration + p.day_start + 1.0)
+        return int(math.ceil(bound * SCALE)) * 100
+
+    def _build_banded(self) -> ProblemData:
+        p = self.problem
+        dist = np.rint(self.router.dist * SCALE).astype(np.int64)
+        dur = np.ceil(self.router.time * SCALE - 1e-6).astype(np.int64)
+        np.fill_diagonal(dur, 0)
+        locations = [Location(*xy) for xy in p.points]
+        clients = [c[1] for c in self._client_variants()]
+        _, cap = self._int_demands()
+        band = self._band
+        vtypes = []
+        for day in range(p.days):
+            # a shift far shorter than a band: waiting for a later day's band is a huge duration excess
+            # (time warp), so a visit never sits on a day it is not allowed on in a feasible solution
+            shift = band // 4 if p.max_route_duration is None else math.floor(p.max_route_duration * SCALE + 1e-6)
+            kwargs = {"capacity": [cap] if cap is not None else [], "shift_duration": shift}
+            vtypes.append(
+                VehicleType(
+                    num_available=p.vehicles,
+                    tw_early=day * band + math.ceil(p.day_start * SCALE - 1e-6),
+                    tw_late=(day + 1) * band - 1,
+                    name=f"day{day}",
+                    **kwargs,
+                )
+            )
+        return ProblemData(locations, clients, [Depot(location=0)], vtypes, [dist], [dur])
+
     def _build(self) -> ProblemData:
         p = self.problem
+        if self.banded:
+            return self._build_banded()
         pts = np.array([0] + [v.stop + 1 for v in self.visits])
         dist = np.rint(self.router.dist[np.ix_(pts, pts)] * SCALE).astype(np.int64)
         dur = np.ceil(self.router.time[np.ix_(pts, pts)] * SCALE - 1e-6).astype(np.int64)
@@ -305,18 +368,26 @@ class HorizonModel:
     # --- translation --------------------------------------------------------------------------------
     def to_solution(self, plan: Plan) -> Solution:
         routes = []
+        seen: set[int] = set()
         next_slot = 0
         for day, day_routes in enumerate(plan.routes):
             for route in day_routes:
                 if not route:
                     continue
                 visits = [self.index[(s, day)] for s in route if (s, day) in self.index]
+                visits = [i for i in visits if i not in seen and not seen.add(i)]  # never a visit twice
                 if not visits:
                     continue
                 vtype = day if self.per_day else 0
                 routes.append(Route(self.data, visits, vtype))
                 next_slot += 1
         return Solution(self.data, routes)
+
+    def valid(self, plan: Plan) -> bool:
+        """Every multi-day stop on the days of one of its patterns (a penalised, infeasible PyVRP solution
+        may hold a copy on a day it is not allowed on; in the banded model that is a time warp)."""
+        stops = self.problem.stops
+        return all(plan.pattern.get(s) in stops[s].patterns for s in self.copies)
 
     def to_plan(self, solution: Solution) -> Plan:
         """Routes back to days (identical vehicles are dealt out ``vehicles`` per day)."""

@@ -1,16 +1,19 @@
 """Periodic route planner: pattern search around whole-horizon PyVRP routing.
 
-1. Construction: stops in order (priority, frequency, distance from the depot) are cheapest-inserted
-   with their cheapest feasible pattern into the current day routes.  A second worker instead takes its
-   initial patterns from PyVRP on a relaxation (each visit of a multi-day stop picks its own day),
-   projected onto the nearest consistent patterns.
+1. Start: PyVRP on a relaxation (each visit of a multi-day stop picks its own day among the j-th days
+   of its patterns), projected onto consistent patterns by exact removal / insertion cost.  Only if that
+   cannot be made feasible (or without multi-day stops): stops in order (priority, frequency, distance
+   from the depot) cheapest-inserted with their cheapest feasible pattern.
 2. Routing: the whole horizon is one PyVRP problem (see :mod:`planner.pyvrp_model`); one-visit stops
    keep their full day choice inside PyVRP, multi-day stops are pinned to their current pattern.
-3. Pattern search (for problems with multi-day stops, :mod:`planner.patterns`): rounds of pattern
-   improvement -- give one stop (or a stop and two nearby peers) another pattern, re-optimise the whole
-   horizon with PyVRP's local search, keep the move if the plan gets cheaper -- and a short warm-started
-   PyVRP run; a round without a new best restarts from the best with a few random pattern changes.
-4. Two independent workers (processes, different seeds and starts) use both cores; the best plan wins.
+3. Pattern search (for problems with multi-day stops, :mod:`planner.patterns`): rounds of a cheap
+   pattern descent (exact deltas, no PyVRP), pattern improvement -- give one stop (or a stop and two
+   nearby peers) another pattern, re-optimise the whole horizon with PyVRP's local search, keep the move
+   if the plan gets cheaper; its time adapts to its success -- and a short warm-started PyVRP run; a
+   round without a new best restarts from the start's best with a few random pattern changes, a stalled
+   start is replaced by a fresh relaxed start.
+4. Two workers (processes, different seeds) use both cores and exchange their best plans twice
+   (:class:`Share`); the best plan wins.
 5. Safety: whatever PyVRP returns is checked in double precision; routes that break a constraint lose
    their lowest-priority stops (all visits of a stop together) until feasible, and those stops are
    reported ``unassigned``.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import queue
 import random
 import sys
 import time
@@ -33,7 +37,7 @@ from planner.patterns import PatternSearch, cheap_descent, evaluator, perturb
 from planner.problem import Problem, parse_problem
 from planner.pyvrp_model import SCALE, HorizonModel, make_search
 from planner.pyvrp_model import run_ils as _run_ils
-from planner.routes import Plan, Router, best_pattern, construct, insert_stop, remove_stop
+from planner.routes import Plan, Router, best_pattern, construct, empty_plan, insert_stop, remove_stop
 
 SOLVER_NAME = "fieldcrm-periodic-pyvrp"
 # Share of the budget for the first whole-horizon PyVRP run when multi-day stops exist; the rest goes to
@@ -44,7 +48,15 @@ ROUND_SECONDS = 0.5
 ROUND_VISITS = 100
 ROUND_MIN, ROUND_MAX = 0.3, 3.0
 PI_SHARE = 0.5  # at most this share of the time left for one pattern-improvement descent ...
-PI_ROUNDS = 1.5  # ... and at most this many times the PyVRP round time
+PI_ROUNDS = 1.5  # ... and at first this many times the PyVRP round time, then by relative success:
+PI_MIN_ROUNDS, PI_MAX_ROUNDS = 0.25, 2.0
+PI_BIG_VISITS = 300  # above this many visits the first pattern improvement gets PI_MIN_ROUNDS only
+CHEAP_ROUNDS = 0.25  # cheap pattern descent: at most this many times the PyVRP round time ...
+CHEAP_PASSES_DETERMINISTIC = 3  # ... or passes over the multi-day stops in reproducible mode
+SHARE_AT = (0.45, 0.7)  # two workers exchange best plans at these shares of the pattern-search time
+STALL_ROUNDS = 3  # rounds without a new best before a fresh relaxed start ...
+RESTART_ROOM = 2.0  # ... if at least this many times its cost in time is left
+RESTART_SHARE = 0.05  # share of the budget for the relaxed PyVRP run of a fresh start
 PERTURB_MIN, PERTURB_MAX = 2, 8  # random pattern changes when a round brings no new best
 ROUNDS_DETERMINISTIC = 10  # reproducible (max_iterations) mode: rounds ...
 PI_EVALS_DETERMINISTIC = 2  # ... and pattern moves evaluated per multi-day stop and round
@@ -52,7 +64,8 @@ MAX_WORKERS = 2  # parallel independent searches (processes), one per core
 PARALLEL_MIN_SECONDS = 2.0
 PARALLEL_MIN_VISITS = 30
 FAST_VISITS_PER_SECOND = 12  # above this many visits per second of budget, PyVRP's "fast" ILS settings
-RELAXED_SHARE = 0.1  # second worker: share of its budget for the relaxed start (initial patterns)
+RELAXED_SHARE = 0.1  # share of a worker's budget for the relaxed start (initial patterns) ...
+PROJECT_TRIES, PROJECT_SHARE = 8, 0.1  # ... projected in up to this many stop orders, within this share of it
 
 
 class Progress:
@@ -174,6 +187,37 @@ def _worker_seed(seed: int, k: int) -> int:
     return seed if k == 0 else seed * 7919 + 104729 * k
 
 
+class Share:
+    """Exchange of best plans between the two workers (Vidal-style sharing of good pattern sets).
+
+    At fixed points of the pattern search each worker offers its best plan and adopts the peer's if it
+    is shorter.  With a time limit only the exchange is non-blocking (a plan offered by the peer is
+    picked up at the next round boundary); in reproducible mode both workers meet at the same round
+    and wait for each other, so the result stays deterministic."""
+
+    def __init__(self, outbox, inbox, blocking: bool):
+        self.outbox, self.inbox, self.blocking = outbox, inbox, blocking
+        self.outbox.cancel_join_thread()  # never block exit on an unread plan
+
+    def offer(self, plan: Plan, distance: float) -> None:
+        try:
+            self.outbox.put((distance, plan))
+        except (OSError, ValueError):
+            pass
+
+    def take(self, timeout: float) -> tuple[float, Plan] | None:
+        """The newest plan the peer offered (waiting up to ``timeout`` in blocking mode), else None."""
+        got = None
+        try:
+            if self.blocking:
+                got = self.inbox.get(timeout=max(0.01, timeout))
+            while not self.inbox.empty():
+                got = self.inbox.get_nowait()
+        except (OSError, ValueError, EOFError, queue.Empty):
+            pass
+        return got
+
+
 def _run_workers(problem, router, deadline, seed, max_iterations, log, workers) -> list[Plan]:
     """Worker 0 runs here; the others in forked processes that report their plan through a pipe."""
     if workers <= 1:
@@ -183,14 +227,22 @@ def _run_workers(problem, router, deadline, seed, max_iterations, log, workers) 
     except ValueError:  # no fork on this platform: stay single-process
         return [_search(problem, router, deadline, seed, max_iterations, log)]
     procs = []
+    share = None
     for k in range(1, workers):
         recv, send = ctx.Pipe(duplex=False)
-        args = (problem, router, deadline, _worker_seed(seed, k), max_iterations, send)
+        child_share = None
+        if workers == 2:  # best plans are exchanged between exactly two workers
+            to_child, to_main = ctx.Queue(), ctx.Queue()
+            child_share = (to_main, to_child)
+            share = (to_child, to_main)
+        args = (problem, router, deadline, _worker_seed(seed, k), max_iterations, send, child_share)
         proc = ctx.Process(target=_child, args=args, daemon=True)
         proc.start()
         send.close()
         procs.append((proc, recv))
-    plans = [_search(problem, router, deadline, seed, max_iterations, log)]
+    if share is not None:
+        share = Share(*share, blocking=max_iterations is not None)
+    plans = [_search(problem, router, deadline, seed, max_iterations, log, share=share)]
     for proc, recv in procs:
         wait = max(0.5, deadline - time.perf_counter() + 1.0) if max_iterations is None else None
         try:
@@ -205,9 +257,11 @@ def _run_workers(problem, router, deadline, seed, max_iterations, log, workers) 
     return plans
 
 
-def _child(problem, router, deadline, seed, max_iterations, conn) -> None:
+def _child(problem, router, deadline, seed, max_iterations, conn, share=None) -> None:
+    if share is not None:
+        share = Share(*share, blocking=max_iterations is not None)
     try:
-        conn.send(_search(problem, router, deadline, seed, max_iterations, Progress(True), relaxed_start=True))
+        conn.send(_search(problem, router, deadline, seed, max_iterations, Progress(True), share=share))
     finally:
         conn.close()
 
@@ -219,37 +273,67 @@ def run_ils(model, stop, seed, initial=None):
     return _run_ils(model, stop, seed, initial, fast=_FAST)
 
 
-def _search(problem, router, deadline, seed, max_iterations, log, relaxed_start: bool = False) -> Plan:
+def _search(problem, router, deadline, seed, max_iterations, log, share: Share | None = None) -> Plan:
     global _FAST
     visits = sum(len(s.patterns[0]) for s in problem.stops)
     _FAST = visits > FAST_VISITS_PER_SECOND * max(1e-9, deadline - time.perf_counter())
     rng = random.Random(seed)
-    plan, misfits = construct(problem, router, rng)
-    log(f"construction: {router.plan_distance(plan):.3f}, {len(misfits)} stops placed over the limits")
     multi = [s for s, st in enumerate(problem.stops) if not st.is_flexible and len(st.patterns) > 1]
+    plan = empty_plan(problem)
     if problem.stops:
-        plan = _optimise(problem, router, plan, multi, deadline, max_iterations, rng, log, relaxed_start)
+        plan = _optimise(problem, router, multi, deadline, max_iterations, rng, log, share)
     plan = _repair(problem, router, plan)
     _reinsert_unassigned(problem, router, plan)
     return plan
 
 
-def _relaxed_patterns(problem, router, deadline, max_iterations, rng, log) -> Plan | None:
+def _relaxed_patterns(problem, router, deadline, max_iterations, rng, log, seconds=None, model=None) -> Plan | None:
     """Initial patterns from PyVRP on the relaxation in which each visit of a multi-day stop picks its
     day on its own (see ``HorizonModel(relaxed=True)``), made consistent by ``project``."""
-    model = HorizonModel(problem, router, None, relaxed=True)
-    seconds = RELAXED_SHARE * (deadline - time.perf_counter())
+    model = model or HorizonModel(problem, router, None, relaxed=True)
+    if seconds is None:
+        seconds = RELAXED_SHARE * (deadline - time.perf_counter())
     iters = None if max_iterations is None else max(1, int(max_iterations * RELAXED_SHARE))
     sol = run_ils(model, _Stop(seconds, iters), rng.randrange(2**31), None).best
     if not sol.is_feasible():
         return None
-    plan = model.project(model.to_plan(sol))
-    log(f"relaxed start: {sol.distance() / SCALE:.3f} relaxed, {router.plan_distance(plan):.3f} projected")
+    relaxed = model.to_plan(sol)
+    plan = model.project(relaxed)
+    # the projection is greedy in a stop order; a few other orders (randomised) often do better
+    # (accepted only if no more over capacity / duration: PyVRP must still repair it in its first run)
+    cost, excess = router.plan_distance(plan), _excess(router, plan)
+    end = time.perf_counter() + PROJECT_SHARE * seconds
+    for _ in range(PROJECT_TRIES - 1):
+        if max_iterations is None and time.perf_counter() > end:
+            break
+        other = model.project(relaxed, rng)
+        other_cost, other_excess = router.plan_distance(other), _excess(router, other)
+        if other_excess <= excess + 1e-9 and other_cost < cost:
+            plan, cost, excess = other, other_cost, other_excess
+    log(f"relaxed start: {sol.distance() / SCALE:.3f} relaxed, {cost:.3f} projected")
     return plan
 
 
-def _optimise(problem, router, plan, multi, deadline, max_iterations, rng, log, relaxed_start=False) -> Plan:
-    if multi and relaxed_start:
+def _excess(router: Router, plan: Plan) -> float:
+    """Total load and duration excess of the routes (relative to the limits)."""
+    cap, dur = router.cap, router.max_dur
+    out = 0.0
+    for day in plan.routes:
+        for route in day:
+            if not route:
+                continue
+            pts = [s + 1 for s in route]
+            if cap:
+                out += max(0.0, router.demand[pts].sum() - cap) / cap
+            if dur:
+                seq = [0] + pts + [0]
+                busy = router.time[seq[:-1], seq[1:]].sum() + router.service[pts].sum()
+                out += max(0.0, busy - dur) / dur
+    return out
+
+
+def _optimise(problem, router, multi, deadline, max_iterations, rng, log, share=None) -> Plan:
+    if multi:
         relaxed = _relaxed_patterns(problem, router, deadline, max_iterations, rng, log)
         if relaxed is not None:
             model = HorizonModel(problem, router, relaxed)
@@ -258,9 +342,12 @@ def _optimise(problem, router, plan, multi, deadline, max_iterations, rng, log, 
             best = run_ils(model, _Stop(left * FIRST_SHARE, iters), rng.randrange(2**31), relaxed).best
             if best.is_feasible() and router_feasible(router, model.to_plan(best)):
                 log(f"first routing: {best.distance() / SCALE:.3f}")
-                best = _pattern_search(model, best, multi, deadline, max_iterations, rng, log)
+                restart = _restarter(problem, router, model, deadline, max_iterations, rng, log)
+                best = _pattern_search(model, best, multi, deadline, max_iterations, rng, log, share, restart)
                 return model.to_plan(best)
             log("relaxed start infeasible; starting from the construction")
+    plan, misfits = construct(problem, router, rng)
+    log(f"construction: {router.plan_distance(plan):.3f}, {len(misfits)} stops placed over the limits")
     remaining = deadline - time.perf_counter()
     first_share = 1.0 if not multi else FIRST_SHARE
     iters = None if max_iterations is None else max(1, int(max_iterations * first_share))
@@ -277,8 +364,29 @@ def _optimise(problem, router, plan, multi, deadline, max_iterations, rng, log, 
         best = run_ils(model, _Stop(left * first_share, iters), rng.randrange(2**31), plan).best
     log(f"first routing: {best.distance() / SCALE:.3f}")
     if multi:
-        best = _pattern_search(model, best, multi, deadline, max_iterations, rng, log)
+        best = _pattern_search(model, best, multi, deadline, max_iterations, rng, log, share)
     return model.to_plan(best)
+
+
+def _restarter(problem, router, model, deadline, max_iterations, rng, log):
+    """A fresh start for a stalled pattern search: a new relaxed solution (other seed), projected and
+    routed; returns a feasible solution of ``model`` or None."""
+    total = deadline - time.perf_counter()
+    cache = {}
+
+    def restart(route_seconds: float):
+        if "model" not in cache:
+            cache["model"] = HorizonModel(problem, router, None, relaxed=True)
+        seconds = RESTART_SHARE * total
+        plan = _relaxed_patterns(problem, router, deadline, max_iterations, rng, log, seconds, cache["model"])
+        if plan is None:
+            return None
+        iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // ROUNDS_DETERMINISTIC)
+        sol = run_ils(model, _Stop(route_seconds, iters), rng.randrange(2**31), plan).best
+        return sol if sol.is_feasible() else None
+
+    restart.seconds = RESTART_SHARE * total
+    return restart
 
 
 def router_feasible(router: Router, plan: Plan) -> bool:
@@ -293,51 +401,109 @@ def router_feasible(router: Router, plan: Plan) -> bool:
     return True
 
 
-def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_iterations, rng, log):
-    """Alternate pattern improvement (each move re-optimised by PyVRP's local search) with short
-    warm-started PyVRP runs; when a round brings no new best, restart from the best with a few random
-    pattern changes."""
+def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_iterations, rng, log, share=None,
+                    restart=None):
+    """Rounds of (a) cheap pattern descent (exact deltas, no PyVRP), (b) pattern improvement (each move
+    re-optimised by PyVRP's local search), (c) a short warm-started PyVRP run.  The time of (b) follows
+    its success: (b) and (c) are given time in proportion to their recent gain per second.  When a
+    round brings no new best, restart from the best with a few random pattern changes.  With a peer
+    worker, best plans are exchanged at SHARE_AT of the time (or round count) and the better one kept.
+    After STALL_ROUNDS rounds without a new best, ``restart`` (if given and time allows) gives a fresh
+    start from another relaxed solution; the perturbations then work around that start's best."""
     ce = evaluator(model)
     search = PatternSearch(model, multi, rng)
+    router = model.router
     visits = sum(len(r) for r in model.to_plan(best).routes for r in r)
     round_seconds = max(ROUND_MIN, min(ROUND_MAX, ROUND_SECONDS * visits / ROUND_VISITS))
     cur, best_cost = best, ce.cost(best)
     rounds = 0
+    start_left = deadline - time.perf_counter()
+    shares = list(SHARE_AT) if share is not None else []
+    offered = False
+    pi_rate = ils_rate = None  # smoothed gain per second of pattern improvement / PyVRP rounds
+    # a pattern change costs a ProblemData.replace (copies all matrices: 25 ms on pr05, 0.34 s on pr10), so
+    # on big instances pattern improvement starts small and grows only if it pays
+    pi_factor = PI_ROUNDS if visits <= PI_BIG_VISITS else PI_MIN_ROUNDS
+    base, base_cost = best, best_cost  # best of the current start (perturbations restart from it)
+    stall = 0
     while True:
         left = deadline - time.perf_counter()
         if (max_iterations is not None and rounds >= ROUNDS_DETERMINISTIC) or left < 0.2:
             break
+        if shares and (
+            rounds >= shares[0] * ROUNDS_DETERMINISTIC if max_iterations is not None
+            else left <= (1 - shares[0]) * start_left
+        ):
+            shares.pop(0)
+            share.offer(model.to_plan(best), best_cost / SCALE)
+            offered = True
+        if offered:
+            got = share.take(left if max_iterations is not None else 0.0)
+            if max_iterations is not None:
+                offered = False
+            if got is not None and got[0] < best_cost / SCALE - 1e-6:
+                model.set_plan(got[1])
+                sol = model.to_solution(got[1])
+                if sol.is_feasible() and ce.cost(sol) < best_cost:
+                    log(f"adopted the peer's plan: {best_cost / SCALE:.3f} -> {ce.cost(sol) / SCALE:.3f}")
+                    best, best_cost, cur = sol, ce.cost(sol), sol
+                    base, base_cost, stall = best, best_cost, 0
+                else:
+                    model.set_plan(model.to_plan(cur))
         rounds += 1
-        evals = None if max_iterations is None else PI_EVALS_DETERMINISTIC * len(multi)
-        pi_seconds = max(0.2, min(PI_SHARE * left, PI_ROUNDS * round_seconds))
         t0 = time.perf_counter()
-        plan0 = model.to_plan(cur)
-        plan1, moved = cheap_descent(model.router, plan0, multi, rng, t0 + pi_seconds)
+        cheap_end = t0 + CHEAP_ROUNDS * round_seconds if max_iterations is None else deadline
+        plan, moved = model.to_plan(cur), 0
+        if model.valid(plan):  # (not from a penalised solution holding a visit on a wrong day)
+            plan, moved = cheap_descent(router, plan, multi, rng, cheap_end,
+                                        max_passes=None if max_iterations is None else CHEAP_PASSES_DETERMINISTIC)
         if moved:
-            model.set_plan(plan1)
-            cur1 = model.to_solution(plan1)
-            log(f"cheap: {moved} moves {ce.cost(cur)/SCALE:.3f} -> {ce.cost(cur1)/SCALE:.3f} "
-                f"feasible {cur1.is_feasible()} {time.perf_counter()-t0:.2f}s")
-            cur = cur1
-        c0 = ce.cost(cur)
-        cur = search.improve(cur, time.perf_counter() + pi_seconds, evals)
-        log(f"  PI {c0/SCALE:.3f} -> {ce.cost(cur)/SCALE:.3f} evals {search.evaluations}")
-        left = deadline - time.perf_counter()
+            model.set_plan(plan)
+            cur = model.to_solution(plan)
+        c0, t0 = ce.cost(cur), time.perf_counter()
+        evals = None if max_iterations is None else PI_EVALS_DETERMINISTIC * len(multi)
+        pi_seconds = max(0.2, min(PI_SHARE * left, pi_factor * round_seconds))
+        cur = search.improve(cur, t0 + pi_seconds if max_iterations is None else deadline, evals)
+        c1, t1 = ce.cost(cur), time.perf_counter()
+        left = deadline - t1
         iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // ROUNDS_DETERMINISTIC)
         cur = run_ils(model, _Stop(min(left, round_seconds), iters), rng.randrange(2**31), cur).best
-        cost = ce.cost(cur)
-        if cost < best_cost:
-            log(f"round {rounds}: {best_cost / SCALE:.3f} -> {cost / SCALE:.3f}")
-            best, best_cost = cur, cost
-        else:
-            k = rng.randint(PERTURB_MIN, max(PERTURB_MIN, min(PERTURB_MAX, len(multi) // 5)))
-            plan = perturb(model, best, multi, k, rng)
-            model.set_plan(plan)
-            ls, _ = make_search(model, rng.randrange(2**31))
-            cur = ls(model.to_solution(plan), ce, exhaustive=True)
+        cost, t2 = ce.cost(cur), time.perf_counter()
+        if max_iterations is None:  # time of the next pattern improvement: by relative gain per second
+            pi_rate = _smooth(pi_rate, max(0, c0 - c1) / max(1e-3, t1 - t0))
+            ils_rate = _smooth(ils_rate, max(0, c1 - cost) / max(1e-3, t2 - t1))
+            ratio = pi_rate / max(1e-9, ils_rate) if ils_rate > 0 else (1.0 if pi_rate > 0 else 0.5)
+            pi_factor = max(PI_MIN_ROUNDS, min(PI_MAX_ROUNDS, ratio))
+        if cost < base_cost and model.valid(model.to_plan(cur)):
+            base, base_cost, stall = cur, cost, 0
+            if cost < best_cost:
+                log(f"round {rounds}: {best_cost / SCALE:.3f} -> {cost / SCALE:.3f} "
+                    f"(cheap {moved}, PI {(c0 - c1) / SCALE:.1f} in {t1 - t0:.1f}s, ILS {(c1 - cost) / SCALE:.1f})")
+                best, best_cost = cur, cost
+            continue
+        stall += 1
+        left = deadline - time.perf_counter()
+        if restart is not None and stall >= STALL_ROUNDS and left > RESTART_ROOM * (restart.seconds + round_seconds):
+            sol = restart(round_seconds)
+            if sol is not None:
+                cur, base, base_cost, stall = sol, sol, ce.cost(sol), 0
+                log(f"round {rounds}: restart at {base_cost / SCALE:.3f} (best {best_cost / SCALE:.3f})")
+                if base_cost < best_cost:
+                    best, best_cost = base, base_cost
+                continue
+            model.set_plan(model.to_plan(base))
+        k = rng.randint(PERTURB_MIN, max(PERTURB_MIN, min(PERTURB_MAX, len(multi) // 5)))
+        plan = perturb(model, base, multi, k, rng)
+        model.set_plan(plan)
+        ls, _ = make_search(model, rng.randrange(2**31))
+        cur = ls(model.to_solution(plan), ce, exhaustive=True)
     log(f"pattern search: {rounds} rounds, {search.evaluations} pattern moves evaluated, "
         f"best {best_cost / SCALE:.3f}")
     return best
+
+
+def _smooth(old: float | None, new: float) -> float:
+    return new if old is None else 0.5 * old + 0.5 * new
 
 
 def _to_json(problem: Problem, router: Router, plan: Plan, time_limit: float, seed: int, log) -> dict:
