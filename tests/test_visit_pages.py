@@ -8,9 +8,14 @@ from django.utils import timezone
 
 from fieldcrm.visits import actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, WeekPlan
-from tests.test_visits import WEEK, make_store
+from tests.test_visits import TODAY, WEEK, make_store
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _friday_before_the_week(time_machine):
+    time_machine.move_to(TODAY, tick=True)  # WEEK is next week whenever the suite runs
 
 
 @pytest.fixture

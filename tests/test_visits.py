@@ -1,6 +1,7 @@
 """Weekly visit plans: who is due and why, the routed week, edits, submission and approval, jobs."""
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -16,6 +17,13 @@ from tests.factories import make_customer
 
 WEEK = date(2026, 11, 30)  # a Monday
 CENTRE = (34.7216, 116.9372)
+# "Today" for these tests: the Friday before WEEK, so WEEK is next week whenever the suite runs.
+TODAY = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _friday_before_the_week(time_machine):
+    time_machine.move_to(TODAY, tick=True)
 
 
 def _verified(now):
