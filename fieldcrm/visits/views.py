@@ -89,10 +89,21 @@ def index(request):
         raise Http404("No company")
     managers = list(managers_for(user, company))
     by_manager = {p.manager_id: p for p in plans.filter(week_start=week)}
-    context["rows"] = [{"manager": m, "plan": by_manager.get(m.pk)} for m in managers]
+    policy = PlanningPolicy.for_company(company)
+    context["rows"] = [{"manager": m, "plan": by_manager.get(m.pk), "totals": _totals(by_manager.get(m.pk), policy)}
+                       for m in managers]
     context["runs"] = PlanningRun.objects.filter(company=company, requested_by=user)[:5]
     context["deadline"] = PlanningPolicy.for_company(company).deadline_for(week)
     return render(request, "visits/team_plans.html", context)
+
+
+def _totals(plan, policy) -> dict | None:
+    """A plan's week at a glance for the supervisor: visits, km, hours, unplanned stores."""
+    if plan is None:
+        return None
+    days = actions.plan_days(plan, policy)
+    return {"visits": sum(len(d.visits) for d in days), "km": sum(d.km for d in days),
+            "hours": sum(d.minutes for d in days) / 60, "unplanned": len(plan.unplanned)}
 
 
 @login_required
