@@ -314,7 +314,7 @@ def test_join_request_flow(cast, stores, plan):
     join = actions.request_join(visit, by=cast["max"], note="核查许可证")
     again = actions.request_join(visit, by=cast["max"], note="核查许可证")
     assert join.pk == again.pk
-    decided = actions.decide_join(join, by=cast["alice"], accept=True)
+    decided = actions.decide_join(join, accept=True)
     assert decided.status == "accepted"
 
 

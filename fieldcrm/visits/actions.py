@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -79,7 +80,7 @@ def generate_week_plan(manager, week_start: date, *, by=None, time_limit=None, w
                 candidate = week.candidates[stop_id]
                 visits.append(PlannedVisit(plan=plan, customer=candidate.customer, day=days[route["day"]],
                                            sequence=sequence, reasons=candidate.reasons,
-                                           problems=_problems(candidate, days[route["day"]], visits)))
+                                           problems=_problems(candidate, visits)))
         PlannedVisit.objects.bulk_create(visits)
         _store_arrivals(plan, policy)
         _log(plan, PlanChange.Kind.GENERATE, by or manager)
@@ -93,7 +94,7 @@ def _unplanned(candidate, located=True) -> dict:
             "reasons": candidate.reasons, "why": why or _("did not fit into the week")}
 
 
-def _problems(candidate, day, earlier) -> str:
+def _problems(candidate, earlier) -> str:
     """The problems to solve at this visit: every reason beyond the routine one, on the first visit only."""
     if any(v.customer_id == candidate.customer.pk for v in earlier):
         return ""
@@ -108,12 +109,13 @@ def _store_arrivals(plan, policy):
     PlannedVisit.objects.bulk_update(visits, ["arrival"])
 
 
-def plan_days(plan, policy=None):
-    """The week as DayRoutes, one per working day (empty days included), with arrivals and totals."""
+def plan_days(plan, policy=None, visits=None):
+    """The week as DayRoutes, one per working day (empty days included), with arrivals and totals.
+    `visits`: the plan's visits when the caller loaded several plans' at once."""
     policy = policy or PlanningPolicy.for_company(plan.manager.company)
-    visits = list(
-        plan.visits.select_related("customer__customer_class__service_standard").prefetch_related("join_requests")
-    )
+    if visits is None:
+        visits = list(plan.visits.select_related("customer__customer_class__service_standard")
+                      .prefetch_related("join_requests"))
     depot = depot_of_plan(plan)
     return [day_route(day, [v for v in visits if v.day == day], depot, policy) for day in week_days(plan, policy)]
 
@@ -271,7 +273,7 @@ def reoptimise(plan, *, by, reason="", expected_version=None, time_limit=None) -
         # A hand-made day may exceed the limits; the manager decided that, so do not drop anyone for it.
         problem["capacity"] = max(policy.max_visits_per_day, len(visits))
         problem.pop("max_route_duration")
-    solution = planning.solve(problem, time_limit or _reoptimise_seconds()) if problem else None
+    solution = planning.solve(problem, time_limit or settings.VISIT_REOPTIMISE_SECONDS) if problem else None
     with transaction.atomic():
         plan, ad_hoc = _begin_edit(plan, by, reason, expected_version)
         if solution is not None:
@@ -284,12 +286,6 @@ def reoptimise(plan, *, by, reason="", expected_version=None, time_limit=None) -
                     PlannedVisit.objects.filter(pk=visit.pk).update(sequence=sequence)
         _finish_edit(plan, PlanChange.Kind.REOPTIMISE, by, ad_hoc=ad_hoc, reason=reason)
     return plan
-
-
-def _reoptimise_seconds():
-    from django.conf import settings
-
-    return settings.VISIT_REOPTIMISE_SECONDS
 
 
 # --- submission and approval -------------------------------------------------------------------------
@@ -347,7 +343,7 @@ def request_join(visit, *, by, note: str) -> JoinRequest:
     return join
 
 
-def decide_join(join, *, by, accept: bool) -> JoinRequest:
+def decide_join(join, *, accept: bool) -> JoinRequest:
     with transaction.atomic():
         locked = JoinRequest.objects.select_for_update().get(pk=join.pk)
         if locked.status != JoinRequest.Status.PENDING:

@@ -3,7 +3,7 @@ the pages (visits/access.py, visits/actions.py). State conflicts (submitted plan
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from django.http import Http404
 from django.utils import timezone
@@ -14,11 +14,10 @@ from ninja.responses import Status
 
 from fieldcrm.customers.actions import ActionRefused
 from fieldcrm.customers.models import Customer
-from fieldcrm.org.models import User
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
 from fieldcrm.visits.planning import next_week_start, reason_text
-from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run, without_plan
+from fieldcrm.visits.tasks import start_planning
 
 router = Router(tags=["visit plans"])
 
@@ -189,19 +188,13 @@ def list_plans(request, filters: Query[PlanFilters]):
 # Declared before /visit-plans/{pk} so "generate" is not read as a plan id.
 @router.post("/visit-plans/generate", response={202: GenerateOut, 400: Message})
 def generate_plans(request, payload: GenerateIn):
-    user = request.user
     week = payload.week or next_week_start(timezone.localdate())
-    if week.weekday() != 0:
-        return Status(400, {"detail": _("A week starts on a Monday.")})
-    if week < next_week_start(timezone.localdate()) - timezone.timedelta(days=7):
-        return Status(400, {"detail": _("Past weeks cannot be planned.")})
-    if user.role == User.Role.MANAGER:
-        job = start_manager_job(user, week)
-        return Status(202, {"run_id": None, "jobs": [PlanningJob.objects.get(pk=job.pk)]})
-    if user.role not in (User.Role.SUPERVISOR, User.Role.ADMIN) or user.company is None:
-        raise HttpError(403, _("Only managers, supervisors and admins plan weeks."))
-    run = start_run(user.company, week, without_plan(managers_for(user, user.company), week), by=user)
-    return Status(202, {"run_id": run.pk, "jobs": list(run.jobs.select_related("manager"))})
+    try:
+        run, jobs = start_planning(request.user, week)
+    except ActionRefused as exc:
+        return Status(400, {"detail": str(exc)})
+    jobs = PlanningJob.objects.filter(pk__in=[job.pk for job in jobs]).select_related("manager")  # as they are now
+    return Status(202, {"run_id": run.pk if run else None, "jobs": list(jobs)})
 
 
 @router.get("/visit-plans/{pk}", response=PlanOut)
@@ -285,7 +278,7 @@ def return_plan(request, pk: int, payload: CommentIn):
 def coordination_visits(request, week: date | None = None):
     week = week or next_week_start(timezone.localdate())
     visits = access.coordination_visits(request.user, PlannedVisit.objects.all())
-    return visits.filter(day__gte=week, day__lt=week + timezone.timedelta(days=7)).select_related("customer")[:1000]
+    return visits.filter(day__gte=week, day__lt=week + timedelta(days=7)).select_related("customer")[:1000]
 
 
 @router.post("/visits/{pk}/join", response={201: JoinOut}, tags=["coordination"])

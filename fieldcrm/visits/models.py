@@ -2,7 +2,7 @@
 order, and why (the reasons and key problems to solve); the supervisor approves it; after approval every
 change is an ad-hoc change with its reason. Planning jobs record progress so a fan-out is visible."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -52,7 +52,7 @@ class PlanningPolicy(models.Model):
         """When the plan for the week starting `week_start` (a Monday) is due: the configured weekday of
         the week before, at the configured time, Asia/Shanghai."""
         day = week_start - timedelta(days=7) + timedelta(days=self.submit_weekday - 1)
-        return timezone.make_aware(timezone.datetime.combine(day, self.submit_time))
+        return timezone.make_aware(datetime.combine(day, self.submit_time))
 
 
 class WeekPlanQuerySet(models.QuerySet):
@@ -101,10 +101,6 @@ class WeekPlan(models.Model):
         return f"{self.manager} {self.week_start:%Y-%m-%d}"
 
     @property
-    def editable(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED, self.Status.APPROVED)
-
-    @property
     def changes_are_ad_hoc(self) -> bool:
         return self.status == self.Status.APPROVED
 
@@ -143,10 +139,6 @@ class PlannedVisit(models.Model):
 
     def __str__(self):
         return f"{self.day} #{self.sequence} {self.customer_id}"
-
-    @property
-    def reason_codes(self) -> list[str]:
-        return [reason["code"] for reason in self.reasons]
 
 
 class PlanChange(models.Model):

@@ -38,6 +38,15 @@ def next_week_start(today: date) -> date:
     return today + timedelta(days=7 - today.weekday())
 
 
+def week_error(week: date, today: date) -> str | None:
+    """Why a week cannot be planned (not a Monday, already over), or None."""
+    if week.weekday() != 0:
+        return _("A week starts on a Monday.")
+    if week < today - timedelta(days=today.weekday()):
+        return _("Past weeks cannot be planned.")
+    return None
+
+
 def minutes(value) -> int:
     return value.hour * 60 + value.minute
 

@@ -13,9 +13,11 @@ import threading
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fieldcrm.customers.actions import ActionRefused
 from fieldcrm.org.models import User
@@ -68,12 +70,29 @@ def start_run(company, week_start, managers, *, by) -> PlanningRun:
     return run
 
 
+def start_planning(user, week_start):
+    """"Plan this week" as each role means it: a manager plans their own week; a supervisor or admin starts
+    a run for the managers of their team who have no plan yet. Returns (run or None, jobs)."""
+    from fieldcrm.visits.planning import week_error
+
+    error = week_error(week_start, timezone.localdate())
+    if error:
+        raise ActionRefused(error)
+    if user.role == User.Role.MANAGER:
+        return None, [start_manager_job(user, week_start)]
+    if user.role not in (User.Role.SUPERVISOR, User.Role.ADMIN) or user.company is None:
+        raise PermissionDenied(_("Only managers, supervisors and admins plan weeks."))
+    managers = without_plan(managers_for(user, user.company), week_start)
+    if not managers.exists():
+        return None, []
+    run = start_run(user.company, week_start, managers, by=user)
+    return run, list(run.jobs.select_related("manager"))
+
+
 @shared_task
 def plan_next_week_for_all():
     """The scheduled weekly run (Celery beat, or `manage.py plan_weeks` from cron): a draft for every active
     manager of every company who has no plan for next week yet."""
-    from django.utils import timezone
-
     from fieldcrm.org.models import Company
     from fieldcrm.visits.planning import next_week_start
 

@@ -26,7 +26,7 @@ from fieldcrm.visits import access, actions
 from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
 from fieldcrm.visits.planning import next_week_start, reason_text
-from fieldcrm.visits.tasks import managers_for, start_manager_job, start_run, without_plan
+from fieldcrm.visits.tasks import managers_for, start_manager_job, start_planning
 
 TILE_PRESETS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap", "", "wgs84"),
@@ -90,18 +90,22 @@ def index(request):
     managers = list(managers_for(user, company))
     by_manager = {p.manager_id: p for p in plans.filter(week_start=week)}
     policy = PlanningPolicy.for_company(company)
-    context["rows"] = [{"manager": m, "plan": by_manager.get(m.pk), "totals": _totals(by_manager.get(m.pk), policy)}
-                       for m in managers]
+    visits_by_plan: dict[int, list] = {}
+    for visit in PlannedVisit.objects.filter(plan__in=by_manager.values()).select_related(
+            "customer__customer_class__service_standard"):  # one query for the whole team
+        visits_by_plan.setdefault(visit.plan_id, []).append(visit)
+    context["rows"] = [
+        {"manager": m, "plan": plan, "totals": plan and _totals(plan, policy, visits_by_plan.get(plan.pk, []))}
+        for m in managers for plan in [by_manager.get(m.pk)]
+    ]
     context["runs"] = PlanningRun.objects.filter(company=company, requested_by=user)[:5]
     context["deadline"] = PlanningPolicy.for_company(company).deadline_for(week)
     return render(request, "visits/team_plans.html", context)
 
 
-def _totals(plan, policy) -> dict | None:
+def _totals(plan, policy, visits) -> dict:
     """A plan's week at a glance for the supervisor: visits, km, hours, unplanned stores."""
-    if plan is None:
-        return None
-    days = actions.plan_days(plan, policy)
+    days = actions.plan_days(plan, policy, visits)
     return {"visits": sum(len(d.visits) for d in days), "km": sum(d.km for d in days),
             "hours": sum(d.minutes for d in days) / 60, "unplanned": len(plan.unplanned)}
 
@@ -116,22 +120,20 @@ def generate(request):
         messages.error(request, " ".join(form.errors.get("week", [])))
         return redirect("visits:index")
     week = form.cleaned_data["week"] or next_week_start(timezone.localdate())
-    if week < timezone.localdate() - timedelta(days=timezone.localdate().weekday()):
-        messages.error(request, _("Past weeks cannot be planned."))
-        return redirect(f"{reverse('visits:index')}?week={week}")
+    back = redirect(f"{reverse('visits:index')}?week={week}")
+    try:
+        run, jobs = start_planning(user, week)
+    except ActionRefused as exc:
+        messages.error(request, str(exc))
+        return back
+    if run is not None:
+        return redirect("visits:run", pk=run.pk)
     if user.role == User.Role.MANAGER:
-        start_manager_job(user, week)
         messages.info(request, _("Planning your week… the plan appears here in about %(seconds)s seconds.")
                       % {"seconds": settings.VISIT_PLAN_SECONDS})
-        return redirect(f"{reverse('visits:index')}?week={week}")
-    if user.role not in (User.Role.SUPERVISOR, User.Role.ADMIN) or user.company is None:
-        raise PermissionDenied
-    managers = without_plan(managers_for(user, user.company), week)
-    if not managers.exists():
+    else:
         messages.info(request, _("Everybody in the team already has a plan for this week."))
-        return redirect(f"{reverse('visits:index')}?week={week}")
-    run = start_run(user.company, week, managers, by=user)
-    return redirect("visits:run", pk=run.pk)
+    return back
 
 
 @login_required
@@ -407,5 +409,5 @@ def visit_join(request, pk):
 @require_POST
 def join_decide(request, pk):
     join = access.get_join_request_for_manager(request.user, pk)
-    actions.decide_join(join, by=request.user, accept=request.POST.get("decision") == "accept")
+    actions.decide_join(join, accept=request.POST.get("decision") == "accept")
     return _back(join.visit.plan, f"visit-{join.visit_id}")
