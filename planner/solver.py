@@ -38,6 +38,7 @@ from planner.problem import Problem, parse_problem
 from planner.pyvrp_model import SCALE, HorizonModel, make_search
 from planner.pyvrp_model import run_ils as _run_ils
 from planner.routes import Plan, Router, best_pattern, construct, empty_plan, insert_stop, remove_stop
+from planner.tabu import PatternTabu
 
 SOLVER_NAME = "fieldcrm-periodic-pyvrp"
 # Share of the budget for the first whole-horizon PyVRP run when multi-day stops exist; the rest goes to
@@ -50,6 +51,11 @@ ROUND_MIN, ROUND_MAX = 0.3, 3.0
 PI_SHARE = 0.5  # at most this share of the time left for one pattern-improvement descent ...
 PI_ROUNDS = 1.5  # ... and at first this many times the PyVRP round time, then by relative success:
 PI_MIN_ROUNDS, PI_MAX_ROUNDS = 0.25, 2.0
+TABU_BIG_VISITS = 300  # tabu walk: routes re-optimised every TABU_POLISH_SMALL moves up to this many visits,
+TABU_POLISH_SMALL, TABU_POLISH_BIG = 5, 20  # ... every TABU_POLISH_BIG above
+TABU_MOVES_DETERMINISTIC = 100  # reproducible mode: tabu moves per round
+TABU_MIN_ROUNDS = 1.0  # the tabu walk gets at least this many times the PyVRP round time (up to
+# TABU_BIG_VISITS visits; above, routing is the bottleneck and its time follows its success as for PI)
 PI_BIG_VISITS = 300  # above this many visits the first pattern improvement gets PI_MIN_ROUNDS only
 CHEAP_ROUNDS = 0.25  # cheap pattern descent: at most this many times the PyVRP round time ...
 CHEAP_PASSES_DETERMINISTIC = 3  # ... or passes over the multi-day stops in reproducible mode
@@ -401,8 +407,9 @@ def router_feasible(router: Router, plan: Plan) -> bool:
     return True
 
 
-def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_iterations, rng, log, share=None,
-                    restart=None):
+def _pattern_search(
+    model: HorizonModel, best: Solution, multi, deadline, max_iterations, rng, log, share=None, restart=None
+):
     """Rounds of (a) cheap pattern descent (exact deltas, no PyVRP), (b) pattern improvement (each move
     re-optimised by PyVRP's local search), (c) a short warm-started PyVRP run.  The time of (b) follows
     its success: (b) and (c) are given time in proportion to their recent gain per second.  When a
@@ -414,6 +421,10 @@ def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_it
     search = PatternSearch(model, multi, rng)
     router = model.router
     visits = sum(len(r) for r in model.to_plan(best).routes for r in r)
+    # without time windows the patterns are searched by a tabu walk (exact insertion deltas, numpy);
+    # with windows by PyVRP-evaluated pattern moves
+    tabu = None if router.has_windows else PatternTabu(router, rng)
+    polish_every = TABU_POLISH_SMALL if visits <= TABU_BIG_VISITS else TABU_POLISH_BIG
     round_seconds = max(ROUND_MIN, min(ROUND_MAX, ROUND_SECONDS * visits / ROUND_VISITS))
     cur, best_cost = best, ce.cost(best)
     rounds = 0
@@ -431,7 +442,8 @@ def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_it
         if (max_iterations is not None and rounds >= ROUNDS_DETERMINISTIC) or left < 0.2:
             break
         if shares and (
-            rounds >= shares[0] * ROUNDS_DETERMINISTIC if max_iterations is not None
+            rounds >= shares[0] * ROUNDS_DETERMINISTIC
+            if max_iterations is not None
             else left <= (1 - shares[0]) * start_left
         ):
             shares.pop(0)
@@ -455,15 +467,35 @@ def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_it
         cheap_end = t0 + CHEAP_ROUNDS * round_seconds if max_iterations is None else deadline
         plan, moved = model.to_plan(cur), 0
         if model.valid(plan):  # (not from a penalised solution holding a visit on a wrong day)
-            plan, moved = cheap_descent(router, plan, multi, rng, cheap_end,
-                                        max_passes=None if max_iterations is None else CHEAP_PASSES_DETERMINISTIC)
+            plan, moved = cheap_descent(
+                router,
+                plan,
+                multi,
+                rng,
+                cheap_end,
+                max_passes=None if max_iterations is None else CHEAP_PASSES_DETERMINISTIC,
+            )
         if moved:
             model.set_plan(plan)
             cur = model.to_solution(plan)
         c0, t0 = ce.cost(cur), time.perf_counter()
         evals = None if max_iterations is None else PI_EVALS_DETERMINISTIC * len(multi)
-        pi_seconds = max(0.2, min(PI_SHARE * left, pi_factor * round_seconds))
-        cur = search.improve(cur, t0 + pi_seconds if max_iterations is None else deadline, evals)
+        factor = max(pi_factor, TABU_MIN_ROUNDS) if tabu is not None and visits <= TABU_BIG_VISITS else pi_factor
+        pi_seconds = max(0.2, min(PI_SHARE * left, factor * round_seconds))
+        pi_deadline = t0 + pi_seconds if max_iterations is None else deadline
+        if tabu is not None:
+            cur = _tabu_round(
+                model,
+                tabu,
+                cur,
+                ce,
+                pi_deadline,
+                None if evals is None else TABU_MOVES_DETERMINISTIC,
+                polish_every,
+                rng,
+            )
+        else:
+            cur = search.improve(cur, pi_deadline, evals)
         c1, t1 = ce.cost(cur), time.perf_counter()
         left = deadline - t1
         iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // ROUNDS_DETERMINISTIC)
@@ -477,8 +509,10 @@ def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_it
         if cost < base_cost and model.valid(model.to_plan(cur)):
             base, base_cost, stall = cur, cost, 0
             if cost < best_cost:
-                log(f"round {rounds}: {best_cost / SCALE:.3f} -> {cost / SCALE:.3f} "
-                    f"(cheap {moved}, PI {(c0 - c1) / SCALE:.1f} in {t1 - t0:.1f}s, ILS {(c1 - cost) / SCALE:.1f})")
+                log(
+                    f"round {rounds}: {best_cost / SCALE:.3f} -> {cost / SCALE:.3f} "
+                    f"(cheap {moved}, PI {(c0 - c1) / SCALE:.1f} in {t1 - t0:.1f}s, ILS {(c1 - cost) / SCALE:.1f})"
+                )
                 best, best_cost = cur, cost
             continue
         stall += 1
@@ -497,9 +531,32 @@ def _pattern_search(model: HorizonModel, best: Solution, multi, deadline, max_it
         model.set_plan(plan)
         ls, _ = make_search(model, rng.randrange(2**31))
         cur = ls(model.to_solution(plan), ce, exhaustive=True)
-    log(f"pattern search: {rounds} rounds, {search.evaluations} pattern moves evaluated, "
-        f"best {best_cost / SCALE:.3f}")
+    log(f"pattern search: {rounds} rounds, {search.evaluations} pattern moves evaluated, best {best_cost / SCALE:.3f}")
     return best
+
+
+def _tabu_round(model, tabu: PatternTabu, cur: Solution, ce, deadline, max_moves, polish_every, rng) -> Solution:
+    """A tabu walk over the patterns from ``cur``, routes re-optimised by PyVRP's local search every
+    ``polish_every`` moves; returns the best feasible plan found if it is cheaper than ``cur``."""
+    plan = model.to_plan(cur)
+    if not model.valid(plan):
+        return cur
+    start_active = model.active.copy()
+
+    def polish(p: Plan) -> Plan:
+        model.set_plan(p, neighbours=False)
+        ls, _ = make_search(model, rng.randrange(2**31))
+        out = model.to_plan(ls(model.to_solution(p), ce, exhaustive=True))
+        return out if model.valid(out) else p
+
+    found = tabu.run(plan, deadline, max_moves, polish, polish_every)
+    if found is not None:
+        model.set_plan(found)
+        sol = model.to_solution(found)
+        if sol.is_feasible() and ce.cost(sol) < ce.cost(cur):
+            return sol
+    model.set_active(start_active)
+    return cur
 
 
 def _smooth(old: float | None, new: float) -> float:

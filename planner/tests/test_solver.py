@@ -93,3 +93,25 @@ def test_cli_solves_and_rejects(tmp_path, small_problem):
     proc = _cli("solve", str(path), "--time-limit", "0.5")
     assert proc.returncode == 2
     assert "stops[1].window" in proc.stderr
+
+
+def test_pattern_tabu_walk_shortens_a_plan_and_keeps_it_feasible():
+    import random
+    import time
+
+    from planner.metrics import distance_matrix, time_matrix
+    from planner.routes import Router, construct
+    from planner.tabu import PatternTabu
+
+    problem = planner.parse_problem(grid_problem(n=24, days=4, seed=7, capacity=12, vehicles=2))
+    dist = distance_matrix(problem)
+    router = Router(problem, dist, time_matrix(problem, dist))
+    start, _ = construct(problem, router, random.Random(1))
+    walk = PatternTabu(router, random.Random(2))
+    best = walk.run(start, time.perf_counter() + 5, max_moves=300)
+    assert best is not None and walk.iterations > 0
+    assert router.plan_distance(best) <= router.plan_distance(start) + 1e-9
+    assert all(router.route_ok(r) for day in best.routes for r in day)
+    for s, stop in enumerate(problem.stops):  # every stop on exactly the days of one of its patterns
+        days = tuple(sorted(d for d in range(problem.days) for r in best.routes[d] if s in r))
+        assert days == best.pattern[s] and days in stop.patterns

@@ -1,0 +1,191 @@
+"""Tabu search over the stops' patterns (Cordeau, Gendreau & Laporte 1997), evaluated with numpy.
+
+One move gives one stop another of its patterns: it leaves the days it no longer uses and is inserted at
+the cheapest position of the new days.  Every iteration evaluates *all* such moves at once -- the
+cheapest insertion of every stop on every day is one array operation over that day's edges -- with
+capacity and duration excess penalised (the penalties adapt, so the walk crosses infeasible plans), and
+applies the best move that is not tabu (or that gives a new best feasible plan).  A stop that left a
+pattern may not take it back for a random tenure.  Insertion-only routes degrade, so every
+``polish_every`` moves the routes are re-optimised by PyVRP's local search (the caller's ``polish``).
+Only for problems without time windows.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+
+import numpy as np
+
+from planner.routes import Plan, Router
+
+EPS = 1e-9
+
+
+class PatternTabu:
+    def __init__(self, router: Router, rng: random.Random):
+        self.router = router
+        self.problem = router.problem
+        self.rng = rng
+        p = self.problem
+        self.n = len(p.stops)
+        self.dist = router.dist
+        self.time = router.time
+        self.demand = router.demand  # index 0 = depot
+        self.service = router.service
+        self.cap = router.cap
+        self.max_dur = router.max_dur
+        self.movable = [s for s, st in enumerate(p.stops) if len(st.patterns) > 1]
+        self.moves = [(s, pat) for s in self.movable for pat in p.stops[s].patterns]
+        unit = float(self.dist[0, 1:].mean()) if self.n else 1.0
+        mean_demand = float(self.demand[1:].mean()) if self.n else 1.0
+        self.alpha = unit / max(mean_demand, EPS)  # per unit of load excess
+        self.beta = 1.0  # per unit of duration excess (durations are in distance-like units)
+        self.tabu: dict[tuple[int, tuple], int] = {}  # (stop, pattern it left) -> first move it may return
+        self.clock = 0  # moves made over all walks
+        self.iterations = 0
+        self.tenure = (
+            max(3, int(7.5 * math.log10(max(10, self.n)) / 2)),
+            max(5, int(7.5 * math.log10(max(10, self.n)))),
+        )
+
+    # --- per-day arrays ---------------------------------------------------------------------------
+    def _day(self, plan: Plan, d: int):
+        """Edges of day d (with their route), route loads and durations, and every stop's cheapest
+        penalised insertion on that day: (cost, route, position)."""
+        a_list, b_list, r_list, pos_list = [], [], [], []
+        loads, durs = [], []
+        empty_done = False
+        for k, route in enumerate(plan.routes[d]):
+            pts = [0] + [s + 1 for s in route] + [0]
+            loads.append(float(self.demand[pts].sum()))
+            durs.append(float(self.time[pts[:-1], pts[1:]].sum() + self.service[pts].sum()))
+            if not route:
+                if empty_done:
+                    continue
+                empty_done = True
+            a_list += pts[:-1]
+            b_list += pts[1:]
+            r_list += [k] * (len(pts) - 1)
+            pos_list += list(range(len(pts) - 1))
+        a, b = np.array(a_list), np.array(b_list)
+        r = np.array(r_list)
+        loads_a, durs_a = np.array(loads), np.array(durs)
+        pts = np.arange(1, self.n + 1)
+        detour = self.dist[np.ix_(pts, a)] + self.dist[np.ix_(pts, b)] - self.dist[a, b][None, :]
+        cost = detour.copy()
+        if self.cap is not None:
+            load = loads_a[r][None, :]
+            after = load + self.demand[pts][:, None]
+            cost += self.alpha * (np.maximum(0.0, after - self.cap) - np.maximum(0.0, load - self.cap))
+        if self.max_dur is not None:
+            dur = durs_a[r][None, :]
+            tdetour = self.time[np.ix_(pts, a)] + self.time[np.ix_(pts, b)] - self.time[a, b][None, :]
+            after = dur + tdetour + self.service[pts][:, None]
+            cost += self.beta * (np.maximum(0.0, after - self.max_dur) - np.maximum(0.0, dur - self.max_dur))
+        best = np.argmin(cost, axis=1)
+        rows = np.arange(self.n)
+        return cost[rows, best], r[best], np.array(pos_list)[best], loads_a, durs_a
+
+    def _removal(self, plan: Plan, d: int, loads, durs) -> dict[int, float]:
+        """Penalised gain of taking each stop of day d out of its route."""
+        out = {}
+        for k, route in enumerate(plan.routes[d]):
+            for i, s in enumerate(route):
+                prev = route[i - 1] + 1 if i > 0 else 0
+                nxt = route[i + 1] + 1 if i + 1 < len(route) else 0
+                q = s + 1
+                gain = self.dist[prev, q] + self.dist[q, nxt] - self.dist[prev, nxt]
+                if self.cap is not None:
+                    gain += self.alpha * (
+                        max(0.0, loads[k] - self.cap) - max(0.0, loads[k] - self.demand[q] - self.cap)
+                    )
+                if self.max_dur is not None:
+                    dt = self.time[prev, q] + self.time[q, nxt] - self.time[prev, nxt] + self.service[q]
+                    gain += self.beta * (max(0.0, durs[k] - self.max_dur) - max(0.0, durs[k] - dt - self.max_dur))
+                out[s] = float(gain)
+        return out
+
+    def _excess(self, plan: Plan) -> tuple[float, float]:
+        load_x = dur_x = 0.0
+        for day in plan.routes:
+            for route in day:
+                if not route:
+                    continue
+                pts = [0] + [s + 1 for s in route] + [0]
+                if self.cap is not None:
+                    load_x += max(0.0, float(self.demand[pts].sum()) - self.cap)
+                if self.max_dur is not None:
+                    busy = float(self.time[pts[:-1], pts[1:]].sum() + self.service[pts].sum())
+                    dur_x += max(0.0, busy - self.max_dur)
+        return load_x, dur_x
+
+    # --- the walk ---------------------------------------------------------------------------------
+    def run(self, plan: Plan, deadline: float, max_moves: int | None = None, polish=None, polish_every: int = 50):
+        """Walk from ``plan``; returns the best *feasible* plan seen (by distance), or None."""
+        router = self.router
+        plan = plan.copy()
+        days = self.problem.days
+        cache = [self._day(plan, d) for d in range(days)]
+        removal = [self._removal(plan, d, cache[d][3], cache[d][4]) for d in range(days)]
+        best, best_dist = None, math.inf
+        lx, dx = self._excess(plan)
+        if lx <= EPS and dx <= EPS:
+            best, best_dist = plan.copy(), router.plan_distance(plan)
+        tabu = self.tabu  # kept between walks: the next walk starts near where this one ended
+        it = self.clock
+        stop_at = None if max_moves is None else it + max_moves
+        while (stop_at is None or it < stop_at) and time.perf_counter() < deadline:
+            it += 1
+            cur_dist = router.plan_distance(plan)
+            choice = None
+            for s, pat in self.moves:
+                old = plan.pattern.get(s)
+                if old is None or pat == old:
+                    continue
+                delta = 0.0
+                for d in old:
+                    if d not in pat:
+                        delta -= removal[d][s]
+                for d in pat:
+                    if d not in old:
+                        delta += cache[d][0][s]
+                if choice is not None and delta >= choice[0]:
+                    continue
+                if tabu.get((s, pat), 0) > it and not (cur_dist + delta < best_dist - 1e-6):
+                    continue  # tabu, unless it might give a new best (checked after the move)
+                choice = (delta, s, pat)
+            if choice is None:
+                break
+            _, s, pat = choice
+            old = plan.pattern[s]
+            for d in old:
+                if d not in pat:
+                    for route in plan.routes[d]:
+                        if s in route:
+                            route.remove(s)
+            for d in pat:
+                if d not in old:
+                    _, ks, poss = cache[d][0], cache[d][1], cache[d][2]
+                    plan.routes[d][int(ks[s])].insert(int(poss[s]), s)
+            plan.pattern[s] = pat
+            tabu[(s, old)] = it + self.rng.randint(*self.tenure)
+            if polish is not None and it % polish_every == 0:
+                plan = polish(plan)
+            lx, dx = self._excess(plan)
+            feasible = lx <= EPS and dx <= EPS
+            # Cordeau's self-adjusting penalties: stricter while infeasible, looser while feasible
+            self.alpha *= 1.0 if self.cap is None else (1.5 if lx > EPS else 1 / 1.5)
+            self.beta *= 1.0 if self.max_dur is None else (1.5 if dx > EPS else 1 / 1.5)
+            self.alpha = min(max(self.alpha, 1e-3), 1e6)
+            self.beta = min(max(self.beta, 1e-3), 1e6)
+            if feasible:
+                dist = router.plan_distance(plan)
+                if dist < best_dist - 1e-9:
+                    best, best_dist = plan.copy(), dist
+            cache = [self._day(plan, d) for d in range(days)]  # (penalties changed: all days)
+            removal = [self._removal(plan, d, cache[d][3], cache[d][4]) for d in range(days)]
+        self.iterations += it - self.clock
+        self.clock = it
+        return best
