@@ -6,10 +6,13 @@
    from the depot) cheapest-inserted with their cheapest feasible pattern.
 2. Routing: the whole horizon is one PyVRP problem (see :mod:`planner.pyvrp_model`); one-visit stops
    keep their full day choice inside PyVRP, multi-day stops are pinned to their current pattern.
-3. Pattern search (for problems with multi-day stops, :mod:`planner.patterns`): rounds of a cheap
-   pattern descent (exact deltas, no PyVRP), pattern improvement -- give one stop (or a stop and two
-   nearby peers) another pattern, re-optimise the whole horizon with PyVRP's local search, keep the move
-   if the plan gets cheaper; its time adapts to its success -- and a short warm-started PyVRP run; a
+3. Pattern search (for problems with multi-day stops, :mod:`planner.patterns`, :mod:`planner.tabu`):
+   without time windows a tabu walk over the patterns first improves the projected start; then rounds
+   of a cheap pattern descent (exact deltas, no PyVRP), pattern improvement -- without windows the tabu
+   walk (all pattern/day moves evaluated at once, penalised limits, PyVRP local search every few moves);
+   with windows: give one stop (or a stop and two nearby peers) another pattern, re-optimise the whole
+   horizon with PyVRP's local search, keep the move if the plan gets cheaper; its time adapts to its
+   success -- and a short warm-started PyVRP run; a
    round without a new best restarts from the start's best with a few random pattern changes, a stalled
    start is replaced by a fresh relaxed start.
 4. Two workers (processes, different seeds) use both cores and exchange their best plans twice
@@ -54,6 +57,8 @@ PI_MIN_ROUNDS, PI_MAX_ROUNDS = 0.25, 2.0
 TABU_BIG_VISITS = 300  # tabu walk: routes re-optimised every TABU_POLISH_SMALL moves up to this many visits,
 TABU_POLISH_SMALL, TABU_POLISH_BIG = 5, 20  # ... every TABU_POLISH_BIG above
 TABU_MOVES_DETERMINISTIC = 100  # reproducible mode: tabu moves per round
+REPAIR_SHARE = 0.1  # share of the time left for a tabu repair of an infeasible first routing
+PRE_TABU_SHARE = 0.05  # ... and for a tabu walk on the projected patterns before the first routing
 TABU_MIN_ROUNDS = 1.0  # the tabu walk gets at least this many times the PyVRP round time (up to
 # TABU_BIG_VISITS visits; above, routing is the bottleneck and its time follows its success as for PI)
 PI_BIG_VISITS = 300  # above this many visits the first pattern improvement gets PI_MIN_ROUNDS only
@@ -345,7 +350,10 @@ def _optimise(problem, router, multi, deadline, max_iterations, rng, log, share=
             model = HorizonModel(problem, router, relaxed)
             left = deadline - time.perf_counter()
             iters = None if max_iterations is None else max(1, int(max_iterations * FIRST_SHARE))
-            best = run_ils(model, _Stop(left * FIRST_SHARE, iters), rng.randrange(2**31), relaxed).best
+            start = _tabu_repair(model, model.to_solution(relaxed), left * PRE_TABU_SHARE, max_iterations, rng, log)
+            best = run_ils(model, _Stop(left * FIRST_SHARE, iters), rng.randrange(2**31), start).best
+            if not (best.is_feasible() and router_feasible(router, model.to_plan(best))):
+                best = _tabu_repair(model, best, left * REPAIR_SHARE, max_iterations, rng, log)
             if best.is_feasible() and router_feasible(router, model.to_plan(best)):
                 log(f"first routing: {best.distance() / SCALE:.3f}")
                 restart = _restarter(problem, router, model, deadline, max_iterations, rng, log)
@@ -372,6 +380,42 @@ def _optimise(problem, router, multi, deadline, max_iterations, rng, log, share=
     if multi:
         best = _pattern_search(model, best, multi, deadline, max_iterations, rng, log, share)
     return model.to_plan(best)
+
+
+def _onto_patterns(model, plan: Plan) -> Plan:
+    """Stops whose visits are not on one of their patterns: taken out and cheapest-inserted (limits
+    ignored) with their cheapest pattern."""
+    plan = plan.copy()
+    relaxed = model.router.relaxed()
+    stops = model.problem.stops
+    for s in model.copies:
+        if plan.pattern.get(s) not in stops[s].patterns:
+            for day in plan.routes:
+                for route in day:
+                    while s in route:
+                        route.remove(s)
+            plan.pattern.pop(s, None)
+            choice = best_pattern(relaxed, plan, s)
+            insert_stop(plan, s, choice[1], choice[2])
+    return plan
+
+
+def _tabu_repair(model, sol: Solution, seconds, max_iterations, rng, log) -> Solution:
+    """A short tabu walk over the patterns of ``sol`` (no time windows only): on the projected start
+    before the first PyVRP run (the projection loses 5-12 % on p10/p12, which the walk wins back
+    quickly), and to repair a first run that is still over capacity / duration (tight pr instances)
+    instead of starting again from the construction.  Returns ``sol`` if the walk finds nothing
+    feasible and shorter."""
+    if model.router.has_windows:
+        return sol
+    visits = sum(len(r) for r in model.to_plan(sol).routes for r in r)
+    moves = None if max_iterations is None else TABU_MOVES_DETERMINISTIC
+    every = TABU_POLISH_SMALL if visits <= TABU_BIG_VISITS else TABU_POLISH_BIG
+    tabu = PatternTabu(model.router, rng)
+    out = _tabu_round(model, tabu, sol, evaluator(model), time.perf_counter() + seconds, moves, every, rng)
+    if out is not sol:
+        log(f"tabu walk on the patterns: {out.distance() / SCALE:.3f}")
+    return out
 
 
 def _restarter(problem, router, model, deadline, max_iterations, rng, log):
@@ -539,8 +583,8 @@ def _tabu_round(model, tabu: PatternTabu, cur: Solution, ce, deadline, max_moves
     """A tabu walk over the patterns from ``cur``, routes re-optimised by PyVRP's local search every
     ``polish_every`` moves; returns the best feasible plan found if it is cheaper than ``cur``."""
     plan = model.to_plan(cur)
-    if not model.valid(plan):
-        return cur
+    if not model.valid(plan):  # a penalised PyVRP solution may hold a visit on a wrong day
+        plan = _onto_patterns(model, plan)
     start_active = model.active.copy()
 
     def polish(p: Plan) -> Plan:

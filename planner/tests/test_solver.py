@@ -115,3 +115,27 @@ def test_pattern_tabu_walk_shortens_a_plan_and_keeps_it_feasible():
     for s, stop in enumerate(problem.stops):  # every stop on exactly the days of one of its patterns
         days = tuple(sorted(d for d in range(problem.days) for r in best.routes[d] if s in r))
         assert days == best.pattern[s] and days in stop.patterns
+
+
+def test_stops_off_their_patterns_are_put_back_on_one():
+    import random
+
+    from planner.metrics import distance_matrix, time_matrix
+    from planner.pyvrp_model import HorizonModel
+    from planner.routes import Router, construct
+    from planner.solver import _onto_patterns
+
+    problem = planner.parse_problem(grid_problem(n=12, days=3, seed=3, capacity=100))
+    dist = distance_matrix(problem)
+    router = Router(problem, dist, time_matrix(problem, dist))
+    plan, _ = construct(problem, router, random.Random(1))
+    model = HorizonModel(problem, router, plan)
+    s = next(iter(model.copies))  # a multi-day stop: take away one of its visits
+    day = plan.pattern[s][0]
+    next(r for r in plan.routes[day] if s in r).remove(s)
+    plan.pattern[s] = tuple(d for d in plan.pattern[s] if d != day)
+    assert not model.valid(plan)
+    fixed = _onto_patterns(model, plan)
+    assert model.valid(fixed)
+    days = tuple(sorted(d for d in range(problem.days) for r in fixed.routes[d] if s in r))
+    assert days == fixed.pattern[s] and days in problem.stops[s].patterns
