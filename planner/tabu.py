@@ -45,6 +45,7 @@ class PatternTabu:
         self.tabu: dict[tuple[int, tuple], int] = {}  # (stop, pattern it left) -> first move it may return
         self.clock = 0  # moves made over all walks
         self.iterations = 0
+        # tabu tenure: Cordeau's 7.5 log10(n) moves, drawn between half and all of it (7-15 at 100 stops)
         self.tenure = (
             max(3, int(7.5 * math.log10(max(10, self.n)) / 2)),
             max(5, int(7.5 * math.log10(max(10, self.n)))),
