@@ -1,14 +1,13 @@
-"""Pattern improvement with PyVRP-evaluated moves (Cordeau 1997 / Vidal 2012 style pattern changes).
+"""Pattern-move helpers around the tabu walk (:mod:`planner.tabu`).
 
-A move gives one multi-day stop another of its patterns: its visits leave the days it no longer uses
-and are cheapest-inserted on the new days; then PyVRP's local search (all its operators, exhaustive,
-all days at once) re-optimises the whole horizon from that start, so nearby one-visit stops may follow
-the moved stop to other days.  The move is accepted when the result is feasible and cheaper.  Candidates
-are ranked by their exact removal + insertion delta on the current routes; only the most promising are
-evaluated with PyVRP when time is short.  :func:`cheap_descent` applies moves on their exact delta
-alone (feasible insertions only), without PyVRP.
+A pattern move gives one multi-day stop another of its patterns: its visits leave the days it no longer
+uses and are cheapest-inserted on the new days.  :func:`move_delta` / :func:`apply_move` compute and
+apply one; :func:`cheap_descent` applies improving moves on their exact delta alone (feasible insertions
+only); :func:`perturb` makes random ones when a round brings nothing; :func:`evaluator` is the strongly
+penalised cost with which PyVRP's local search re-optimises after pattern changes.  (Until 2026-11-27,
+moves re-optimised one by one with PyVRP's local search were the pattern improvement; the tabu walk
+replaced them: same-day whole runs +1.81 % -> +1.66 % mean gap at 20 s.)
 """
-
 from __future__ import annotations
 
 import math
@@ -18,15 +17,13 @@ import time
 import numpy as np
 from pyvrp import CostEvaluator, Solution
 
-from planner.pyvrp_model import SCALE, HorizonModel, make_search
+from planner.pyvrp_model import SCALE, HorizonModel
 from planner.routes import Plan, Router
 
 # Penalties of the evaluating local search (PyVRP integer units): strong, so that it repairs the
 # capacity / duration excess a move creates rather than keeping it.
 LOAD_PENALTY = 50.0  # per unit of demand, as a multiple of SCALE x mean depot distance / mean demand
 TW_PENALTY = 20.0  # per unit of (scaled) duration excess, relative to scaled distance
-GROUP_SIZE = 3  # besides single stops, move a stop with up to 2 nearby peers sharing its pattern
-NEAR = 6  # ... chosen among its NEAR nearest multi-day stops
 
 
 def evaluator(model: HorizonModel) -> CostEvaluator:
@@ -71,81 +68,6 @@ def apply_move(plan: Plan, s: int, pattern: tuple, moves: list) -> Plan:
         new.routes[d][k].insert(pos, s)
     new.pattern[s] = tuple(pattern)
     return new
-
-
-class PatternSearch:
-    """Local search over the patterns of multi-day stops, each move re-optimised by PyVRP's LS."""
-
-    def __init__(self, model: HorizonModel, multi: list[int], rng: random.Random):
-        self.model = model
-        self.router = model.router.relaxed()
-        self.multi = multi
-        self.rng = rng
-        self.evaluations = 0
-        self.group_size = GROUP_SIZE
-        pts = np.array(multi, dtype=int)
-        self.near = {
-            s: pts[np.argsort(model.router.dist[s + 1, pts + 1], kind="stable")][1 : 1 + NEAR].tolist()
-            for s in multi
-        }
-
-    def cost(self, sol: Solution) -> int | None:
-        return self._ce.cost(sol) if sol.is_feasible() else None
-
-    def improve(self, sol: Solution, deadline: float, max_evals: int | None = None) -> Solution:
-        """First-improvement descent from the feasible PyVRP solution ``sol`` (on ``model.data``)
-        until no pattern move helps, the deadline or ``max_evals`` evaluations."""
-        model = self.model
-        self._ce = evaluator(model)
-        cur, cur_cost = sol, self._ce.cost(sol)
-        plan = model.to_plan(cur)
-        start_active = model.active.copy()
-        evals = 0
-        improved = True
-        while improved:
-            improved = False
-            order = list(self.multi)
-            self.rng.shuffle(order)
-            for s in order:
-                if time.perf_counter() > deadline or (max_evals is not None and evals >= max_evals):
-                    improved = False
-                    break
-                current = plan.pattern.get(s)
-                if current is None:
-                    continue
-                cands = []
-                for pattern in model.problem.stops[s].patterns:
-                    if pattern == current:
-                        continue
-                    md = move_delta(self.router, plan, s, pattern)
-                    if md is not None:
-                        cands.append((md[0], [s], pattern))
-                    if self.group_size > 1:  # s with its nearest peers on the same pattern, together
-                        peers = [t for t in self.near[s] if plan.pattern.get(t) == current]
-                        peers = [t for t in peers if pattern in model.problem.stops[t].patterns]
-                        if peers:
-                            cands.append((math.inf, [s] + peers[: self.group_size - 1], pattern))
-                cands.sort(key=lambda c: c[0])
-                for _delta, group, pattern in cands[: 2 * self.group_size]:
-                    new_plan = plan
-                    for t in group:
-                        md = move_delta(self.router, new_plan, t, pattern)
-                        if md is not None:
-                            new_plan = apply_move(new_plan, t, pattern, md[1])
-                    evals += 1
-                    model.set_plan(new_plan, neighbours=False)
-                    ls, _ = make_search(model, self.rng.randrange(2**31))
-                    out = ls(model.to_solution(new_plan), self._ce, exhaustive=True)
-                    cost = self.cost(out)
-                    if cost is not None and cost < cur_cost and model.valid(out_plan := model.to_plan(out)):
-                        cur, cur_cost = out, cost
-                        plan = out_plan
-                        start_active = model.active.copy()
-                        improved = True
-                        break
-        model.set_active(start_active)
-        self.evaluations += evals
-        return cur
 
 
 def perturb(model: HorizonModel, sol: Solution, multi: list[int], k: int, rng: random.Random) -> Plan:

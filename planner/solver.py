@@ -7,12 +7,10 @@
 2. Routing: the whole horizon is one PyVRP problem (see :mod:`planner.pyvrp_model`); one-visit stops
    keep their full day choice inside PyVRP, multi-day stops are pinned to their current pattern.
 3. Pattern search (for problems with multi-day stops, :mod:`planner.patterns`, :mod:`planner.tabu`):
-   without time windows a tabu walk over the patterns first improves the projected start; then rounds
-   of a cheap pattern descent (exact deltas, no PyVRP), pattern improvement -- without windows the tabu
-   walk (all pattern/day moves evaluated at once, penalised limits, PyVRP local search every few moves);
-   with windows: give one stop (or a stop and two nearby peers) another pattern, re-optimise the whole
-   horizon with PyVRP's local search, keep the move if the plan gets cheaper; its time adapts to its
-   success -- and a short warm-started PyVRP run; a
+   a tabu walk over the patterns first improves the projected start; then rounds of a cheap pattern
+   descent (exact deltas, no PyVRP), the tabu walk (all pattern/day moves evaluated at once, penalised
+   limits, windows kept by forward slack, PyVRP local search every few moves; its time adapts to its
+   success) and a short warm-started PyVRP run; a
    round without a new best restarts from the start's best with a few random pattern changes, a stalled
    start is replaced by a fresh relaxed start.
 4. Two workers (processes, different seeds) use both cores and exchange their best plans twice
@@ -36,7 +34,7 @@ from typing import Any
 from pyvrp import Solution
 
 from planner.metrics import distance_matrix, time_matrix
-from planner.patterns import PatternSearch, cheap_descent, evaluator, perturb
+from planner.patterns import cheap_descent, evaluator, perturb
 from planner.problem import Problem, parse_problem
 from planner.pyvrp_model import SCALE, HorizonModel, make_search
 from planner.pyvrp_model import run_ils as _run_ils
@@ -56,7 +54,7 @@ PI_ROUNDS = 1.5  # ... and at first this many times the PyVRP round time, then b
 PI_MIN_ROUNDS, PI_MAX_ROUNDS = 0.25, 2.0
 TABU_BIG_VISITS = 300  # tabu walk: routes re-optimised every TABU_POLISH_SMALL moves up to this many visits,
 TABU_POLISH_SMALL, TABU_POLISH_BIG = 5, 20  # ... every TABU_POLISH_BIG above
-TABU_MOVES_DETERMINISTIC = 100  # reproducible mode: tabu moves per round
+TABU_MOVES_DETERMINISTIC = 25  # reproducible mode: tabu moves per round
 REPAIR_SHARE = 0.1  # share of the time left for a tabu repair of an infeasible first routing
 PRE_TABU_SHARE = 0.05  # ... and for a tabu walk on the projected patterns before the first routing
 TABU_MIN_ROUNDS = 1.0  # the tabu walk gets at least this many times the PyVRP round time (up to
@@ -69,8 +67,7 @@ STALL_ROUNDS = 3  # rounds without a new best before a fresh relaxed start ...
 RESTART_ROOM = 2.0  # ... if at least this many times its cost in time is left
 RESTART_SHARE = 0.05  # share of the budget for the relaxed PyVRP run of a fresh start
 PERTURB_MIN, PERTURB_MAX = 2, 8  # random pattern changes when a round brings no new best
-ROUNDS_DETERMINISTIC = 10  # reproducible (max_iterations) mode: rounds ...
-PI_EVALS_DETERMINISTIC = 2  # ... and pattern moves evaluated per multi-day stop and round
+ROUNDS_DETERMINISTIC = 10  # reproducible (max_iterations) mode: rounds
 MAX_WORKERS = 2  # parallel independent searches (processes), one per core
 PARALLEL_MIN_SECONDS = 2.0
 PARALLEL_MIN_VISITS = 30
@@ -406,8 +403,6 @@ def _tabu_repair(model, sol: Solution, seconds, max_iterations, rng, log) -> Sol
     quickly), and to repair a first run that is still over capacity / duration (tight pr instances)
     instead of starting again from the construction.  Returns ``sol`` if the walk finds nothing
     feasible and shorter."""
-    if model.router.has_windows:
-        return sol
     visits = sum(len(r) for r in model.to_plan(sol).routes for r in r)
     moves = None if max_iterations is None else TABU_MOVES_DETERMINISTIC
     every = TABU_POLISH_SMALL if visits <= TABU_BIG_VISITS else TABU_POLISH_BIG
@@ -454,20 +449,17 @@ def router_feasible(router: Router, plan: Plan) -> bool:
 def _pattern_search(
     model: HorizonModel, best: Solution, multi, deadline, max_iterations, rng, log, share=None, restart=None
 ):
-    """Rounds of (a) cheap pattern descent (exact deltas, no PyVRP), (b) pattern improvement (each move
-    re-optimised by PyVRP's local search), (c) a short warm-started PyVRP run.  The time of (b) follows
+    """Rounds of (a) cheap pattern descent (exact deltas, no PyVRP), (b) a tabu walk over the patterns
+    (:class:`planner.tabu.PatternTabu`), (c) a short warm-started PyVRP run.  The time of (b) follows
     its success: (b) and (c) are given time in proportion to their recent gain per second.  When a
     round brings no new best, restart from the best with a few random pattern changes.  With a peer
     worker, best plans are exchanged at SHARE_AT of the time (or round count) and the better one kept.
     After STALL_ROUNDS rounds without a new best, ``restart`` (if given and time allows) gives a fresh
     start from another relaxed solution; the perturbations then work around that start's best."""
     ce = evaluator(model)
-    search = PatternSearch(model, multi, rng)
     router = model.router
     visits = sum(len(r) for r in model.to_plan(best).routes for r in r)
-    # without time windows the patterns are searched by a tabu walk (exact insertion deltas, numpy);
-    # with windows by PyVRP-evaluated pattern moves
-    tabu = None if router.has_windows else PatternTabu(router, rng)
+    tabu = PatternTabu(router, rng)
     polish_every = TABU_POLISH_SMALL if visits <= TABU_BIG_VISITS else TABU_POLISH_BIG
     round_seconds = max(ROUND_MIN, min(ROUND_MAX, ROUND_SECONDS * visits / ROUND_VISITS))
     cur, best_cost = best, ce.cost(best)
@@ -523,23 +515,11 @@ def _pattern_search(
             model.set_plan(plan)
             cur = model.to_solution(plan)
         c0, t0 = ce.cost(cur), time.perf_counter()
-        evals = None if max_iterations is None else PI_EVALS_DETERMINISTIC * len(multi)
-        factor = max(pi_factor, TABU_MIN_ROUNDS) if tabu is not None and visits <= TABU_BIG_VISITS else pi_factor
+        factor = max(pi_factor, TABU_MIN_ROUNDS) if visits <= TABU_BIG_VISITS else pi_factor
         pi_seconds = max(0.2, min(PI_SHARE * left, factor * round_seconds))
         pi_deadline = t0 + pi_seconds if max_iterations is None else deadline
-        if tabu is not None:
-            cur = _tabu_round(
-                model,
-                tabu,
-                cur,
-                ce,
-                pi_deadline,
-                None if evals is None else TABU_MOVES_DETERMINISTIC,
-                polish_every,
-                rng,
-            )
-        else:
-            cur = search.improve(cur, pi_deadline, evals)
+        moves = None if max_iterations is None else TABU_MOVES_DETERMINISTIC
+        cur = _tabu_round(model, tabu, cur, ce, pi_deadline, moves, polish_every, rng)
         c1, t1 = ce.cost(cur), time.perf_counter()
         left = deadline - t1
         iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // ROUNDS_DETERMINISTIC)
@@ -575,7 +555,7 @@ def _pattern_search(
         model.set_plan(plan)
         ls, _ = make_search(model, rng.randrange(2**31))
         cur = ls(model.to_solution(plan), ce, exhaustive=True)
-    log(f"pattern search: {rounds} rounds, {search.evaluations} pattern moves evaluated, best {best_cost / SCALE:.3f}")
+    log(f"pattern search: {rounds} rounds, {tabu.iterations} tabu moves, best {best_cost / SCALE:.3f}")
     return best
 
 

@@ -7,7 +7,8 @@ capacity and duration excess penalised (the penalties adapt, so the walk crosses
 applies the best move that is not tabu (or that gives a new best feasible plan).  A stop that left a
 pattern may not take it back for a random tenure.  Insertion-only routes degrade, so every
 ``polish_every`` moves the routes are re-optimised by PyVRP's local search (the caller's ``polish``).
-Only for problems without time windows.
+With time windows an insertion that would break a window (of the stop, or of a later stop in the route:
+forward time slack) is not a move; taking a stop out never breaks one.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class PatternTabu:
         self.service = router.service
         self.cap = router.cap
         self.max_dur = router.max_dur
+        self.windows = router.has_windows
+        self.early = np.array([0.0] + [st.window[0] if st.window else 0.0 for st in p.stops])
+        self.late = np.array([math.inf] + [st.window[1] if st.window else math.inf for st in p.stops])
         self.movable = [s for s, st in enumerate(p.stops) if len(st.patterns) > 1]
         self.moves = [(s, pat) for s in self.movable for pat in p.stops[s].patterns]
         unit = float(self.dist[0, 1:].mean()) if self.n else 1.0
@@ -56,6 +60,7 @@ class PatternTabu:
         """Edges of day d (with their route), route loads and durations, and every stop's cheapest
         penalised insertion on that day: (cost, route, position)."""
         a_list, b_list, r_list, pos_list = [], [], [], []
+        dep_a, start_b, slack_b = [], [], []  # with windows: departure at a, start and forward slack at b
         loads, durs = [], []
         empty_done = False
         for k, route in enumerate(plan.routes[d]):
@@ -66,6 +71,11 @@ class PatternTabu:
                 if empty_done:
                     continue
                 empty_done = True
+            if self.windows:
+                dep, start, slack = self._schedule(pts)
+                dep_a += dep[:-1]
+                start_b += start[1:]
+                slack_b += slack[1:]
             a_list += pts[:-1]
             b_list += pts[1:]
             r_list += [k] * (len(pts) - 1)
@@ -85,9 +95,34 @@ class PatternTabu:
             tdetour = self.time[np.ix_(pts, a)] + self.time[np.ix_(pts, b)] - self.time[a, b][None, :]
             after = dur + tdetour + self.service[pts][:, None]
             cost += self.beta * (np.maximum(0.0, after - self.max_dur) - np.maximum(0.0, dur - self.max_dur))
+        if self.windows:  # insertions that break a window (of s, or later in the route) are impossible
+            arr = np.array(dep_a)[None, :] + self.time[np.ix_(pts, a)]
+            start_s = np.maximum(arr, self.early[pts][:, None])
+            ok = start_s <= self.late[pts][:, None] + EPS
+            arr_b = start_s + self.service[pts][:, None] + self.time[np.ix_(pts, b)]
+            shift = np.maximum(arr_b, self.early[b][None, :]) - np.array(start_b)[None, :]
+            ok &= shift <= np.array(slack_b)[None, :] + EPS
+            cost[~ok] = math.inf
         best = np.argmin(cost, axis=1)
         rows = np.arange(self.n)
         return cost[rows, best], r[best], np.array(pos_list)[best], loads_a, durs_a
+
+    def _schedule(self, pts: list[int]) -> tuple[list[float], list[float], list[float]]:
+        """Departure, start of service and forward time slack (how much later service may start
+        without breaking a later window; Savelsbergh 1992) at each point of a route [0, ..., 0]."""
+        n = len(pts)
+        dep, start = [0.0] * n, [0.0] * n
+        wait = [0.0] * n
+        dep[0] = start[0] = self.problem.day_start
+        for i in range(1, n):
+            arr = dep[i - 1] + self.time[pts[i - 1], pts[i]]
+            start[i] = max(arr, self.early[pts[i]]) if i < n - 1 else arr
+            wait[i] = start[i] - arr
+            dep[i] = start[i] + self.service[pts[i]]
+        slack = [math.inf] * n
+        for i in range(n - 2, 0, -1):
+            slack[i] = min(self.late[pts[i]] - start[i], wait[i + 1] + slack[i + 1])
+        return dep, start, slack
 
     def _removal(self, plan: Plan, d: int, loads, durs) -> dict[int, float]:
         """Penalised gain of taking each stop of day d out of its route."""
@@ -122,6 +157,14 @@ class PatternTabu:
                     dur_x += max(0.0, busy - self.max_dur)
         return load_x, dur_x
 
+    def _feasible(self, plan: Plan, lx: float | None = None, dx: float | None = None) -> bool:
+        if lx is None:
+            lx, dx = self._excess(plan)
+        if lx > EPS or dx > EPS:
+            return False
+        # windows: insertions keep them, but a polish by PyVRP may leave a (penalised) time warp
+        return not self.windows or all(self.router.windows_ok(r) for day in plan.routes for r in day)
+
     # --- the walk ---------------------------------------------------------------------------------
     def run(self, plan: Plan, deadline: float, max_moves: int | None = None, polish=None, polish_every: int = 50):
         """Walk from ``plan``; returns the best *feasible* plan seen (by distance), or None."""
@@ -131,8 +174,7 @@ class PatternTabu:
         cache = [self._day(plan, d) for d in range(days)]
         removal = [self._removal(plan, d, cache[d][3], cache[d][4]) for d in range(days)]
         best, best_dist = None, math.inf
-        lx, dx = self._excess(plan)
-        if lx <= EPS and dx <= EPS:
+        if self._feasible(plan):
             best, best_dist = plan.copy(), router.plan_distance(plan)
         tabu = self.tabu  # kept between walks: the next walk starts near where this one ended
         it = self.clock
@@ -152,7 +194,7 @@ class PatternTabu:
                 for d in pat:
                     if d not in old:
                         delta += cache[d][0][s]
-                if choice is not None and delta >= choice[0]:
+                if not math.isfinite(delta) or (choice is not None and delta >= choice[0]):
                     continue
                 if tabu.get((s, pat), 0) > it and not (cur_dist + delta < best_dist - 1e-6):
                     continue  # tabu, unless it might give a new best (checked after the move)
@@ -175,7 +217,7 @@ class PatternTabu:
             if polish is not None and it % polish_every == 0:
                 plan = polish(plan)
             lx, dx = self._excess(plan)
-            feasible = lx <= EPS and dx <= EPS
+            feasible = self._feasible(plan, lx, dx)
             # Cordeau's self-adjusting penalties: stricter while infeasible, looser while feasible
             self.alpha *= 1.0 if self.cap is None else (1.5 if lx > EPS else 1 / 1.5)
             self.beta *= 1.0 if self.max_dur is None else (1.5 if dx > EPS else 1 / 1.5)

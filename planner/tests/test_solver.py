@@ -139,3 +139,25 @@ def test_stops_off_their_patterns_are_put_back_on_one():
     assert model.valid(fixed)
     days = tuple(sorted(d for d in range(problem.days) for r in fixed.routes[d] if s in r))
     assert days == fixed.pattern[s] and days in problem.stops[s].patterns
+
+
+def test_pattern_tabu_walk_keeps_time_windows():
+    import random
+    import time
+
+    from planner.metrics import distance_matrix, time_matrix
+    from planner.routes import Router, construct
+    from planner.tabu import PatternTabu
+
+    raw = grid_problem(n=20, days=3, seed=5, capacity=50, vehicles=1)
+    for k, stop in enumerate(raw["stops"]):  # tight-ish windows: morning or afternoon stores
+        stop["window"] = [0, 60] if k % 2 else [30, 200]
+    problem = planner.parse_problem(raw)
+    dist = distance_matrix(problem)
+    router = Router(problem, dist, time_matrix(problem, dist))
+    start, misfits = construct(problem, router, random.Random(1))
+    assert not misfits
+    best = PatternTabu(router, random.Random(3)).run(start, time.perf_counter() + 5, max_moves=200)
+    assert best is not None
+    assert all(router.route_ok(r) for day in best.routes for r in day)  # capacity, duration and windows
+    assert router.plan_distance(best) <= router.plan_distance(start) + 1e-9
