@@ -49,7 +49,7 @@ FIRST_SHARE = 0.15
 ROUND_SECONDS = 0.5
 ROUND_VISITS = 100
 ROUND_MIN, ROUND_MAX = 0.3, 3.0
-PI_SHARE = 0.5  # at most this share of the time left for one pattern-improvement descent ...
+PI_SHARE = 0.5  # pattern step (tabu walk) of a round: at most this share of the time left ...
 PI_ROUNDS = 1.5  # ... and at first this many times the PyVRP round time, then by relative success:
 PI_MIN_ROUNDS, PI_MAX_ROUNDS = 0.25, 2.0
 TABU_BIG_VISITS = 300  # tabu walk: routes re-optimised every TABU_POLISH_SMALL moves up to this many visits,
@@ -59,7 +59,7 @@ REPAIR_SHARE = 0.1  # share of the time left for a tabu repair of an infeasible 
 PRE_TABU_SHARE = 0.05  # ... and for a tabu walk on the projected patterns before the first routing
 TABU_MIN_ROUNDS = 1.0  # the tabu walk gets at least this many times the PyVRP round time (up to
 # TABU_BIG_VISITS visits; above, routing is the bottleneck and its time follows its success as for PI)
-PI_BIG_VISITS = 300  # above this many visits the first pattern improvement gets PI_MIN_ROUNDS only
+PI_BIG_VISITS = 300  # above this many visits the first pattern step gets PI_MIN_ROUNDS only
 CHEAP_ROUNDS = 0.25  # cheap pattern descent: at most this many times the PyVRP round time ...
 CHEAP_PASSES_DETERMINISTIC = 3  # ... or passes over the multi-day stops in reproducible mode
 SHARE_AT = (0.45, 0.7)  # two workers exchange best plans at these shares of the pattern-search time
@@ -467,9 +467,8 @@ def _pattern_search(
     start_left = deadline - time.perf_counter()
     shares = list(SHARE_AT) if share is not None else []
     offered = False
-    pi_rate = ils_rate = None  # smoothed gain per second of pattern improvement / PyVRP rounds
-    # a pattern change costs a ProblemData.replace (copies all matrices: 25 ms on pr05, 0.34 s on pr10), so
-    # on big instances pattern improvement starts small and grows only if it pays
+    pi_rate = ils_rate = None  # smoothed gain per second of the pattern step (tabu walk) / PyVRP rounds
+    # on big instances routing is the bottleneck: the pattern step starts small and grows only if it pays
     pi_factor = PI_ROUNDS if visits <= PI_BIG_VISITS else PI_MIN_ROUNDS
     base, base_cost = best, best_cost  # best of the current start (perturbations restart from it)
     stall = 0
