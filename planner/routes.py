@@ -40,9 +40,6 @@ class Router:
         self.has_windows = any(s.window is not None for s in problem.stops)
         self.cap = problem.capacity
         self.max_dur = problem.max_route_duration
-        # Soft mode (LNS): capacity and duration excess allowed at these per-unit penalties, as PyVRP does
-        self.load_penalty: float | None = None
-        self.duration_penalty: float | None = None
 
     def relaxed(self) -> Router:
         """The same router without capacity, duration and window checks."""
@@ -75,57 +72,38 @@ class Router:
         return True
 
     def route_ok(self, route: list[int]) -> bool:
-        pts = [s + 1 for s in route]
-        if self.cap is not None and self.demand[pts].sum() > self.cap + EPS:
+        load_excess, duration_excess = self.route_excess(route)
+        if load_excess > EPS or duration_excess > EPS:
             return False
-        if self.max_dur is not None:
-            seq = [0] + pts + [0]
-            busy = self.time[seq[:-1], seq[1:]].sum() + self.service[pts].sum()
-            if busy > self.max_dur + EPS:
-                return False
         return not self.has_windows or self.windows_ok(route)
 
-    def excess(self, route: list[int]) -> float:
-        """Penalised capacity/duration excess of a route (soft mode only)."""
-        if not route or self.load_penalty is None:
-            return 0.0
+    def route_excess(self, route: list[int]) -> tuple[float, float]:
+        """How far a route is over capacity and over ``max_route_duration`` (travel + service); 0 if within."""
+        if not route:
+            return 0.0, 0.0
         pts = [s + 1 for s in route]
-        out = 0.0
+        load_excess = duration_excess = 0.0
         if self.cap is not None:
-            out += self.load_penalty * max(0.0, self.demand[pts].sum() - self.cap)
+            load_excess = max(0.0, float(self.demand[pts].sum()) - self.cap)
         if self.max_dur is not None:
             seq = [0] + pts + [0]
-            busy = self.time[seq[:-1], seq[1:]].sum() + self.service[pts].sum()
-            out += self.duration_penalty * max(0.0, busy - self.max_dur)
-        return float(out)
+            busy = float(self.time[seq[:-1], seq[1:]].sum() + self.service[pts].sum())
+            duration_excess = max(0.0, busy - self.max_dur)
+        return load_excess, duration_excess
 
     def best_insertion(self, route: list[int], s: int) -> tuple[float, int] | None:
-        """Cheapest feasible position for stop ``s`` in ``route``: (added distance, position) or None.
-
-        In soft mode the added penalised excess counts as cost instead of making the position infeasible."""
+        """Cheapest feasible position for stop ``s`` in ``route``: (added distance, position) or None."""
         p = s + 1
         pts = [q + 1 for q in route]
-        soft = self.load_penalty is not None
-        load = self.demand[pts].sum()
-        extra = 0.0
-        if self.cap is not None and load + self.demand[p] > self.cap + EPS:
-            if not soft:
-                return None
-            extra = self.load_penalty * (
-                max(0.0, load + self.demand[p] - self.cap) - max(0.0, load - self.cap)
-            )
+        if self.cap is not None and self.demand[pts].sum() + self.demand[p] > self.cap + EPS:
+            return None
         seq = np.array([0] + pts + [0])
         a, b = seq[:-1], seq[1:]
-        delta = self.dist[a, p] + self.dist[p, b] - self.dist[a, b] + extra
+        delta = self.dist[a, p] + self.dist[p, b] - self.dist[a, b]
+        order = np.argsort(delta, kind="stable")
         if self.max_dur is not None:
             busy = self.time[a, b].sum() + self.service[pts].sum()
             after = busy + self.service[p] + self.time[a, p] + self.time[p, b] - self.time[a, b]
-            if soft:
-                delta = delta + self.duration_penalty * (
-                    np.maximum(0.0, after - self.max_dur) - max(0.0, busy - self.max_dur)
-                )
-        order = np.argsort(delta, kind="stable")
-        if self.max_dur is not None and not soft:
             order = order[after[order] <= self.max_dur + EPS]
         if not self.has_windows:
             return (float(delta[order[0]]), int(order[0])) if len(order) else None

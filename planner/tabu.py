@@ -144,17 +144,12 @@ class PatternTabu:
         return out
 
     def _excess(self, plan: Plan) -> tuple[float, float]:
+        """Total load and duration excess of the plan."""
         load_x = dur_x = 0.0
         for day in plan.routes:
             for route in day:
-                if not route:
-                    continue
-                pts = [0] + [s + 1 for s in route] + [0]
-                if self.cap is not None:
-                    load_x += max(0.0, float(self.demand[pts].sum()) - self.cap)
-                if self.max_dur is not None:
-                    busy = float(self.time[pts[:-1], pts[1:]].sum() + self.service[pts].sum())
-                    dur_x += max(0.0, busy - self.max_dur)
+                lx, dx = self.router.route_excess(route)
+                load_x, dur_x = load_x + lx, dur_x + dx
         return load_x, dur_x
 
     def _feasible(self, plan: Plan, lx: float | None = None, dx: float | None = None) -> bool:

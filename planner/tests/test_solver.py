@@ -110,7 +110,7 @@ def test_pattern_tabu_walk_shortens_a_plan_and_keeps_it_feasible():
     walk = PatternTabu(router, random.Random(2))
     best = walk.run(start, time.perf_counter() + 5, max_moves=300)
     assert best is not None and walk.iterations > 0
-    assert router.plan_distance(best) <= router.plan_distance(start) + 1e-9
+    assert router.plan_distance(best) < router.plan_distance(start) - 1.0  # 142.7 -> 138.2 when written
     assert all(router.route_ok(r) for day in best.routes for r in day)
     for s, stop in enumerate(problem.stops):  # every stop on exactly the days of one of its patterns
         days = tuple(sorted(d for d in range(problem.days) for r in best.routes[d] if s in r))
@@ -159,5 +159,8 @@ def test_pattern_tabu_walk_keeps_time_windows():
     assert not misfits
     best = PatternTabu(router, random.Random(3)).run(start, time.perf_counter() + 5, max_moves=200)
     assert best is not None
-    assert all(router.route_ok(r) for day in best.routes for r in day)  # capacity, duration and windows
-    assert router.plan_distance(best) <= router.plan_distance(start) + 1e-9
+    assert all(router.windows_ok(r) and router.route_ok(r) for day in best.routes for r in day)
+    assert router.plan_distance(best) < router.plan_distance(start) - 1.0  # 171.1 -> 158.5 when written
+    for s, stop in enumerate(problem.stops):  # every stop still visited, on one of its patterns
+        days = tuple(sorted(d for d in range(problem.days) for r in best.routes[d] if s in r))
+        assert days == best.pattern[s] and days in stop.patterns
