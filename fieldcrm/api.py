@@ -328,7 +328,9 @@ def complete_service_task(request, pk: int):
     return get_task_for_user(request.user, pk)
 
 
-# Visit plans live with their app; mounted here so they share the auth and the OpenAPI document.
+# Visit plans and needs live with their apps; mounted here so they share the auth and the OpenAPI document.
+from fieldcrm.followup.api import router as followup_router  # noqa: E402
 from fieldcrm.visits.api import router as visits_router  # noqa: E402
 
 api.add_router("", visits_router)
+api.add_router("", followup_router)

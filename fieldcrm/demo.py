@@ -23,6 +23,8 @@ from fieldcrm.customers.models import (
     CustomerStatus,
     MarketType,
 )
+from fieldcrm.followup.actions import close_demand, raise_demand
+from fieldcrm.followup.models import Demand
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
 from fieldcrm.visits.actions import generate_week_plan
 
@@ -74,6 +76,16 @@ SKUS = [
     ("哈德门", "哈德门(精品)", "26.80", "30.00", "35"), ("红梅", "红梅(软黄)", "13.40", "15.00", "18"),
 ]
 
+# Demo needs by kind: (what the retailer asked for, how it was resolved).
+DEMAND_SAMPLES = {
+    Demand.Kind.SUPPLY: ("中华(硬)连续两周断货，希望增加投放量", "已向货源部门反映，下个订货周期增加2条投放"),
+    Demand.Kind.DELIVERY: ("上周配送晚到一天，希望固定上午送货", "已与物流中心协调，线路调整为上午送达"),
+    Demand.Kind.MARKETING: ("想参加苏烟陈列推广活动，需要陈列物料", "陈列物料已送达并指导摆放"),
+    Demand.Kind.LICENCE: ("许可证下月到期，咨询延续办理流程", "已告知延续材料清单和办理时间"),
+    Demand.Kind.EQUIPMENT: ("店内烟柜灯箱损坏，申请维修", "已报修，灯箱更换完毕"),
+    Demand.Kind.OTHER: ("希望每月收到经营分析", "已开通月度经营分析推送"),
+}
+
 
 def ean13(prefix12: str) -> str:
     digits = [int(d) for d in prefix12]
@@ -113,8 +125,31 @@ class DemoBuilder:
                           "business_formats": [BusinessFormat.TOBACCO_LIQUOR, BusinessFormat.SUPERMARKET]},
             )
             plan_services(self.company, monday, monday + timedelta(days=28))
+            self.build_demands()
             self.build_visit_plans(monday + timedelta(days=7))
         return self
+
+    def build_demands(self):
+        """A few needs per manager: open ones heard in the last day (due in the next one to three days by
+        their class's standard, so next week's plan brings those stores in), one overdue, two closed."""
+        for manager in self.managers:
+            stores = list(Customer.objects.filter(manager=manager, status=CustomerStatus.ACTIVE)
+                          .select_related("customer_class__service_standard").order_by("customer_code"))
+            if len(stores) < 6:
+                continue
+            picked = self.rng.sample(stores, 6)
+            for store in picked[:3]:
+                self.demand(store, manager, hours_ago=self.rng.randint(1, 20))
+            self.demand(picked[3], manager, hours_ago=24 * 5)  # overdue: nobody answered it
+            for store in picked[4:]:
+                need = self.demand(store, manager, hours_ago=24 * self.rng.randint(6, 20))
+                close_demand(need, by=manager, resolution=DEMAND_SAMPLES[need.kind][1],
+                             closed_at=need.raised_at + timedelta(hours=self.rng.randint(2, need.response_hours)))
+
+    def demand(self, store, manager, hours_ago):
+        kind = self.rng.choice(list(DEMAND_SAMPLES))
+        return raise_demand(store, kind=kind, description=DEMAND_SAMPLES[kind][0], by=manager,
+                            raised_at=self.now - timedelta(hours=hours_ago))
 
     def build_visit_plans(self, week_start):
         """Next week's draft plan for every manager, so the demo opens on a routed week."""

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "fieldcrm.customers",
     "fieldcrm.care",
     "fieldcrm.visits",
+    "fieldcrm.followup",
 ]
 
 MIDDLEWARE = [

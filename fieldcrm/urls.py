@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("fieldcrm.customers.urls")),
     path("", include("fieldcrm.care.urls")),
     path("", include("fieldcrm.visits.urls")),
+    path("", include("fieldcrm.followup.urls")),
 ]

@@ -29,9 +29,24 @@ PRIORITY = {Reason.STALE: 1, Reason.STANDARD: 2, Reason.NOT_VISITED: 2, Reason.S
             Reason.TIER_CHANGE: 3, Reason.DEMAND: 4, Reason.MANUAL: 4}
 
 # Later apps add reasons to go without visits importing them (dependencies point visits ← followup ← sales):
-# each provider is called as provider(manager, week_start, policy) and returns {customer_pk: [(code, text)]}.
-# Open needs near their response deadline (duty 5) and out-of-stock risk (sales) plug in here.
+# each provider is called as provider(manager, week_start, policy) and returns {customer_pk: [reason, ...]},
+# a reason being (code, text) or a ProvidedReason. Open needs near their response deadline (duty 5) and
+# out-of-stock risk (sales) plug in here.
 REASON_PROVIDERS: list = []
+# How reasons with arguments from those apps read in each reader's language: {code: render(args) -> str}.
+REASON_RENDERERS: dict = {}
+
+
+@dataclass(frozen=True)
+class ProvidedReason:
+    """A reason from a provider: rendered from `args` by REASON_RENDERERS[code] (else `text` as given);
+    `visit_by`, when set, is the last day the visit still serves it (the week's visit is planned on or
+    before it; a day already past means as early in the week as possible)."""
+
+    code: str
+    text: str = ""
+    args: dict = field(default_factory=dict)
+    visit_by: date | None = None
 
 
 def next_week_start(today: date) -> date:
@@ -63,6 +78,8 @@ class Candidate:
     customer: Customer
     visits: int = 1
     reasons: list[dict] = field(default_factory=list)
+    # The last day of the week (0 = Monday) a visit may be on, when a reason has a deadline.
+    last_day: int | None = None
 
     def add(self, code: str, text: str = "", **args):
         """A reason with its arguments; the text is rendered now (company language) and again in each
@@ -100,6 +117,8 @@ def reason_text(reason: dict) -> str:
         return f"{label} {args.get('old') or '—'} → {args.get('new') or '—'}"
     if code == Reason.NOT_VISITED:
         return _("Last visit %(date)s") % args if args.get("date") else _("Never visited")
+    if code in REASON_RENDERERS:
+        return REASON_RENDERERS[code](args)
     return reason.get("text", "")
 
 
@@ -174,8 +193,8 @@ def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[C
             candidate.add(Reason.NEW, date=f"{timezone.localtime(customer.created_at):%m-%d}")
         for change in changes.get(customer.pk, []):
             candidate.add(Reason.TIER_CHANGE, field=change.field, old=change.old_value, new=change.new_value)
-        for code, text in extra.get(customer.pk, []):
-            candidate.add(code, text=text)
+        for provided in extra.get(customer.pk, []):
+            _add_provided(candidate, provided, week_start, policy)
         previous = last.get(customer.pk)
         if previous and (week_start - previous).days > policy.not_visited_days:
             candidate.add(Reason.NOT_VISITED, date=f"{previous:%m-%d}")
@@ -184,6 +203,16 @@ def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[C
         if candidate.reasons:
             candidates.append(candidate)
     return candidates
+
+
+def _add_provided(candidate: Candidate, provided, week_start: date, policy: PlanningPolicy):
+    if not isinstance(provided, ProvidedReason):
+        code, text = provided
+        provided = ProvidedReason(code, text)
+    candidate.add(provided.code, provided.text, **provided.args)
+    if provided.visit_by is not None and provided.visit_by < week_start + timedelta(days=policy.working_days):
+        last_day = max(0, (provided.visit_by - week_start).days)
+        candidate.last_day = last_day if candidate.last_day is None else min(candidate.last_day, last_day)
 
 
 def _standard(customer):
@@ -242,6 +271,9 @@ def allowed_days(customer, policy: PlanningPolicy) -> list[int]:
 
 def patterns_for(candidate: Candidate, policy: PlanningPolicy) -> list[list[int]]:
     allowed = allowed_days(candidate.customer, policy)
+    if candidate.last_day is not None:
+        # A deadline (an open need's) outranks visiting just before the order day.
+        allowed = [d for d in allowed if d <= candidate.last_day] or list(range(candidate.last_day + 1))
     if candidate.visits >= 2:
         # One visit before ordering, the other at least two days apart (after delivery, say).
         pairs = sorted({tuple(sorted((a, b))) for a in allowed for b in range(policy.working_days) if abs(a - b) >= 2})

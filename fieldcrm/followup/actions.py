@@ -1,0 +1,102 @@
+"""Every change to a retailer's need goes through these functions: pages, API, demo and (later) jobs alike.
+
+Each validates its input itself (forms and schemas check first, for the user's sake), runs in one
+transaction and refuses what the need's state does not allow.
+"""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldcrm.customers.actions import ActionRefused
+from fieldcrm.followup.models import Demand
+
+# When the customer's class has no service standard (or no class at all) a need is answered within two
+# days: the middle of the default standards (24 h for core customers, 72 h for the smallest).
+DEFAULT_RESPONSE_HOURS = 48
+DESCRIPTION_MAX = Demand._meta.get_field("description").max_length
+RESOLUTION_MAX = Demand._meta.get_field("resolution").max_length
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class InvalidDemand(ActionRefused):
+    """The input is wrong (as opposed to the need's state not allowing the action)."""
+
+
+def response_hours_for(customer) -> int:
+    """The response time the customer's class promises, from its service standard."""
+    customer_class = customer.customer_class
+    standard = getattr(customer_class, "service_standard", None) if customer_class is not None else None
+    return standard.response_hours if standard is not None else DEFAULT_RESPONSE_HOURS
+
+
+def _moment(value, *, earliest=None, what):
+    now = timezone.now()
+    value = value or now
+    if timezone.is_naive(value):
+        raise InvalidDemand(_("%(what)s needs a time zone.") % {"what": what})
+    if value > now + CLOCK_SKEW:
+        raise InvalidDemand(_("%(what)s cannot be in the future.") % {"what": what})
+    if earliest is not None and value < earliest:
+        raise InvalidDemand(_("%(what)s cannot be before the need was raised.") % {"what": what})
+    return value
+
+
+def raise_demand(customer, *, kind: str, description: str, by, raised_at=None, client_uuid=None) -> Demand:
+    """Record a retailer's need, due within the response time of the customer's class.
+
+    `raised_at` is when the manager heard it (a need noted offline is sent later); a repeated submission
+    with the same `client_uuid` returns the need already recorded."""
+    if client_uuid:
+        existing = Demand.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            if existing.customer_id != customer.pk:
+                raise InvalidDemand(_("This submission id was already used for another customer."))
+            return existing
+    if kind not in Demand.Kind.values:
+        raise InvalidDemand(_("Choose what kind of need this is."))
+    description = (description or "").strip()
+    if not description:
+        raise InvalidDemand(_("Describe what the retailer needs."))
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidDemand(_("The description is too long (%(max)s characters at most).") % {"max": DESCRIPTION_MAX})
+    raised_at = _moment(raised_at, what=_("The time the need was raised"))
+    hours = response_hours_for(customer)
+    demand = Demand(customer=customer, kind=kind, description=description, raised_by=by, raised_at=raised_at,
+                    response_hours=hours, due_at=raised_at + timedelta(hours=hours))
+    if client_uuid:
+        demand.client_uuid = client_uuid
+    try:
+        with transaction.atomic():
+            demand.save()
+    except IntegrityError:
+        if not client_uuid:
+            raise
+        # Two identical submissions raced; the first one won.
+        return Demand.objects.get(client_uuid=client_uuid)
+    return demand
+
+
+def close_demand(demand: Demand, *, by, resolution: str, feedback_given: bool = True, closed_at=None) -> Demand:
+    """Close a need with what was done about it; `feedback_given` says the retailer has been told (the
+    metric counts a need as answered only with feedback)."""
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise InvalidDemand(_("Say how the need was resolved."))
+    if len(resolution) > RESOLUTION_MAX:
+        raise InvalidDemand(_("The resolution is too long (%(max)s characters at most).") % {"max": RESOLUTION_MAX})
+    with transaction.atomic():
+        demand = Demand.objects.select_for_update().get(pk=demand.pk)
+        if demand.status != Demand.Status.OPEN:
+            raise ActionRefused(_("This need is already closed."))
+        closed_at = _moment(closed_at, earliest=demand.raised_at, what=_("The closing time"))
+        demand.status = Demand.Status.CLOSED
+        demand.closed_at = closed_at
+        demand.closed_by = by
+        demand.resolution = resolution
+        demand.feedback_at = closed_at if feedback_given else None
+        demand.save(update_fields=["status", "closed_at", "closed_by", "resolution", "feedback_at"])
+    return demand

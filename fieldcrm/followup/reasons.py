@@ -1,0 +1,50 @@
+"""Open needs as a reason to visit: a need due before the planned week ends (or already overdue) brings its
+store into the weekly plan, on a day no later than its deadline."""
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldcrm.followup.models import Demand
+from fieldcrm.visits import planning
+from fieldcrm.visits.models import Reason
+
+SUMMARY_CHARS = 30
+
+
+def demand_reasons(manager, week_start, policy) -> dict[int, list[planning.ProvidedReason]]:
+    """{customer_pk: [reason]} for the manager's open needs due before the end of the week."""
+    week_end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), datetime.min.time()))
+    week_begins = week_end - timedelta(days=7)
+    needs = Demand.objects.open().filter(customer__manager=manager, due_at__lt=week_end).order_by("due_at", "pk")
+    found: dict[int, list[planning.ProvidedReason]] = {}
+    for need in needs:
+        due = timezone.localtime(need.due_at)
+        args = {"kind": need.kind, "due": f"{due:%m-%d %H:%M}", "summary": _summary(need.description),
+                "overdue": need.due_at < week_begins}
+        found.setdefault(need.customer_id, []).append(
+            planning.ProvidedReason(Reason.DEMAND, args=args, visit_by=due.date())
+        )
+    return found
+
+
+def _summary(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+def demand_reason_text(args: dict) -> str:
+    """A need as a visit reason, in the reader's language."""
+    values = {"kind": dict(Demand.Kind.choices).get(args.get("kind"), args.get("kind", "")),
+              "due": args.get("due", ""), "summary": args.get("summary", "")}
+    if args.get("overdue"):
+        return _("Need overdue since %(due)s (%(kind)s): %(summary)s") % values
+    return _("Need due %(due)s (%(kind)s): %(summary)s") % values
+
+
+def register():
+    """Plug into visit planning once (ready() may run more than once in tests)."""
+    if demand_reasons not in planning.REASON_PROVIDERS:
+        planning.REASON_PROVIDERS.append(demand_reasons)
+    planning.REASON_RENDERERS[Reason.DEMAND] = demand_reason_text
