@@ -51,8 +51,9 @@ FORBIDDEN = 10**9
 NUM_NEIGHBOURS = 30
 # PyVRP's ILS defaults (up to 25 perturbations, late-acceptance history 300) suit runs that are long for
 # the problem's size; when time is short for the size ("fast"), smaller perturbations and a shorter
-# history converge much faster (pr05 with fixed patterns, 12 s: about 6980 with the defaults, 6760 with
-# these), but on the 170-store realistic week at 20 s they are worse (286 km vs 266 km).
+# history converge faster on the whole horizon of the largest instances (pr10 at 20 s), but already at 20-30
+# visits a second the defaults win (pr03-pr09 at 20 s; a 160-visit day in 5 s: 2284 vs 2349; the
+# 170-store realistic week at 5 s: 859 vs 878 km over three weeks). See solver.FAST_VISITS_PER_SECOND.
 MAX_PERTURBATIONS, HISTORY_LENGTH = 25, 300
 FAST_MAX_PERTURBATIONS, FAST_HISTORY_LENGTH = 10, 100
 
