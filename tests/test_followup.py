@@ -328,6 +328,16 @@ def test_overdue_need_asks_for_the_first_day_and_says_so(cast):
         assert planning.reason_text(candidate.reasons[-1]).startswith("Need overdue since 11-26 10:00 (Equipment)")
 
 
+def test_need_due_before_the_week_but_not_yet_overdue_reads_due(cast):
+    _response_hours(cast, "培育客户", 24)  # due tomorrow (Saturday), before the planned week
+    store = make_store(cast["alice"], 6, "培育客户")
+    actions.raise_demand(store, kind="delivery", description="周六前要补货", by=cast["alice"])
+    candidate = _candidate(cast, store)
+    assert candidate.last_day == 0  # as early in the week as possible
+    with translation.override("en"):
+        assert planning.reason_text(candidate.reasons[-1]).startswith("Need due ")
+
+
 def test_closed_and_far_off_needs_give_no_reason(cast):
     alice = cast["alice"]
     _response_hours(cast, "普通客户", 24 * 14)

@@ -14,15 +14,17 @@ SUMMARY_CHARS = 30
 
 
 def demand_reasons(manager, week_start, policy) -> dict[int, list[planning.ProvidedReason]]:
-    """{customer_pk: [reason]} for the manager's open needs due before the end of the week."""
+    """{customer_pk: [reason]} for the manager's open needs due before the end of the week.  "Overdue" is
+    said of a need already past its deadline when the plan is made (one due this weekend reads "due …",
+    though its visit is on Monday)."""
     week_end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), datetime.min.time()))
-    week_begins = week_end - timedelta(days=7)
+    now = timezone.now()
     needs = Demand.objects.open().filter(customer__manager=manager, due_at__lt=week_end).order_by("due_at", "pk")
     found: dict[int, list[planning.ProvidedReason]] = {}
     for need in needs:
         due = timezone.localtime(need.due_at)
         args = {"kind": need.kind, "due": f"{due:%m-%d %H:%M}", "summary": _summary(need.description),
-                "overdue": need.due_at < week_begins}
+                "overdue": need.due_at < now}
         found.setdefault(need.customer_id, []).append(
             planning.ProvidedReason(Reason.DEMAND, args=args, visit_by=due.date())
         )
