@@ -52,14 +52,15 @@ ROUND_MIN, ROUND_MAX = 0.3, 3.0
 PI_SHARE = 0.5  # pattern step (tabu walk) of a round: at most this share of the time left ...
 PI_ROUNDS = 1.5  # ... and at first this many times the PyVRP round time, then by relative success:
 PI_MIN_ROUNDS, PI_MAX_ROUNDS = 0.25, 2.0
-TABU_BIG_VISITS = 300  # tabu walk: routes re-optimised every TABU_POLISH_SMALL moves up to this many visits,
-TABU_POLISH_SMALL, TABU_POLISH_BIG = 5, 20  # ... every TABU_POLISH_BIG above
+# Above this many visits routing, not the pattern choice, is the bottleneck: the tabu walk re-optimises the
+# routes every TABU_POLISH_BIG moves instead of TABU_POLISH_SMALL, its time starts at PI_MIN_ROUNDS and
+# follows its success with no floor (up to it: at least TABU_MIN_ROUNDS).
+BIG_VISITS = 300
+TABU_POLISH_SMALL, TABU_POLISH_BIG = 5, 20
 TABU_MOVES_DETERMINISTIC = 25  # reproducible mode: tabu moves per round
 REPAIR_SHARE = 0.1  # share of the time left for a tabu repair of an infeasible first routing
 PRE_TABU_SHARE = 0.05  # ... and for a tabu walk on the projected patterns before the first routing
-TABU_MIN_ROUNDS = 1.0  # the tabu walk gets at least this many times the PyVRP round time (up to
-# TABU_BIG_VISITS visits; above, routing is the bottleneck and its time follows its success as for PI)
-PI_BIG_VISITS = 300  # above this many visits the first pattern step gets PI_MIN_ROUNDS only
+TABU_MIN_ROUNDS = 1.0  # the tabu walk gets at least this many times the PyVRP round time (up to BIG_VISITS)
 CHEAP_ROUNDS = 0.25  # cheap pattern descent: at most this many times the PyVRP round time ...
 CHEAP_PASSES_DETERMINISTIC = 3  # ... or passes over the multi-day stops in reproducible mode
 SHARE_AT = (0.45, 0.7)  # two workers exchange best plans at these shares of the pattern-search time
@@ -383,25 +384,28 @@ def _onto_patterns(model, plan: Plan) -> Plan:
     stops = model.problem.stops
     for s in model.copies:
         if plan.pattern.get(s) not in stops[s].patterns:
-            for day in plan.routes:
-                for route in day:
-                    while s in route:
-                        route.remove(s)
-            plan.pattern.pop(s, None)
+            remove_stop(plan, s)  # (its pattern holds the days it is on, as HorizonModel.to_plan sets it)
             choice = best_pattern(relaxed, plan, s)
             insert_stop(plan, s, choice[1], choice[2])
     return plan
 
 
+def _visits(plan: Plan) -> int:
+    return sum(len(route) for day in plan.routes for route in day)
+
+
+def _polish_every(visits: int) -> int:
+    return TABU_POLISH_SMALL if visits <= BIG_VISITS else TABU_POLISH_BIG
+
+
 def _walk_patterns(model, sol: Solution, seconds, max_iterations, rng, log) -> Solution:
-    """A short tabu walk over the patterns of ``sol`` (no time windows only): on the projected start
+    """A short tabu walk over the patterns of ``sol``: on the projected start
     before the first PyVRP run (the projection loses 5-12 % on p10/p12, which the walk wins back
     quickly), and to repair a first run that is still over capacity / duration (tight pr instances)
     instead of starting again from the construction.  Returns ``sol`` if the walk finds nothing
     feasible and shorter."""
-    visits = sum(len(r) for r in model.to_plan(sol).routes for r in r)
     moves = None if max_iterations is None else TABU_MOVES_DETERMINISTIC
-    every = TABU_POLISH_SMALL if visits <= TABU_BIG_VISITS else TABU_POLISH_BIG
+    every = _polish_every(_visits(model.to_plan(sol)))
     tabu = PatternTabu(model.router, rng)
     out = _tabu_round(model, tabu, sol, evaluator(model), time.perf_counter() + seconds, moves, every, rng)
     if out is not sol:
@@ -454,9 +458,9 @@ def _pattern_search(
     start from another relaxed solution; the perturbations then work around that start's best."""
     ce = evaluator(model)
     router = model.router
-    visits = sum(len(r) for r in model.to_plan(best).routes for r in r)
+    visits = _visits(model.to_plan(best))
     tabu = PatternTabu(router, rng)
-    polish_every = TABU_POLISH_SMALL if visits <= TABU_BIG_VISITS else TABU_POLISH_BIG
+    polish_every = _polish_every(visits)
     round_seconds = max(ROUND_MIN, min(ROUND_MAX, ROUND_SECONDS * visits / ROUND_VISITS))
     cur, best_cost = best, ce.cost(best)
     rounds = 0
@@ -465,7 +469,7 @@ def _pattern_search(
     offered = False
     pi_rate = ils_rate = None  # smoothed gain per second of the pattern step (tabu walk) / PyVRP rounds
     # on big instances routing is the bottleneck: the pattern step starts small and grows only if it pays
-    pi_factor = PI_ROUNDS if visits <= PI_BIG_VISITS else PI_MIN_ROUNDS
+    pi_factor = PI_ROUNDS if visits <= BIG_VISITS else PI_MIN_ROUNDS
     base, base_cost = best, best_cost  # best of the current start (perturbations restart from it)
     stall = 0
     while True:
@@ -510,7 +514,7 @@ def _pattern_search(
             model.set_plan(plan)
             cur = model.to_solution(plan)
         c0, t0 = ce.cost(cur), time.perf_counter()
-        factor = max(pi_factor, TABU_MIN_ROUNDS) if visits <= TABU_BIG_VISITS else pi_factor
+        factor = max(pi_factor, TABU_MIN_ROUNDS) if visits <= BIG_VISITS else pi_factor
         pi_seconds = max(0.2, min(PI_SHARE * left, factor * round_seconds))
         pi_deadline = t0 + pi_seconds if max_iterations is None else deadline
         moves = None if max_iterations is None else TABU_MOVES_DETERMINISTIC
