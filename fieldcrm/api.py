@@ -18,6 +18,7 @@ from fieldcrm.care.models import ServiceItem, ServiceStandard, ServiceTask, Stan
 from fieldcrm.customers import access, actions
 from fieldcrm.customers.models import ChangeRequest, Customer
 from fieldcrm.customers.search import apply_filters, capped_count
+from fieldcrm.errors import Refusal, StaleVersion
 from fieldcrm.lib.cleaning import CleanError
 from fieldcrm.org.models import ApiToken
 
@@ -198,10 +199,10 @@ def propose_change(request, payload: ProposeIn):
         )
     except CleanError as exc:
         return Status(400, {"detail": f"{payload.field}: {exc}"})
-    except actions.ActionRefused as exc:
-        return Status(400, {"detail": str(exc)})
-    except actions.StaleEdit as exc:
+    except StaleVersion as exc:
         return Status(409, {"detail": str(exc)})
+    except Refusal as exc:
+        return Status(400, {"detail": str(exc)})
     if change_request is None:
         return Status(200, {"applied": True, "change_request": None})
     return Status(201, {"applied": False, "change_request": change_request})
@@ -214,7 +215,7 @@ def _decide(request, pk, approve, payload):
             actions.approve_change_request(change_request, by=request.user, note=payload.note)
         else:
             actions.reject_change_request(change_request, by=request.user, note=payload.note)
-    except actions.ActionRefused as exc:
+    except Refusal as exc:
         raise HttpError(409, str(exc)) from exc
     return access.get_change_request_for_user(request.user, pk)
 

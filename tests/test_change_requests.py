@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from fieldcrm.customers import actions
 from fieldcrm.customers.models import ChangeRequest, ClassificationChange, Customer, FieldPolicy
+from fieldcrm.errors import ActionRefused, StaleVersion
 from tests.factories import make_customer
 
 
@@ -41,14 +42,14 @@ def test_phone_change_goes_to_customer_service_and_updates_on_approval(cast, sho
 
 def test_rejection_needs_a_reason_and_keeps_profile(cast, shop):
     request = actions.propose_change(shop, "phone", "13800001111", by=cast["alice"])
-    with pytest.raises(actions.ActionRefused):
+    with pytest.raises(ActionRefused):
         actions.reject_change_request(request, by=cast["dora"], note=" ")
     actions.reject_change_request(request, by=cast["dora"], note="号码无法接通")
     shop.refresh_from_db()
     assert shop.phone == "13912345678"
     request.refresh_from_db()
     assert (request.status, request.decision_note) == (ChangeRequest.Status.REJECTED, "号码无法接通")
-    with pytest.raises(actions.ActionRefused):
+    with pytest.raises(ActionRefused):
         actions.approve_change_request(request, by=cast["dora"])
 
 
@@ -68,7 +69,7 @@ def test_invalid_value_is_refused_with_reason(cast, shop):
 
 
 def test_same_value_is_refused(cast, shop):
-    with pytest.raises(actions.ActionRefused):
+    with pytest.raises(ActionRefused):
         actions.propose_change(shop, "phone", "139 1234 5678", by=cast["alice"])
 
 
@@ -100,7 +101,7 @@ def test_repeated_submission_does_not_duplicate(cast, shop):
 def test_second_save_on_stale_version_is_refused(cast, shop, login):
     opened_version = shop.version
     actions.propose_change(shop, "business_hours", "07:00-21:00", by=cast["alice"], expected_version=opened_version)
-    with pytest.raises(actions.StaleEdit):
+    with pytest.raises(StaleVersion):
         actions.propose_change(shop, "business_hours", "08:00-20:00", by=cast["sam"], expected_version=opened_version)
     shop.refresh_from_db()
     assert shop.business_hours == "07:00-21:00"
@@ -121,7 +122,7 @@ def test_approval_refused_when_field_changed_meanwhile(cast, shop):
     first = actions.propose_change(shop, "phone", "13800001111", by=cast["alice"])
     second = actions.propose_change(shop, "phone", "13800002222", by=cast["sam"])
     actions.approve_change_request(first, by=cast["dora"])
-    with pytest.raises(actions.ActionRefused):
+    with pytest.raises(ActionRefused):
         actions.approve_change_request(second, by=cast["dora"])
     shop.refresh_from_db()
     assert shop.phone == "13800001111"

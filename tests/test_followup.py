@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone, translation
 
 from fieldcrm.care.models import ServiceStandard
-from fieldcrm.customers.actions import ActionRefused
 from fieldcrm.customers.models import CustomerClass
+from fieldcrm.errors import ActionRefused, InvalidInput
 from fieldcrm.followup import actions
 from fieldcrm.followup.models import Demand
 from fieldcrm.visits import planning
@@ -84,7 +84,7 @@ def test_changing_the_standard_later_moves_no_deadline(cast, shop, need):
     ("supply", "补货", TODAY + timedelta(hours=1), "future"),
 ])
 def test_raising_is_validated(cast, shop, kind, description, raised_at, message):
-    with translation.override("en"), pytest.raises(actions.InvalidDemand, match=message):
+    with translation.override("en"), pytest.raises(InvalidInput, match=message):
         actions.raise_demand(shop, kind=kind, description=description, by=cast["alice"], raised_at=raised_at)
     assert not Demand.objects.exists()
 
@@ -95,12 +95,12 @@ def test_a_repeated_submission_records_the_need_once(cast, shop):
     again = actions.raise_demand(shop, kind="supply", description="补货", by=cast["alice"], client_uuid=key)
     assert first.pk == again.pk and Demand.objects.count() == 1
     other = make_customer(cast["alice"])
-    with pytest.raises(actions.InvalidDemand):
+    with pytest.raises(InvalidInput):
         actions.raise_demand(other, kind="supply", description="补货", by=cast["alice"], client_uuid=key)
 
 
 def test_closing_records_resolution_and_feedback_once(cast, need, time_machine):
-    with translation.override("en"), pytest.raises(actions.InvalidDemand, match="resolved"):
+    with translation.override("en"), pytest.raises(InvalidInput, match="resolved"):
         actions.close_demand(need, by=cast["alice"], resolution=" ")
     time_machine.move_to(TODAY + timedelta(hours=5), tick=False)
     closed = actions.close_demand(need, by=cast["alice"], resolution="已协调货源，下周增加投放")
@@ -120,7 +120,7 @@ def test_closing_without_feedback_or_late_does_not_count_as_answered(cast, shop,
     quiet = actions.close_demand(other, by=cast["alice"], resolution="已修好", feedback_given=False)
     assert late.closed_late and quiet.feedback_at is None
     assert not Demand.objects.answered_in_time().exists()
-    with pytest.raises(actions.InvalidDemand):
+    with pytest.raises(InvalidInput):
         actions.close_demand(actions.raise_demand(shop, kind="other", description="x", by=cast["alice"]),
                              by=cast["alice"], resolution="ok", closed_at=TODAY)  # before it was raised
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 import planner
 from fieldcrm.care.models import ServiceItem, ServiceTask, TaskSource
-from fieldcrm.customers.actions import ActionRefused
 from fieldcrm.customers.models import ClassificationChange, CustomerClass
+from fieldcrm.errors import ActionRefused, StaleVersion
 from fieldcrm.visits import actions, planning
 from fieldcrm.visits.models import PlanChange, PlannedVisit, PlanningJob, PlanningPolicy, Reason, WeekPlan
 from fieldcrm.visits.tasks import plan_week_job, start_manager_job, start_run
@@ -263,7 +263,7 @@ def test_edits_are_refused_with_a_reason(cast, stores, plan):
     duplicate_day = visit.day
     with pytest.raises(ActionRefused):
         actions.add_visit(plan, visit.customer, duplicate_day, by=alice)
-    with pytest.raises(actions.StalePlan):
+    with pytest.raises(StaleVersion):
         actions.remove_visit(visit, by=alice, expected_version=plan.version - 1)
     assert plan.visits.filter(pk=visit.pk).exists()
 

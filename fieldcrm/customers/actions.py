@@ -19,19 +19,13 @@ from fieldcrm.customers.models import (
     Customer,
     FieldPolicy,
 )
+from fieldcrm.errors import ActionRefused, StaleVersion
 
 
-class StaleEdit(Exception):
-    """Someone else saved the profile after this user opened it."""
-
-    def __init__(self):
-        super().__init__(
-            _("Someone else saved this profile after you opened it. Reload it, check their change, and try again.")
-        )
-
-
-class ActionRefused(Exception):
-    """The action is not allowed in the object's current state; the message says why."""
+def stale_profile() -> StaleVersion:
+    return StaleVersion(
+        _("Someone else saved this profile after you opened it. Reload it, check their change, and try again.")
+    )
 
 
 def classification_text(attr: str, value) -> str:
@@ -61,7 +55,7 @@ def update_customer(
     """Apply attribute changes to a profile in one transaction.
 
     `expected_version` is the version the user's form was based on; when given and stale the update is
-    refused with StaleEdit. Changed volatile fields are marked verified by `verified_by` (default `by`).
+    refused with StaleVersion. Changed volatile fields are marked verified by `verified_by` (default `by`).
     """
     verified_by = verified_by or by
     with transaction.atomic():
@@ -69,7 +63,7 @@ def update_customer(
         # The conditional bump is the lock: only one writer can move the version from N to N+1.
         bumped = Customer.objects.filter(pk=customer.pk, version=version).update(version=F("version") + 1)
         if not bumped:
-            raise StaleEdit()
+            raise stale_profile()
         fresh = Customer.objects.select_related("customer_class").get(pk=customer.pk)
         now = timezone.now()
         logs = []

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.customers.actions import ActionRefused
+from fieldcrm.errors import ActionRefused, InvalidInput
 from fieldcrm.followup.models import Demand
 
 # When the customer's class has no service standard (or no class at all) a need is answered within two
@@ -20,10 +20,6 @@ DESCRIPTION_MAX = Demand._meta.get_field("description").max_length
 RESOLUTION_MAX = Demand._meta.get_field("resolution").max_length
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-class InvalidDemand(ActionRefused):
-    """The input is wrong (as opposed to the need's state not allowing the action)."""
 
 
 def response_hours_for(customer) -> int:
@@ -37,11 +33,11 @@ def _moment(value, *, earliest=None, what):
     now = timezone.now()
     value = value or now
     if timezone.is_naive(value):
-        raise InvalidDemand(_("%(what)s needs a time zone.") % {"what": what})
+        raise InvalidInput(_("%(what)s needs a time zone.") % {"what": what})
     if value > now + CLOCK_SKEW:
-        raise InvalidDemand(_("%(what)s cannot be in the future.") % {"what": what})
+        raise InvalidInput(_("%(what)s cannot be in the future.") % {"what": what})
     if earliest is not None and value < earliest:
-        raise InvalidDemand(_("%(what)s cannot be before the need was raised.") % {"what": what})
+        raise InvalidInput(_("%(what)s cannot be before the need was raised.") % {"what": what})
     return value
 
 
@@ -54,15 +50,15 @@ def raise_demand(customer, *, kind: str, description: str, by, raised_at=None, c
         existing = Demand.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
-                raise InvalidDemand(_("This submission id was already used for another customer."))
+                raise InvalidInput(_("This submission id was already used for another customer."))
             return existing
     if kind not in Demand.Kind.values:
-        raise InvalidDemand(_("Choose what kind of need this is."))
+        raise InvalidInput(_("Choose what kind of need this is."))
     description = (description or "").strip()
     if not description:
-        raise InvalidDemand(_("Describe what the retailer needs."))
+        raise InvalidInput(_("Describe what the retailer needs."))
     if len(description) > DESCRIPTION_MAX:
-        raise InvalidDemand(_("The description is too long (%(max)s characters at most).") % {"max": DESCRIPTION_MAX})
+        raise InvalidInput(_("The description is too long (%(max)s characters at most).") % {"max": DESCRIPTION_MAX})
     raised_at = _moment(raised_at, what=_("The time the need was raised"))
     hours = response_hours_for(customer)
     demand = Demand(customer=customer, kind=kind, description=description, raised_by=by, raised_at=raised_at,
@@ -85,9 +81,9 @@ def close_demand(demand: Demand, *, by, resolution: str, feedback_given: bool = 
     metric counts a need as answered only with feedback)."""
     resolution = (resolution or "").strip()
     if not resolution:
-        raise InvalidDemand(_("Say how the need was resolved."))
+        raise InvalidInput(_("Say how the need was resolved."))
     if len(resolution) > RESOLUTION_MAX:
-        raise InvalidDemand(_("The resolution is too long (%(max)s characters at most).") % {"max": RESOLUTION_MAX})
+        raise InvalidInput(_("The resolution is too long (%(max)s characters at most).") % {"max": RESOLUTION_MAX})
     with transaction.atomic():
         demand = Demand.objects.select_for_update().get(pk=demand.pk)
         if demand.status != Demand.Status.OPEN:

@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from fieldcrm.customers.access import get_customer_for_user
-from fieldcrm.customers.actions import ActionRefused
+from fieldcrm.errors import InvalidInput, Refusal
 from fieldcrm.followup import actions
 from fieldcrm.followup.access import get_demand_for_user
 from fieldcrm.followup.models import Demand
@@ -119,7 +119,7 @@ def raise_demand(request, payload: RaiseIn):
     try:
         demand = actions.raise_demand(customer, kind=payload.kind, description=payload.description,
                                       by=request.user, raised_at=payload.raised_at, client_uuid=payload.client_uuid)
-    except ActionRefused as exc:
+    except Refusal as exc:
         return Status(400, {"detail": str(exc)})
     return Status(201, get_demand_for_user(request.user, demand.pk))
 
@@ -130,8 +130,8 @@ def close_demand(request, pk: int, payload: CloseIn):
     try:
         actions.close_demand(demand, by=request.user, resolution=payload.resolution,
                              feedback_given=payload.feedback_given)
-    except actions.InvalidDemand as exc:
+    except InvalidInput as exc:
         return Status(400, {"detail": str(exc)})
-    except ActionRefused as exc:
+    except Refusal as exc:
         raise HttpError(409, str(exc)) from exc
     return get_demand_for_user(request.user, pk)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldcrm.customers.access import can_edit_customer, get_customer_for_user
-from fieldcrm.customers.actions import ActionRefused
+from fieldcrm.errors import Refusal
 from fieldcrm.followup import actions
 from fieldcrm.followup.access import get_demand_for_user
 from fieldcrm.followup.forms import CloseDemandForm, DemandFilterForm, RaiseDemandForm
@@ -93,7 +93,7 @@ def demand_raise(request, code):
         try:
             demand = actions.raise_demand(customer, kind=data["kind"], description=data["description"],
                                           by=request.user, client_uuid=data["client_uuid"])
-        except ActionRefused as exc:
+        except Refusal as exc:
             messages.error(request, str(exc))
         else:
             due = timezone.localtime(demand.due_at)
@@ -112,7 +112,7 @@ def demand_close(request, pk):
         try:
             actions.close_demand(demand, by=request.user, resolution=form.cleaned_data["resolution"],
                                  feedback_given=form.cleaned_data["feedback_given"])
-        except ActionRefused as exc:
+        except Refusal as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Need closed."))

@@ -16,18 +16,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.customers.actions import ActionRefused
 from fieldcrm.customers.models import CustomerStatus
+from fieldcrm.errors import ActionRefused, StaleVersion
 from fieldcrm.visits import planning
 from fieldcrm.visits.models import JoinRequest, PlanChange, PlannedVisit, PlanningPolicy, Reason, WeekPlan
 from fieldcrm.visits.routing import day_route
 from planner.metrics import haversine_km
 
 
-class StalePlan(ActionRefused):
-    def __init__(self):
-        super().__init__(_("The plan was changed after you opened it (perhaps on another device). Reload it and "
-                           "try again."))
+def stale_plan() -> StaleVersion:
+    return StaleVersion(_("The plan was changed after you opened it (perhaps on another device). Reload it and "
+                          "try again."))
 
 
 def week_days(plan_or_week, policy: PlanningPolicy) -> list[date]:
@@ -127,7 +126,7 @@ def _begin_edit(plan, by, reason: str, expected_version) -> tuple[WeekPlan, bool
     """Lock the plan, check it may be edited now, and return it with whether the change is ad hoc."""
     locked = WeekPlan.objects.select_for_update().get(pk=plan.pk)
     if expected_version is not None and int(expected_version) != locked.version:
-        raise StalePlan()
+        raise stale_plan()
     if locked.status == WeekPlan.Status.SUBMITTED:
         raise ActionRefused(_("The plan is waiting for your supervisor; it can be changed once it is approved or "
                               "returned."))
@@ -249,7 +248,7 @@ def set_problems(visit, problems: str, *, by, expected_version=None) -> PlannedV
     with transaction.atomic():
         plan = WeekPlan.objects.select_for_update().get(pk=visit.plan_id)
         if expected_version is not None and int(expected_version) != plan.version:
-            raise StalePlan()
+            raise stale_plan()
         PlannedVisit.objects.filter(pk=visit.pk).update(problems=problems.strip()[:1000])
         WeekPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
         _log(plan, PlanChange.Kind.PROBLEMS, by, customer=visit.customer, to_day=visit.day)
@@ -295,7 +294,7 @@ def submit_plan(plan, *, by, expected_version=None) -> WeekPlan:
     with transaction.atomic():
         locked = WeekPlan.objects.select_for_update().get(pk=plan.pk)
         if expected_version is not None and int(expected_version) != locked.version:
-            raise StalePlan()
+            raise stale_plan()
         if locked.status not in (WeekPlan.Status.DRAFT, WeekPlan.Status.RETURNED):
             raise ActionRefused(_("Only a draft or returned plan can be submitted."))
         if not locked.visits.exists():

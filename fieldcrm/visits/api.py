@@ -12,8 +12,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from fieldcrm.customers.actions import ActionRefused
 from fieldcrm.customers.models import Customer
+from fieldcrm.errors import Refusal
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
 from fieldcrm.visits.planning import next_week_start, reason_text
@@ -169,7 +169,7 @@ def _plan_out(plan) -> dict:
 def _refused(call):
     try:
         return call()
-    except ActionRefused as exc:
+    except Refusal as exc:
         raise HttpError(409, str(exc)) from exc
 
 
@@ -191,7 +191,7 @@ def generate_plans(request, payload: GenerateIn):
     week = payload.week or next_week_start(timezone.localdate())
     try:
         run, jobs = start_planning(request.user, week)
-    except ActionRefused as exc:
+    except Refusal as exc:
         return Status(400, {"detail": str(exc)})
     jobs = PlanningJob.objects.filter(pk__in=[job.pk for job in jobs]).select_related("manager")  # as they are now
     return Status(202, {"run_id": run.pk if run else None, "jobs": list(jobs)})

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.customers.actions import ActionRefused
+from fieldcrm.errors import ActionRefused, Refusal
 from fieldcrm.org.models import User
 from fieldcrm.visits.models import PlanningJob, PlanningRun
 
@@ -40,7 +40,7 @@ def plan_week_job(self, job_id: int):
     try:
         # A Celery worker process is daemonic and may not fork the planner's second search process.
         plan = generate_week_plan(job.manager, job.week_start, workers=None if self.request.is_eager else 1)
-    except ActionRefused as exc:  # e.g. already submitted: retrying cannot help
+    except Refusal as exc:  # e.g. already submitted: retrying cannot help
         _finish(job_id, PlanningJob.Status.FAILED, error=str(exc))
         return None
     except Exception as exc:

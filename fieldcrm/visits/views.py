@@ -19,8 +19,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldcrm.customers.actions import ActionRefused
 from fieldcrm.customers.models import Customer
+from fieldcrm.errors import Refusal
 from fieldcrm.org.models import PersonalDataExport, User
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.exporting import export_plan_xlsx
@@ -123,7 +123,7 @@ def generate(request):
     back = redirect(f"{reverse('visits:index')}?week={week}")
     try:
         run, jobs = start_planning(user, week)
-    except ActionRefused as exc:
+    except Refusal as exc:
         messages.error(request, str(exc))
         return back
     if run is not None:
@@ -244,7 +244,7 @@ def _back(plan, anchor=""):
 def _attempt(request, action, success: str | None = None):
     try:
         action()
-    except ActionRefused as exc:
+    except Refusal as exc:
         messages.error(request, str(exc))
         return False
     if success:

@@ -19,6 +19,7 @@ from fieldcrm.customers.fields import FIELD_HINTS, PROFILE_FIELDS, SOURCE_LABELS
 from fieldcrm.customers.forms import ProposeChangeForm, VerifyForm
 from fieldcrm.customers.models import VOLATILE_FIELDS, Customer
 from fieldcrm.customers.search import CappedPaginator, CustomerFilterForm, apply_filters
+from fieldcrm.errors import Refusal
 from fieldcrm.lib.cleaning import CleanError
 from fieldcrm.org.models import PersonalDataExport
 
@@ -147,7 +148,7 @@ def customer_propose(request, code):
     except CleanError as exc:
         messages.error(request, _("%(field)s: %(error)s") % {"field": PROFILE_FIELDS[data["field"]].label,
                                                            "error": exc})
-    except (actions.ActionRefused, actions.StaleEdit) as exc:
+    except Refusal as exc:
         messages.error(request, str(exc))
     else:
         if change_request is None:

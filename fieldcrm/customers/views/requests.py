@@ -11,6 +11,7 @@ from fieldcrm.customers import access, actions
 from fieldcrm.customers.fields import PROFILE_FIELDS, display_value
 from fieldcrm.customers.forms import DecisionForm
 from fieldcrm.customers.models import ChangeRequest
+from fieldcrm.errors import Refusal
 
 
 @login_required
@@ -53,7 +54,7 @@ def change_request_decide(request, pk):
         else:
             actions.reject_change_request(change_request, by=request.user, note=form.cleaned_data["note"])
             messages.success(request, _("Request #%(id)s rejected.") % {"id": pk})
-    except (actions.ActionRefused, actions.StaleEdit) as exc:
+    except Refusal as exc:
         messages.error(request, str(exc))
     return redirect("customers:requests")
 
@@ -65,6 +66,6 @@ def change_request_withdraw(request, pk):
     try:
         actions.withdraw_change_request(change_request, by=request.user)
         messages.success(request, _("Request #%(id)s withdrawn.") % {"id": pk})
-    except actions.ActionRefused as exc:
+    except Refusal as exc:
         messages.error(request, str(exc))
     return redirect("customers:detail", code=change_request.customer.customer_code)
