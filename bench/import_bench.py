@@ -48,7 +48,7 @@ def prepare_django(database_url: str):
 
 def worker(method: str, path: str, database_url: str, rows: int) -> dict:
     prepare_django(database_url)
-    from fieldcrm.customers.importing import CustomerImport
+    from fieldcrm.imports.customers import CustomerImport
     from fieldcrm.customers.models import Customer
     from fieldcrm.org.models import User
 

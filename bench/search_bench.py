@@ -54,7 +54,7 @@ def setup(rows: int, keep: bool) -> None:
     fresh_database("postgres", "fieldcrm_bench_search", data_dir)
     prepare_django(url)
     from bench.customer_file import write_customer_file
-    from fieldcrm.customers.importing import CustomerImport
+    from fieldcrm.imports.customers import CustomerImport
     from fieldcrm.org.models import User
 
     path = f"{data_dir}/customers.xlsx"

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fieldcrm.care",
     "fieldcrm.visits",
     "fieldcrm.followup",
+    "fieldcrm.imports",
 ]
 
 MIDDLEWARE = [

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("fieldcrm.care.urls")),
     path("", include("fieldcrm.visits.urls")),
     path("", include("fieldcrm.followup.urls")),
+    path("", include("fieldcrm.imports.urls")),
 ]

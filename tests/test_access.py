@@ -102,8 +102,8 @@ def test_change_request_list_is_scoped(cast, shop, login):
 
 def test_import_pages_are_admin_only(cast, login):
     for who in ("alice", "sam", "dora"):
-        assert login(cast[who]).get(reverse("customers:imports")).status_code == 403
-    assert login(cast["ada"]).get(reverse("customers:imports")).status_code == 200
+        assert login(cast[who]).get(reverse("imports:upload")).status_code == 403
+    assert login(cast["ada"]).get(reverse("imports:upload")).status_code == 200
 
 
 # --- API -------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from fieldcrm.customers.importing import CustomerImport
+from fieldcrm.imports.customers import CustomerImport
 from fieldcrm.customers.models import ClassificationChange, Customer
 from fieldcrm.lib.coords import wgs84_to_gcj02
 from tests.factories import make_customer
@@ -135,6 +135,23 @@ def test_update_lands_in_history_with_source_import_and_logs_tier(cast, tmp_path
     assert ClassificationChange.objects.filter(customer=shop, field="tier", old_value="12", new_value="14").exists()
 
 
+def test_update_marks_changed_volatile_fields_verified_by_the_importer(cast, tmp_path):
+    """As an edit does: a phone the file changes counts as checked by whoever imports it; the address it
+    leaves as it was keeps its last check."""
+    run_import(cast["ada"], write_xlsx(tmp_path / "a.xlsx", [good_row(1)]))
+    shop = Customer.objects.get()
+    assert shop.phone_verified_at is None  # a new customer's fields are not marked
+    checked_at = timezone.now() - datetime.timedelta(days=30)
+    Customer.objects.update(address_verified_at=checked_at, address_verified_by=cast["alice"])
+    run_import(cast["ada"], write_xlsx(tmp_path / "b.xlsx", [good_row(1, 联系电话="13800001111")]))
+    shop.refresh_from_db()
+    assert shop.phone == "13800001111"
+    assert shop.phone_verified_by == cast["ada"] and shop.phone_verified_at > checked_at
+    assert (shop.address_verified_at, shop.address_verified_by) == (checked_at, cast["alice"])
+    assert shop.owner_name_verified_at is None and shop.business_scale_verified_at is None
+    assert shop.history.latest().phone_verified_by_id == cast["ada"].pk
+
+
 def test_missing_columns_are_left_alone_on_update(cast, tmp_path):
     run_import(cast["ada"], write_xlsx(tmp_path / "a.xlsx", [good_row(1)]))
     short_header = ["客户编码", "客户名称", "许可证号", "负责人", "联系电话", "经营地址", "业态", "市场类型", "客户经理"]
@@ -241,19 +258,60 @@ class _Capture:
         pass
 
 
-def test_command_runs_as_a_real_process(tmp_path):
-    """The command line a batch job uses, against its own SQLite database in a temporary DATA_DIR."""
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "DEBUG": "true"}
+@pytest.fixture(scope="module")
+def batch_site(tmp_path_factory):
+    """A migrated SQLite site with demo managers in its own DATA_DIR, for runs in separate processes."""
+    data_dir = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "DATA_DIR": str(data_dir), "DEBUG": "true"}
     env.pop("DATABASE_URL", None)
     run = {"env": env, "cwd": ROOT, "capture_output": True, "text": True}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], check=True, **run)
     subprocess.run([sys.executable, "manage.py", "seed_demo", "--customers", "0", "--managers", "1"], check=True, **run)
+    return run
+
+
+def test_command_runs_as_a_real_process(batch_site, tmp_path):
+    """The command line a batch job uses, against its own SQLite database in a temporary DATA_DIR."""
     bad = write_xlsx(tmp_path / "bad.xlsx", [good_row(1, 客户经理="manager1", 片区=None, 客户分类=None),
                                              good_row(2, 客户经理="manager1", 片区=None, 联系电话="1")])
-    done = subprocess.run([sys.executable, "manage.py", "import_customers", str(bad), "--json"], **run)
+    done = subprocess.run([sys.executable, "manage.py", "import_customers", str(bad), "--json"], **batch_site)
     assert done.returncode == 1, done.stderr
     body = json.loads(done.stdout)
     assert body["new"] == 1 and [r["row"] for r in body["rejected"]] == [3]
+
+
+IMPORT_IN_A_PROCESS = """
+import json, os, sys
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldcrm.settings")
+django.setup()
+from fieldcrm.imports.customers import CustomerImport
+from fieldcrm.org.models import User
+path, cache, step = sys.argv[1:4]
+importer = CustomerImport(User.objects.get(username="admin"), "en")
+result = importer.run(path, commit=step == "confirm", cache=cache)
+print(json.dumps({"new": result.new, "written": result.written, "phases": list(importer.timings)}))
+"""
+
+
+def test_confirm_in_another_process_reuses_the_previews_rows(batch_site, tmp_path):
+    """The web preview and its confirm may be served by two workers, each with its own string-hash salt:
+    the lookup fingerprint must agree between them, or the confirm reads and cleans the whole file again."""
+    path = write_xlsx(tmp_path / "c.xlsx", [good_row(11, 客户经理="manager1", 片区=None, 客户分类=None)])
+    cache = tmp_path / "checked.pickle"
+
+    def step(name, seed):
+        env = {**batch_site["env"], "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", IMPORT_IN_A_PROCESS, str(path), str(cache), name],
+                              **{**batch_site, "env": env})
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.splitlines()[-1])
+
+    preview = step("preview", "1")
+    assert "file_checks" in preview["phases"] and cache.exists()
+    confirm = step("confirm", "2")
+    assert "file_checks" not in confirm["phases"], confirm  # the cached rows were used
+    assert confirm["written"] and confirm["new"] == preview["new"] == 1
 
 
 def test_export_reimports_unchanged(cast, tmp_path, login):
@@ -277,7 +335,7 @@ def test_legacy_xls(cast, tmp_path):
 def test_bulk_load_rebuilds_the_search_index(cast, tmp_path, monkeypatch, login):
     from django.db import connection
 
-    from fieldcrm.customers import importing
+    from fieldcrm.imports import customers as importing
 
     monkeypatch.setattr(importing, "REBUILD_INDEX_MIN_ROWS", 1)
     run_import(cast["ada"], write_xlsx(tmp_path / "a.xlsx", [good_row(1, 客户名称="汤沐烟酒店"), good_row(2)]))

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from fieldcrm.catalog.importing import SkuImport
+from fieldcrm.imports.skus import SkuImport
 from fieldcrm.catalog.models import Sku
 from tests.sheets import write_xlsx
 

@@ -52,10 +52,6 @@ def can_export_customers(user) -> bool:
     return user.is_superuser or user.role in (User.Role.ADMIN, User.Role.SUPERVISOR, User.Role.MANAGER)
 
 
-def can_import(user) -> bool:
-    return user.is_superuser or user.role == User.Role.ADMIN
-
-
 def get_customer_for_user(user, customer_code: str, *, edit: bool = False):
     """The customer if the user may see it (else 404); with edit=True, 403 when read-only."""
     from fieldcrm.customers.models import Customer

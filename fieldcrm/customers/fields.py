@@ -68,11 +68,15 @@ def parse_tier(value):
     return tier
 
 
+NO_CLASS = _("not one of the company's customer classes")
+NO_TERRITORY = _("no territory with this name")
+
+
 def parse_customer_class(value, company):
     name = cleaning.clean_text(value, 50)
     found = CustomerClass.objects.filter(company=company, name=name).first()
     if found is None:
-        raise CleanError(_("not one of the company's customer classes"))
+        raise CleanError(NO_CLASS)
     return found
 
 
@@ -80,7 +84,7 @@ def parse_territory(value, company):
     name = cleaning.clean_text(value, 100)
     found = Territory.objects.filter(area__company=company, name=name).first()
     if found is None:
-        raise CleanError(_("no territory with this name"))
+        raise CleanError(NO_TERRITORY)
     return found
 
 
@@ -89,6 +93,35 @@ def parse_license(value):
     if len(text) < 8:
         raise CleanError(_("a licence number has 8 to 20 letters or digits"))
     return text
+
+
+# One parser per value, used by the profile fields below and by the customer import's columns.
+def parse_name(value):
+    return cleaning.clean_text(value, 100)
+
+
+def parse_owner_name(value):
+    return cleaning.clean_text(value, 50)
+
+
+def parse_address(value):
+    return cleaning.clean_text(value, 200)
+
+
+def parse_business_format(value):
+    return cleaning.parse_choice(value, FORMAT_MAPPING)
+
+
+def parse_market_type(value):
+    return cleaning.parse_choice(value, MARKET_MAPPING)
+
+
+def parse_business_scale(value):
+    return cleaning.parse_choice(value, SCALE_MAPPING)
+
+
+def parse_status(value):
+    return cleaning.parse_choice(value, STATUS_MAPPING)
 
 
 @dataclass(frozen=True)
@@ -135,8 +168,8 @@ def _optional(attr, parser):
     return lambda text: {attr: parser(text) if str(text or "").strip() else None}
 
 
-def _optional_choice(attr, mapping):
-    return lambda text: {attr: cleaning.parse_choice(text, mapping) if str(text or "").strip() else ""}
+def _optional_choice(attr, parser):
+    return lambda text: {attr: parser(text) if str(text or "").strip() else ""}
 
 
 def _hours(text):
@@ -170,23 +203,23 @@ def _iso(value):
 PROFILE_FIELDS = {
     f.name: f
     for f in [
-        ProfileField("name", _("store name"), _plain("name", lambda v: cleaning.clean_text(v, 100)),
+        ProfileField("name", _("store name"), _plain("name", parse_name),
                      lambda c: c.name),
         ProfileField("license_no", _("licence number"), _plain("license_no", parse_license),
                      lambda c: c.license_no),
-        ProfileField("owner_name", _("owner"), _plain("owner_name", lambda v: cleaning.clean_text(v, 50)),
+        ProfileField("owner_name", _("owner"), _plain("owner_name", parse_owner_name),
                      lambda c: c.owner_name),
         ProfileField("phone", _("phone"), _plain("phone", cleaning.clean_phone), lambda c: c.phone),
-        ProfileField("address", _("address"), _plain("address", lambda v: cleaning.clean_text(v, 200)),
+        ProfileField("address", _("address"), _plain("address", parse_address),
                      lambda c: c.address),
         ProfileField("location", _("location (longitude,latitude, WGS-84)"), _location, _location_text),
         ProfileField("business_format", _("business format"),
-                     _plain("business_format", lambda v: cleaning.parse_choice(v, FORMAT_MAPPING)),
+                     _plain("business_format", parse_business_format),
                      lambda c: c.business_format),
         ProfileField("market_type", _("market type"),
-                     _plain("market_type", lambda v: cleaning.parse_choice(v, MARKET_MAPPING)),
+                     _plain("market_type", parse_market_type),
                      lambda c: c.market_type),
-        ProfileField("business_scale", _("business scale"), _optional_choice("business_scale", SCALE_MAPPING),
+        ProfileField("business_scale", _("business scale"), _optional_choice("business_scale", parse_business_scale),
                      lambda c: c.business_scale),
         ProfileField("tier", _("tier"), _optional("tier", parse_tier), lambda c: str(c.tier or "")),
         ProfileField("customer_class", _("customer class"), None,
@@ -200,7 +233,7 @@ PROFILE_FIELDS = {
                      lambda c: _iso(c.owner_birthday)),
         ProfileField("license_expiry", _("licence valid until"),
                      _optional("license_expiry", cleaning.parse_date), lambda c: _iso(c.license_expiry)),
-        ProfileField("status", _("status"), _plain("status", lambda v: cleaning.parse_choice(v, STATUS_MAPPING)),
+        ProfileField("status", _("status"), _plain("status", parse_status),
                      lambda c: c.status),
     ]
 }

@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.customers.fields import PROFILE_FIELDS
@@ -34,20 +33,3 @@ class DecisionForm(forms.Form):
         if cleaned.get("decision") == "reject" and not cleaned.get("note", "").strip():
             self.add_error("note", _("Give the reason for rejecting, so the manager knows what to do."))
         return cleaned
-
-
-class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What"), choices=[("customers", _("Retail customers")), ("skus", _("SKUs"))])
-    file = forms.FileField(label=_("Spreadsheet (.xlsx, .xls, .csv)"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".xls", ".csv")):
-            raise forms.ValidationError(_("Choose an .xlsx, .xls or .csv file."))
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB; split it or ask an administrator to raise the limit.")
-                % {"mb": limit // (1024 * 1024)}
-            )
-        return upload

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldcrm.customers.views import imports, profiles, requests
+from fieldcrm.customers.views import profiles, requests
 
 app_name = "customers"
 urlpatterns = [
@@ -12,8 +12,4 @@ urlpatterns = [
     path("requests/", requests.change_request_list, name="requests"),
     path("requests/<int:pk>/decide", requests.change_request_decide, name="decide"),
     path("requests/<int:pk>/withdraw", requests.change_request_withdraw, name="withdraw"),
-    path("imports/", imports.import_upload, name="imports"),
-    path("imports/<int:pk>/", imports.import_preview, name="import_preview"),
-    path("imports/<int:pk>/confirm", imports.import_confirm, name="import_confirm"),
-    path("imports/<int:pk>/report.xlsx", imports.import_report, name="import_report"),
 ]

@@ -1,5 +1,5 @@
-from fieldcrm.catalog.importing import SkuImport
-from fieldcrm.customers.importcommand import ImportCommand
+from fieldcrm.imports.command import ImportCommand
+from fieldcrm.imports.skus import SkuImport
 
 
 class Command(ImportCommand):

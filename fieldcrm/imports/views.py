@@ -6,34 +6,21 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldcrm.catalog.importing import SkuImport
-from fieldcrm.customers import access
-from fieldcrm.customers.forms import ImportUploadForm
-from fieldcrm.customers.importing import CustomerImport
-from fieldcrm.lib.imports import write_rejection_report
-from fieldcrm.org.models import ImportRun
+from fieldcrm.imports.access import get_run_for_user, require_importer
+from fieldcrm.imports.customers import CustomerImport
+from fieldcrm.imports.flow import write_rejection_report
+from fieldcrm.imports.forms import ImportUploadForm
+from fieldcrm.imports.models import ImportRun
+from fieldcrm.imports.skus import SkuImport
 
 IMPORTERS = {"customers": CustomerImport, "skus": SkuImport}
 PREVIEW_ROWS = 500
-
-
-def _require_importer(user):
-    if not access.can_import(user):
-        raise PermissionDenied
-
-
-def _get_run(user, pk) -> ImportRun:
-    run = ImportRun.objects.filter(pk=pk, user=user).first()
-    if run is None:
-        raise Http404("No such import")
-    return run
 
 
 def _report_path(run) -> Path:
@@ -58,8 +45,8 @@ def _summarise(result) -> dict:
 
 
 @login_required
-def import_upload(request):
-    _require_importer(request.user)
+def upload(request):
+    require_importer(request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -81,30 +68,28 @@ def import_upload(request):
             run.summary = {"error": str(exc)}
             run.save()
             messages.error(request, _("The file could not be read: %(error)s") % {"error": exc})
-            return redirect("customers:imports")
+            return redirect("imports:upload")
         write_rejection_report(_report_path(run), result, request.LANGUAGE_CODE)
         run.summary = _summarise(result)
         run.save()
-        return redirect("customers:import_preview", pk=run.pk)
+        return redirect("imports:preview", pk=run.pk)
     runs = ImportRun.objects.filter(user=request.user)[:20]
-    return render(request, "customers/import_upload.html", {"form": form, "runs": runs})
+    return render(request, "imports/upload.html", {"form": form, "runs": runs})
 
 
 @login_required
-def import_preview(request, pk):
-    _require_importer(request.user)
-    run = _get_run(request.user, pk)
-    return render(request, "customers/import_preview.html", {"run": run, "summary": run.summary})
+def preview(request, pk):
+    run = get_run_for_user(request.user, pk)
+    return render(request, "imports/preview.html", {"run": run, "summary": run.summary})
 
 
 @login_required
 @require_POST
-def import_confirm(request, pk):
-    _require_importer(request.user)
-    run = _get_run(request.user, pk)
+def confirm(request, pk):
+    run = get_run_for_user(request.user, pk)
     if run.status != ImportRun.Status.PREVIEWED:
         messages.error(request, _("This import has already been run."))
-        return redirect("customers:import_preview", pk=pk)
+        return redirect("imports:preview", pk=pk)
     valid_only = request.POST.get("valid_only") == "1"
     importer = IMPORTERS[run.kind](request.user, request.LANGUAGE_CODE)
     # Checked again at commit: the database may have changed since the preview.
@@ -124,13 +109,12 @@ def import_confirm(request, pk):
                                                                                      "updated": result.updated})
     else:
         messages.warning(request, _("Nothing was written."))
-    return redirect("customers:import_preview", pk=pk)
+    return redirect("imports:preview", pk=pk)
 
 
 @login_required
-def import_report(request, pk):
-    _require_importer(request.user)
-    run = _get_run(request.user, pk)
+def report(request, pk):
+    run = get_run_for_user(request.user, pk)
     path = _report_path(run)
     if not path.exists():
         raise Http404("No report")

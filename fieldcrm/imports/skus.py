@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldcrm.catalog.models import Brand, PriceClass, Sku, price_class_for
+from fieldcrm.imports.flow import Column, RowProblems, SheetImport, display
 from fieldcrm.lib import cleaning
 from fieldcrm.lib.cleaning import CleanError
-from fieldcrm.lib.imports import Column, RowProblems, SheetImport, display
 
 PRICE_CLASS_WORDS = {"一类": "1", "二类": "2", "三类": "3", "四类": "4", "五类": "5"}
 PRICE_CLASS_MAPPING = {**PRICE_CLASS_WORDS, **{c.value: c.value for c in PriceClass}}

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from fieldcrm.lib.imports import write_rejection_report
+from fieldcrm.imports.flow import write_rejection_report
 from fieldcrm.org.models import User
 
 

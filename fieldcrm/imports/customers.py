@@ -5,55 +5,41 @@ from contextlib import contextmanager
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from fieldcrm.customers.fields import FORMAT_MAPPING, MARKET_MAPPING, SCALE_MAPPING, STATUS_MAPPING
-from fieldcrm.customers.models import ClassificationChange, Customer, CustomerClass, CustomerStatus, search_text_of
+from fieldcrm.customers import fields
+from fieldcrm.customers.models import (
+    VOLATILE_FIELDS,
+    ClassificationChange,
+    Customer,
+    CustomerClass,
+    CustomerStatus,
+    search_text_of,
+)
+from fieldcrm.imports.flow import Column, RowProblems, SheetImport
 from fieldcrm.lib import cleaning
 from fieldcrm.lib.bulk import allocate_ids, insert_rows, update_rows
 from fieldcrm.lib.cleaning import CleanError
-from fieldcrm.lib.imports import Column, RowProblems, SheetImport
 from fieldcrm.org.models import Company, Territory, User
 
 BATCH = 2000
-NO_TERRITORY = gettext_lazy("no territory with this name")
-NO_CLASS = gettext_lazy("not one of the company's customer classes")
 
-
-def clean_license(value):
-    text = cleaning.clean_code(value, 20)
-    if len(text) < 8:
-        raise CleanError(gettext_lazy("a licence number has 8 to 20 letters or digits"))
-    return text
-
-
-def clean_tier(value):
-    tier = cleaning.parse_int(value)
-    if not 1 <= tier <= 30:
-        raise CleanError(gettext_lazy("tier must be a whole number from 1 to 30"))
-    return tier
-
-
+# Value parsers are the profile fields' own (customers/fields.py): an import accepts what an edit accepts.
 COLUMNS = [
     Column("customer_code", ("客户编码", "customer_code", "customer code", "客户代码"), True,
            lambda v: cleaning.clean_code(v, 20)),
-    Column("name", ("客户名称", "店名", "name", "customer name", "store name"), True,
-           lambda v: cleaning.clean_text(v, 100)),
-    Column("license_no", ("许可证号", "license_no", "licence_no", "license no", "许可证编号"), True, clean_license),
-    Column("owner_name", ("负责人", "户主", "经营者", "owner_name", "owner"), True,
-           lambda v: cleaning.clean_text(v, 50)),
+    Column("name", ("客户名称", "店名", "name", "customer name", "store name"), True, fields.parse_name),
+    Column("license_no", ("许可证号", "license_no", "licence_no", "license no", "许可证编号"), True,
+           fields.parse_license),
+    Column("owner_name", ("负责人", "户主", "经营者", "owner_name", "owner"), True, fields.parse_owner_name),
     Column("phone", ("联系电话", "phone", "电话", "手机"), True, cleaning.clean_phone),
-    Column("address", ("经营地址", "address", "地址"), True, lambda v: cleaning.clean_text(v, 200)),
+    Column("address", ("经营地址", "address", "地址"), True, fields.parse_address),
     Column("longitude", ("经度", "longitude", "lon", "lng")),
     Column("latitude", ("纬度", "latitude", "lat")),
     Column("coord_system", ("坐标系", "coord_system", "coordinate system")),
-    Column("business_format", ("业态", "business_format", "format"), True,
-           lambda v: cleaning.parse_choice(v, FORMAT_MAPPING)),
-    Column("market_type", ("市场类型", "market_type", "market type"), True,
-           lambda v: cleaning.parse_choice(v, MARKET_MAPPING)),
-    Column("business_scale", ("经营规模", "business_scale", "scale"), False,
-           lambda v: cleaning.parse_choice(v, SCALE_MAPPING)),
-    Column("tier", ("档位", "tier"), False, clean_tier),
+    Column("business_format", ("业态", "business_format", "format"), True, fields.parse_business_format),
+    Column("market_type", ("市场类型", "market_type", "market type"), True, fields.parse_market_type),
+    Column("business_scale", ("经营规模", "business_scale", "scale"), False, fields.parse_business_scale),
+    Column("tier", ("档位", "tier"), False, fields.parse_tier),
     Column("customer_class", ("客户分类", "customer_class", "class", "客户类别")),
     Column("order_day", ("订货日", "order_day", "order day"), False, cleaning.parse_order_day),
     Column("business_hours", ("营业时间", "business_hours", "business hours"), False,
@@ -62,7 +48,7 @@ COLUMNS = [
     Column("territory", ("片区", "territory")),
     Column("owner_birthday", ("户主生日", "owner_birthday", "birthday"), False, cleaning.parse_date),
     Column("license_expiry", ("许可证有效期至", "license_expiry", "许可证有效期"), False, cleaning.parse_date),
-    Column("status", ("状态", "status"), False, lambda v: cleaning.parse_choice(v, STATUS_MAPPING)),
+    Column("status", ("状态", "status"), False, fields.parse_status),
 ]
 
 # The model attributes each file column sets (coordinates and hours set two).
@@ -113,9 +99,9 @@ class CustomerImport(SheetImport):
             if status != CustomerStatus.REVOKED:
                 self.live_licenses[license_no] = code
 
-    def lookup_fingerprint(self):
-        return hash((tuple(sorted(self.managers.items())), tuple(sorted(self.territories.items())),
-                     tuple(sorted(self.classes.items())), self.company.pk))
+    def lookup_state(self):
+        return {"managers": self.managers, "territories": self.territories, "classes": self.classes,
+                "company": self.company.pk}
 
     def _manager_lookup(self) -> dict:
         lookup = {}
@@ -163,9 +149,10 @@ class CustomerImport(SheetImport):
         else:
             attrs["manager_id"] = self.managers[manager]
         if "territory" in raw:
-            attrs["territory_id"] = self._lookup(raw, "territory", self.territories, problems, NO_TERRITORY)
+            attrs["territory_id"] = self._lookup(raw, "territory", self.territories, problems, fields.NO_TERRITORY)
         if "customer_class" in raw:
-            attrs["customer_class_id"] = self._lookup(raw, "customer_class", self.classes, problems, NO_CLASS)
+            attrs["customer_class_id"] = self._lookup(raw, "customer_class", self.classes, problems,
+                                                      fields.NO_CLASS)
 
     @staticmethod
     def _lookup(raw, field, table, problems, message):
@@ -223,12 +210,15 @@ class CustomerImport(SheetImport):
     def _update(self, rows, now):
         by_code = {attrs["customer_code"]: attrs for attrs in rows}
         stored = Customer.objects.filter(customer_code__in=list(by_code)).values("id", *CUSTOMER_FIELDS)
-        changed = sorted(set(self.attrs) | {"version", "updated_at", "search_text"})
+        volatile = [field for field in VOLATILE_FIELDS if field in self.attrs]
+        verified = [f"{field}_verified_{part}" for field in volatile for part in ("at", "by_id")]
+        changed = sorted(set(self.attrs) | set(verified) | {"version", "updated_at", "search_text"})
         records, logs = [], []
         for old in stored:
             record = {**old, **by_code[old["customer_code"]]}
             record.update(version=old["version"] + 1, updated_at=now)
             record["search_text"] = search_text_of(record)
+            self._mark_verified(record, old, volatile, now)
             for field, attr in (("tier", "tier"), ("customer_class", "customer_class_id")):
                 if record[attr] != old[attr]:
                     logs.append(self._log(old["id"], field, old[attr], record[attr], now))
@@ -236,6 +226,15 @@ class CustomerImport(SheetImport):
         update_rows(Customer, changed, ([r[f] for f in changed] + [r["id"]] for r in records))
         self._write_history(records, "~", now)
         insert_rows(ClassificationChange, LOG_FIELDS, logs)
+
+    def _mark_verified(self, record, old, volatile, now):
+        """A volatile field the file changes counts as verified by the importing user, as an edit does
+        (customers.actions.update_customer); one it leaves as it was keeps its last check. A new customer's
+        fields are not marked: creation is not a change, and they stay unverified until checked."""
+        for field in volatile:
+            if record[field] != old[field]:
+                record[f"{field}_verified_at"] = now
+                record[f"{field}_verified_by_id"] = self.user.pk
 
     def _write_history(self, records, history_type, now):
         extra = [now, "import", history_type, self.user.pk]

@@ -1,5 +1,5 @@
-from fieldcrm.customers.importcommand import ImportCommand
-from fieldcrm.customers.importing import CustomerImport
+from fieldcrm.imports.command import ImportCommand
+from fieldcrm.imports.customers import CustomerImport
 
 
 class Command(ImportCommand):

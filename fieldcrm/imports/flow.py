@@ -5,6 +5,8 @@ row number, column and value) → compare with what is stored → write everythi
 nothing. Subclasses say which columns exist, how a row is cleaned and how rows are written.
 """
 
+import hashlib
+import json
 import pickle
 import time
 from collections.abc import Callable
@@ -128,9 +130,15 @@ class SheetImport:
     def write(self, new_rows: list[dict], updated_rows: list[dict]):
         raise NotImplementedError
 
-    def lookup_fingerprint(self):
-        """Whatever besides the file decides how rows clean (e.g. which managers exist), as a hashable."""
+    def lookup_state(self):
+        """Whatever besides the file decides how rows clean (e.g. which managers exist), as JSON-able data."""
         return None
+
+    def lookup_fingerprint(self) -> str:
+        """A digest of lookup_state() that is the same in every process: the confirm may be served by
+        another worker than the preview (the built-in hash() of a string is salted per process)."""
+        state = json.dumps(self.lookup_state(), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(state.encode()).hexdigest()
 
     # --- the shared flow --------------------------------------------------------
     def run(self, source, filename=None, *, commit: bool, valid_only: bool = False, cache=None) -> ImportResult:
