@@ -97,8 +97,8 @@ def main():
     from fieldcrm.celery import app
     from fieldcrm.org.models import User
     from fieldcrm.visits.models import PlannedVisit, PlanningJob
-    from fieldcrm.visits.planning import next_week_start
     from fieldcrm.visits.tasks import managers_for, start_run
+    from fieldcrm.visits.weeks import next_week_start
 
     app.control.purge()
     workers = start_workers(args.workers, args.time_limit)

@@ -211,8 +211,15 @@ VISIT_REOPTIMISE_SECONDS = env_int("VISIT_REOPTIMISE_SECONDS", 3)
 VISIT_PLAN_MAX_ITERATIONS = env_int("VISIT_PLAN_MAX_ITERATIONS", 0) or None
 # Processes one plan's search may use: 1 in Celery workers (each worker is already one core).
 VISIT_PLAN_SOLVER_WORKERS = env_int("VISIT_PLAN_SOLVER_WORKERS", 0) or None
-# Without a broker, planning jobs run on a background thread of the web process (off: run inline).
+# Without a broker, planning jobs queue for a fixed number of background threads of the web process (off:
+# run inline); with Celery the worker count bounds them. One thread: each job may use both cores itself.
 VISIT_JOBS_IN_THREAD = env_bool("VISIT_JOBS_IN_THREAD", True)
+VISIT_JOB_THREADS = env_int("VISIT_JOB_THREADS", 1)
+# Weeks from the current one up to this many weeks ahead can be planned.
+VISIT_PLAN_WEEKS_AHEAD = env_int("VISIT_PLAN_WEEKS_AHEAD", 8)
+# A manager with more active stores than this is refused before the planner runs (its memory grows with
+# the square of the stores: four requests for one of 33,534 stores took the web process to 24 GB).
+VISIT_PLAN_MAX_STORES = env_int("VISIT_PLAN_MAX_STORES", 2000)
 # Map tiles for route maps: an XYZ URL template, or empty to draw routes without a base map (offline).
 # MAP_TILES picks a preset: osm, amap (GCJ-02 grid), tianditu (needs MAP_TILE_KEY), none.
 MAP_TILES = env_str("MAP_TILES", "osm")

@@ -2,10 +2,14 @@
 (supervised by sam), charlie manages in the rural area, dora works in customer service, max is a monopoly
 officer, ada is the company admin."""
 
+from datetime import date, datetime, time, timedelta
 from itertools import count
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from fieldcrm.company_setup import setup_company
-from fieldcrm.customers.models import Customer
+from fieldcrm.customers.models import Customer, CustomerClass
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -61,3 +65,28 @@ def make_customer(manager, **fields):
     customer.search_text = customer.build_search_text()
     customer.save()
     return customer
+
+
+# --- visit planning (tests/test_visits.py and the modules that plan weeks) ---------------------------------
+
+WEEK = date(2026, 11, 30)  # a Monday
+CENTRE = (34.7216, 116.9372)
+# "Today" for the planning tests: the Friday before WEEK, so WEEK is next week whenever the suite runs.
+TODAY = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _verified(now):
+    return {f"{f}_verified_at": now for f in ("phone", "address", "owner_name", "business_scale")}
+
+
+def make_store(manager, n, cls, **fields):
+    """A store near the county centre, profile freshly verified (so only the standard brings it in)."""
+    now = timezone.now()
+    values = {
+        "latitude": CENTRE[0] + (n % 7) * 0.004, "longitude": CENTRE[1] + (n // 7) * 0.004,
+        "customer_class": CustomerClass.objects.get(company=manager.company, name=cls),
+        "order_day": 1 + n % 6, "opens_at": time(8, 0), "closes_at": time(21, 0),
+        "created_at": now - timedelta(days=400), **_verified(now),
+    }
+    values.update(fields)
+    return make_customer(manager, **values)

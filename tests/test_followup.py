@@ -13,11 +13,11 @@ from fieldcrm.customers.models import CustomerClass
 from fieldcrm.errors import ActionRefused, InvalidInput
 from fieldcrm.followup import actions
 from fieldcrm.followup.models import Demand
-from fieldcrm.visits import planning
+from fieldcrm.followup.reasons import DEMAND
+from fieldcrm.visits import candidates, planning, reasons
 from fieldcrm.visits.actions import generate_week_plan
-from fieldcrm.visits.models import PlanningPolicy, Reason
-from tests.factories import make_customer
-from tests.test_visits import TODAY, WEEK, make_store
+from fieldcrm.visits.models import PlanningPolicy
+from tests.factories import TODAY, WEEK, make_customer, make_store
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -294,7 +294,7 @@ def test_api_supervisor_sees_the_teams_needs(login, cast, need):
 
 def _candidate(cast, customer):
     policy = PlanningPolicy.for_company(cast["company"])
-    found = [c for c in planning.week_candidates(cast["alice"], WEEK, policy) if c.customer == customer]
+    found = [c for c in candidates.week_candidates(cast["alice"], WEEK, policy) if c.customer == customer]
     return found[0] if found else None
 
 
@@ -307,15 +307,15 @@ def test_a_need_due_next_week_brings_its_store_in_before_the_deadline(cast):
         actions.raise_demand(store, kind="supply", description="中华(硬)断货，希望增加投放", by=alice)
     policy = PlanningPolicy.for_company(cast["company"])
     candidate = _candidate(cast, late_orderer)
-    demand = [r for r in candidate.reasons if r["code"] == Reason.DEMAND]
+    demand = [r for r in candidate.reasons if r["code"] == DEMAND]
     assert len(demand) == 1 and demand[0]["args"]["due"] == "12-02 10:00"
     assert demand[0]["text"] == "诉求12-02 10:00前答复（货源与品规）：中华(硬)断货，希望增加投放"
-    assert candidate.priority == planning.PRIORITY[Reason.DEMAND] and candidate.last_day == 2
+    assert candidate.priority == reasons.priority_of(DEMAND) and candidate.last_day == 2
     # Its order day (Saturday) would put the visit on Thu–Sat; the deadline wins.
     assert planning.patterns_for(candidate, policy) == [[0], [1], [2]]
     assert planning.patterns_for(_candidate(cast, early_orderer), policy) == [[0], [1]]
     with translation.override("en"):
-        assert planning.reason_text(demand[0]) == "Need due 12-02 10:00 (Supply and products): 中华(硬)断货，希望增加投放"
+        assert reasons.reason_text(demand[0]) == "Need due 12-02 10:00 (Supply and products): 中华(硬)断货，希望增加投放"
 
 
 def test_overdue_need_asks_for_the_first_day_and_says_so(cast):
@@ -325,7 +325,7 @@ def test_overdue_need_asks_for_the_first_day_and_says_so(cast):
     candidate = _candidate(cast, store)
     assert candidate.last_day == 0
     with translation.override("en"):
-        assert planning.reason_text(candidate.reasons[-1]).startswith("Need overdue since 11-26 10:00 (Equipment)")
+        assert reasons.reason_text(candidate.reasons[-1]).startswith("Need overdue since 11-26 10:00 (Equipment)")
 
 
 def test_need_due_before_the_week_but_not_yet_overdue_reads_due(cast):
@@ -335,7 +335,7 @@ def test_need_due_before_the_week_but_not_yet_overdue_reads_due(cast):
     candidate = _candidate(cast, store)
     assert candidate.last_day == 0  # as early in the week as possible
     with translation.override("en"):
-        assert planning.reason_text(candidate.reasons[-1]).startswith("Need due ")
+        assert reasons.reason_text(candidate.reasons[-1]).startswith("Need due ")
 
 
 def test_closed_and_far_off_needs_give_no_reason(cast):
@@ -348,7 +348,7 @@ def test_closed_and_far_off_needs_give_no_reason(cast):
     actions.close_demand(done, by=alice, resolution="已补货")
     for store in (far, closed):
         candidate = _candidate(cast, store)
-        assert candidate is None or all(r["code"] != Reason.DEMAND for r in candidate.reasons)
+        assert candidate is None or all(r["code"] != DEMAND for r in candidate.reasons)
         assert candidate is None or candidate.last_day is None
 
 
@@ -356,7 +356,7 @@ def test_another_managers_need_is_not_in_her_plan(cast):
     bobs = make_store(cast["bob"], 6, "培育客户")
     actions.raise_demand(bobs, kind="supply", description="补货", by=cast["bob"])
     policy = PlanningPolicy.for_company(cast["company"])
-    assert all(c.customer != bobs for c in planning.week_candidates(cast["alice"], WEEK, policy))
+    assert all(c.customer != bobs for c in candidates.week_candidates(cast["alice"], WEEK, policy))
 
 
 def test_generated_plan_visits_the_store_by_the_deadline_with_the_need_to_solve(cast, time_machine):
@@ -372,7 +372,7 @@ def test_generated_plan_visits_the_store_by_the_deadline_with_the_need_to_solve(
     plan = generate_week_plan(alice, WEEK)
     visit = plan.visits.get(customer=store)
     assert visit.day <= WEEK + timedelta(days=1)
-    assert Reason.DEMAND in [r["code"] for r in visit.reasons]
+    assert DEMAND in [r["code"] for r in visit.reasons]
     assert "希望固定上午送货" in visit.problems
 
 
@@ -381,8 +381,8 @@ def test_provider_is_registered_once(settings):
 
     register()
     register()
-    assert planning.REASON_PROVIDERS.count(demand_reasons) == 1
-    assert Reason.DEMAND in planning.REASON_RENDERERS
+    assert reasons.PROVIDERS.count(demand_reasons) == 1
+    assert reasons.KINDS[DEMAND].priority == 4 and reasons.KINDS[DEMAND].render is not None
 
 
 # --- demo -------------------------------------------------------------------------------------------------
@@ -398,7 +398,7 @@ def test_demo_has_open_overdue_and_closed_needs_that_reach_the_plans(db, capsys,
     assert Demand.objects.open().count() == 8 and Demand.objects.closed().count() == 4
     assert Demand.objects.overdue(timezone.now()).count() >= 2
     assert not Demand.objects.filter(closed_at__gt=timezone.now()).exists()
-    with_reason = [v for v in PlannedVisit.objects.all() if any(r["code"] == Reason.DEMAND for r in v.reasons)]
+    with_reason = [v for v in PlannedVisit.objects.all() if any(r["code"] == DEMAND for r in v.reasons)]
     assert with_reason
 
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from fieldcrm.visits import actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, WeekPlan
-from tests.test_visits import TODAY, WEEK, make_store
+from fieldcrm.visits.weeks import next_week_start
+from tests.factories import TODAY, WEEK, make_store
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ def test_manager_generates_her_week_from_the_list(login, cast):
     make_store(cast["alice"], 1, "重点客户")
     client = login(cast["alice"])
     assert client.get("/visits/").status_code == 200
-    next_week = actions.planning.next_week_start(timezone.localdate())
+    next_week = next_week_start(timezone.localdate())
     client.post("/visits/generate", {"week": next_week.isoformat()})
     assert WeekPlan.objects.filter(manager=cast["alice"], week_start=next_week).exists()
     plan = WeekPlan.objects.get(manager=cast["alice"], week_start=next_week)
@@ -107,7 +108,7 @@ def test_supervisor_run_shows_progress(login, cast):
     make_store(cast["alice"], 1, "重点客户")
     make_store(cast["bob"], 2, "重点客户")
     sam = login(cast["sam"])
-    next_week = actions.planning.next_week_start(timezone.localdate())
+    next_week = next_week_start(timezone.localdate())
     response = sam.post("/visits/generate", {"week": next_week.isoformat()})
     assert response.status_code == 302
     progress = sam.get(response["Location"])

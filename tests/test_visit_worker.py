@@ -11,7 +11,7 @@ from fieldcrm.celery import app
 from fieldcrm.visits.models import PlanningJob, WeekPlan
 from fieldcrm.visits.tasks import start_run
 from tests.conftest import need_service
-from tests.test_visits import WEEK, make_store
+from tests.factories import WEEK, make_store
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -7,7 +7,8 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Needs and follow-up")
 
     def ready(self):
-        # Visit plans learn about open needs through their provider hook; visits never imports followup.
+        # Declares the "demand" reason to visit planning (code, priority, text, provider); visits never
+        # imports followup.
         from fieldcrm.followup.reasons import register
 
         register()

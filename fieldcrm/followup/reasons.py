@@ -1,5 +1,9 @@
 """Open needs as a reason to visit: a need due before the planned week ends (or already overdue) brings its
-store into the weekly plan, on a day no later than its deadline."""
+store into the weekly plan, on a day no later than its deadline.
+
+`register()` (from `FollowupConfig.ready`) declares the "demand" reason to visit planning: its code, its
+priority, how it reads (`demand_reason_text`) and the provider that finds it (`demand_reasons`).
+"""
 
 from datetime import datetime, timedelta
 
@@ -7,27 +11,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.followup.models import Demand
-from fieldcrm.visits import planning
-from fieldcrm.visits.models import Reason
+from fieldcrm.visits import reasons
 
+DEMAND = "demand"  # the reason code stored on planned visits (analytics count it)
+# An open need near its deadline is kept when the week is full, as a visit added by hand is.
+PRIORITY = 4
 SUMMARY_CHARS = 30
 
 
-def demand_reasons(manager, week_start, policy) -> dict[int, list[planning.ProvidedReason]]:
+def demand_reasons(manager, week_start, policy) -> dict[int, list[reasons.ProvidedReason]]:
     """{customer_pk: [reason]} for the manager's open needs due before the end of the week.  "Overdue" is
     said of a need already past its deadline when the plan is made (one due this weekend reads "due …",
     though its visit is on Monday)."""
     week_end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), datetime.min.time()))
     now = timezone.now()
     needs = Demand.objects.open().filter(customer__manager=manager, due_at__lt=week_end).order_by("due_at", "pk")
-    found: dict[int, list[planning.ProvidedReason]] = {}
+    found: dict[int, list[reasons.ProvidedReason]] = {}
     for need in needs:
         due = timezone.localtime(need.due_at)
         args = {"kind": need.kind, "due": f"{due:%m-%d %H:%M}", "summary": _summary(need.description),
                 "overdue": need.due_at < now}
-        found.setdefault(need.customer_id, []).append(
-            planning.ProvidedReason(Reason.DEMAND, args=args, visit_by=due.date())
-        )
+        found.setdefault(need.customer_id, []).append(reasons.ProvidedReason(DEMAND, args=args, visit_by=due.date()))
     return found
 
 
@@ -46,7 +50,5 @@ def demand_reason_text(args: dict) -> str:
 
 
 def register():
-    """Plug into visit planning once (ready() may run more than once in tests)."""
-    if demand_reasons not in planning.REASON_PROVIDERS:
-        planning.REASON_PROVIDERS.append(demand_reasons)
-    planning.REASON_RENDERERS[Reason.DEMAND] = demand_reason_text
+    """Plug into visit planning (idempotent: ready() may run more than once in tests)."""
+    reasons.register(DEMAND, priority=PRIORITY, render=demand_reason_text, provider=demand_reasons)

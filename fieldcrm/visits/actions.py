@@ -1,5 +1,6 @@
 """Everything that changes a weekly visit plan: generating it, the manager's edits, submission and the
-supervisor's decision, and requests to join a visit. Pages, the API and jobs all call these.
+supervisor's decision, and requests to join a visit. Pages, the API and jobs all call these; reading a
+plan's days is `routing.plan_days`.
 
 Rules: a draft or returned plan is edited freely (each edit logged); a submitted plan waits for the
 supervisor; after approval every change is an ad-hoc change and needs a reason. Every write bumps the
@@ -8,36 +9,24 @@ plan's version, so an edit based on an older page is refused instead of overwrit
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.customers.models import CustomerStatus
-from fieldcrm.errors import ActionRefused, StaleVersion
-from fieldcrm.visits import planning
+from fieldcrm.errors import ActionRefused, InvalidInput, StaleVersion
+from fieldcrm.visits import candidates, planning
 from fieldcrm.visits.models import JoinRequest, PlanChange, PlannedVisit, PlanningPolicy, Reason, WeekPlan
-from fieldcrm.visits.routing import day_route
-from planner.metrics import haversine_km
+from fieldcrm.visits.routing import cheapest_position, day_route, depot_of_plan
+from fieldcrm.visits.weeks import week_days
 
 
 def stale_plan() -> StaleVersion:
     return StaleVersion(_("The plan was changed after you opened it (perhaps on another device). Reload it and "
                           "try again."))
-
-
-def week_days(plan_or_week, policy: PlanningPolicy) -> list[date]:
-    week_start = getattr(plan_or_week, "week_start", plan_or_week)
-    return [week_start + timedelta(days=d) for d in range(policy.working_days)]
-
-
-def depot_of_plan(plan) -> tuple[float, float] | None:
-    if plan.depot_latitude is None or plan.depot_longitude is None:
-        return None
-    return plan.depot_latitude, plan.depot_longitude
 
 
 # --- generating --------------------------------------------------------------------------------------
@@ -47,14 +36,16 @@ def generate_week_plan(manager, week_start: date, *, by=None, time_limit=None, w
     """Plan the manager's week from the database: the stores due and why, routed day by day.
 
     The slow part (the solver) runs before the transaction; the write replaces the draft in one
-    transaction, so a failure leaves the previous plan exactly as it was."""
+    transaction, so a failure leaves the previous plan exactly as it was. A manager above the size limit
+    is refused (TooLarge) before anything is built."""
     policy = PlanningPolicy.for_company(manager.company)
     existing = WeekPlan.objects.filter(manager=manager, week_start=week_start).first()
     if existing is not None and existing.status in (WeekPlan.Status.SUBMITTED, WeekPlan.Status.APPROVED):
         raise ActionRefused(_("This week's plan is already %(status)s; it is not generated again.")
                             % {"status": existing.get_status_display()})
-    candidates = planning.week_candidates(manager, week_start, policy)
-    week = planning.build_problem(manager, week_start, policy, candidates)
+    planning.check_size(manager)
+    due = candidates.week_candidates(manager, week_start, policy)
+    week = planning.build_problem(manager, week_start, policy, due)
     solution = planning.solve(week.problem, time_limit, workers=workers)
     with transaction.atomic():
         plan, _created = WeekPlan.objects.select_for_update().get_or_create(manager=manager, week_start=week_start)
@@ -63,9 +54,7 @@ def generate_week_plan(manager, week_start: date, *, by=None, time_limit=None, w
         plan.visits.all().delete()
         plan.status = WeekPlan.Status.DRAFT
         plan.generated_at = timezone.now()
-        plan.depot_latitude, plan.depot_longitude = week.problem["depot"]["lat"], week.problem["depot"]["lon"]
-        if not week.candidates:
-            plan.depot_latitude = plan.depot_longitude = None
+        plan.depot_latitude, plan.depot_longitude = week.depot or (None, None)
         plan.solver = {**solution.get("solver", {}), "distance_km": round(solution.get("distance", 0.0), 2)}
         plan.unplanned = [_unplanned(week.candidates[i]) for i in solution["unassigned"]]
         plan.unplanned += [_unplanned(c, located=False) for c in week.unlocated]
@@ -108,17 +97,6 @@ def _store_arrivals(plan, policy):
     PlannedVisit.objects.bulk_update(visits, ["arrival"])
 
 
-def plan_days(plan, policy=None, visits=None):
-    """The week as DayRoutes, one per working day (empty days included), with arrivals and totals.
-    `visits`: the plan's visits when the caller loaded several plans' at once."""
-    policy = policy or PlanningPolicy.for_company(plan.manager.company)
-    if visits is None:
-        visits = list(plan.visits.select_related("customer__customer_class__service_standard")
-                      .prefetch_related("join_requests"))
-    depot = depot_of_plan(plan)
-    return [day_route(day, [v for v in visits if v.day == day], depot, policy) for day in week_days(plan, policy)]
-
-
 # --- editing -----------------------------------------------------------------------------------------
 
 
@@ -132,7 +110,7 @@ def _begin_edit(plan, by, reason: str, expected_version) -> tuple[WeekPlan, bool
                               "returned."))
     ad_hoc = locked.status == WeekPlan.Status.APPROVED
     if ad_hoc and not reason.strip():
-        raise ActionRefused(_("The plan is approved: give the reason for this ad-hoc change."))
+        raise InvalidInput(_("The plan is approved: give the reason for this ad-hoc change."), field="reason")
     return locked, ad_hoc
 
 
@@ -151,27 +129,13 @@ def _log(plan, kind, by, **fields):
 def _check_day(plan, day: date):
     policy = PlanningPolicy.for_company(plan.manager.company)
     if day not in week_days(plan, policy):
-        raise ActionRefused(_("%(day)s is not a working day of this plan's week.") % {"day": day})
+        raise InvalidInput(_("%(day)s is not a working day of this plan's week.") % {"day": day}, field="day")
 
 
 def _resequence(plan, day):
     for sequence, visit in enumerate(plan.visits.filter(day=day).order_by("sequence", "pk"), start=1):
         if visit.sequence != sequence:
             PlannedVisit.objects.filter(pk=visit.pk).update(sequence=sequence)
-
-
-def _cheapest_position(plan, day, customer) -> int:
-    """Where inserting the store adds the least distance to the day's route (1-based sequence)."""
-    stops = list(plan.visits.filter(day=day).exclude(customer=customer).select_related("customer"))
-    depot = depot_of_plan(plan)
-    if customer.latitude is None or depot is None:
-        return len(stops) + 1
-    point = (customer.latitude, customer.longitude)
-    path = [depot] + [(v.customer.latitude, v.customer.longitude) if v.customer.latitude is not None else depot
-                      for v in stops] + [depot]
-    deltas = [haversine_km(path[i], point) + haversine_km(point, path[i + 1]) - haversine_km(path[i], path[i + 1])
-              for i in range(len(path) - 1)]
-    return deltas.index(min(deltas)) + 1
 
 
 def _place(plan, visit, day, position):
@@ -192,7 +156,7 @@ def move_visit(visit, to_day: date, *, by, reason="", expected_version=None) -> 
         if plan.visits.filter(customer=visit.customer, day=to_day).exists():
             raise ActionRefused(_("%(store)s is already planned on that day.") % {"store": visit.customer.name})
         from_day = visit.day
-        _place(plan, visit, to_day, _cheapest_position(plan, to_day, visit.customer))
+        _place(plan, visit, to_day, cheapest_position(plan, to_day, visit.customer))
         _resequence(plan, from_day)
         _finish_edit(plan, PlanChange.Kind.MOVE, by, ad_hoc=ad_hoc, reason=reason, customer=visit.customer,
                      from_day=from_day, to_day=to_day)
@@ -212,9 +176,10 @@ def reorder_visit(visit, position: int, *, by, reason="", expected_version=None)
 
 def add_visit(plan, customer, day: date, *, by, reason="", problems="", expected_version=None) -> PlannedVisit:
     if customer.manager_id != plan.manager_id:
-        raise ActionRefused(_("%(store)s is not one of this manager's customers.") % {"store": customer.name})
+        raise InvalidInput(_("%(store)s is not one of this manager's customers.") % {"store": customer.name},
+                           field="customer_code")
     if customer.status != CustomerStatus.ACTIVE:
-        raise ActionRefused(_("%(store)s is not active.") % {"store": customer.name})
+        raise InvalidInput(_("%(store)s is not active.") % {"store": customer.name}, field="customer_code")
     with transaction.atomic():
         plan, ad_hoc = _begin_edit(plan, by, reason, expected_version)
         _check_day(plan, day)
@@ -225,7 +190,7 @@ def add_visit(plan, customer, day: date, *, by, reason="", problems="", expected
                                                     reasons=reasons, problems=problems[:1000], ad_hoc=ad_hoc)
         except IntegrityError:
             raise ActionRefused(_("%(store)s is already planned on that day.") % {"store": customer.name}) from None
-        _place(plan, visit, day, _cheapest_position(plan, day, customer))
+        _place(plan, visit, day, cheapest_position(plan, day, customer))
         plan.unplanned = [u for u in plan.unplanned if u.get("customer_id") != customer.pk]
         WeekPlan.objects.filter(pk=plan.pk).update(unplanned=plan.unplanned)
         _finish_edit(plan, PlanChange.Kind.ADD, by, ad_hoc=ad_hoc, reason=reason, customer=customer, to_day=day)
@@ -262,21 +227,10 @@ def reoptimise(plan, *, by, reason="", expected_version=None, time_limit=None) -
     policy = PlanningPolicy.for_company(plan.manager.company)
     visits = list(plan.visits.select_related("customer__customer_class__service_standard"))
     days = week_days(plan, policy)
-    depot = depot_of_plan(plan)
-    problem = None
-    if depot is not None:
-        problem = planning.problem_base(policy, depot, f"re-optimise plan {plan.pk}")
-        for visit in visits:
-            if visit.customer.latitude is not None and visit.day in days:
-                problem["stops"].append(planning.stop_for(visit.customer, [[days.index(visit.day)]], 1, str(visit.pk)))
-        # A hand-made day may exceed the limits; the manager decided that, so do not drop anyone for it.
-        problem["capacity"] = max(policy.max_visits_per_day, len(visits))
-        problem.pop("max_route_duration")
-    solution = planning.solve(problem, time_limit or settings.VISIT_REOPTIMISE_SECONDS) if problem else None
+    order = planning.day_orders(visits, days, depot_of_plan(plan), policy, time_limit)
     with transaction.atomic():
         plan, ad_hoc = _begin_edit(plan, by, reason, expected_version)
-        if solution is not None:
-            order = {int(stop): i for route in solution["routes"] for i, stop in enumerate(route["stops"], start=1)}
+        if order:
             current = {v.pk: v for v in plan.visits.all()}
             for day in days:
                 on_day = sorted((v for v in current.values() if v.day == day),
@@ -313,7 +267,7 @@ def submit_plan(plan, *, by, expected_version=None) -> WeekPlan:
 def decide_plan(plan, *, by, approve: bool, comment="") -> WeekPlan:
     comment = comment.strip()
     if not approve and not comment:
-        raise ActionRefused(_("Say what should change: a returned plan needs a comment."))
+        raise InvalidInput(_("Say what should change: a returned plan needs a comment."), field="comment")
     with transaction.atomic():
         locked = WeekPlan.objects.select_for_update().get(pk=plan.pk)
         if locked.status != WeekPlan.Status.SUBMITTED:
@@ -334,7 +288,7 @@ def decide_plan(plan, *, by, approve: bool, comment="") -> WeekPlan:
 def request_join(visit, *, by, note: str) -> JoinRequest:
     note = note.strip()
     if not note:
-        raise ActionRefused(_("Say why you want to join the visit."))
+        raise InvalidInput(_("Say why you want to join the visit."), field="note")
     join, created = JoinRequest.objects.get_or_create(visit=visit, requester=by, defaults={"note": note[:200]})
     if not created and join.status == JoinRequest.Status.PENDING and join.note != note[:200]:
         join.note = note[:200]

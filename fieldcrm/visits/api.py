@@ -16,8 +16,10 @@ from fieldcrm.customers.models import Customer
 from fieldcrm.errors import Refusal
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
-from fieldcrm.visits.planning import next_week_start, reason_text
+from fieldcrm.visits.reasons import reason_text
+from fieldcrm.visits.routing import plan_days
 from fieldcrm.visits.tasks import start_planning
+from fieldcrm.visits.weeks import next_week_start
 
 router = Router(tags=["visit plans"])
 
@@ -155,7 +157,7 @@ class Message(Schema):
 
 
 def _plan_out(plan) -> dict:
-    days = actions.plan_days(plan)
+    days = plan_days(plan)
     return {
         **PlanSummary.from_orm(plan).dict(),
         "days": [{"date": r.day, "visits": len(r.visits), "km": round(r.km, 2), "minutes": r.minutes,

@@ -4,11 +4,11 @@ import xlsxwriter
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from fieldcrm.visits.planning import reason_text
+from fieldcrm.visits.reasons import reason_text
 
 
 def export_plan_xlsx(output, plan, days) -> int:
-    """Write the plan's days (DayRoutes from actions.plan_days) to `output`; returns the number of visits."""
+    """Write the plan's days (DayRoutes from routing.plan_days) to `output`; returns the number of visits."""
     workbook = xlsxwriter.Workbook(output, {"in_memory": True})
     sheet = workbook.add_worksheet(f"{plan.week_start:%Y-%m-%d}")
     bold = workbook.add_format({"bold": True})

@@ -106,7 +106,8 @@ class WeekPlan(models.Model):
 
 
 class Reason(models.TextChoices):
-    """Why a store is in the week's plan; each planned visit lists one or more."""
+    """Why a store is in the week's plan, as visits finds it; each planned visit lists one or more. Other
+    apps register their own codes with `visits.reasons.register` (e.g. followup's "demand")."""
 
     STANDARD = "standard", _("Due by service standard")
     SERVICE = "service", _("Service due that needs a visit")
@@ -114,7 +115,6 @@ class Reason(models.TextChoices):
     NEW = "new", _("New retailer")
     TIER_CHANGE = "tier_change", _("Tier or class changed")
     NOT_VISITED = "not_visited", _("Not visited for too long")
-    DEMAND = "demand", _("Open need near its response deadline")
     MANUAL = "manual", _("Added by hand")
 
 
@@ -251,6 +251,10 @@ class PlanningJob(models.Model):
     class Meta:
         ordering = ["pk"]
         indexes = [models.Index(fields=["manager", "week_start"])]
+        # One job per manager and week at a time: a repeated request gets the waiting job (tasks._queue_job).
+        constraints = [models.UniqueConstraint(
+            fields=["manager", "week_start"], condition=models.Q(status__in=["queued", "running"]),
+            name="one_waiting_job_per_manager_week")]
 
     def __str__(self):
         return f"{self.manager_id} {self.week_start:%Y-%m-%d} {self.status}"

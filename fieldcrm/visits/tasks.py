@@ -1,7 +1,11 @@
-"""Background jobs that plan weeks: one job per manager, fanned out by a PlanningRun.
+"""Background jobs that plan weeks: one job per manager and week, fanned out by a PlanningRun.
 
-Production runs them on Celery workers with Redis; the embedded default (no CELERY_BROKER_URL) runs the
-same task in-process on a background thread, so the page that started a run can show its progress.
+Production runs them on Celery workers with Redis (the worker count bounds how many plan at once); the
+embedded default (no CELERY_BROKER_URL) queues the same task for `JobQueue`, VISIT_JOB_THREADS background
+threads of the web process, so a burst of requests waits in line instead of each starting a planner, and
+the page that started a run can show its progress. Before anything is queued, the week must lie within
+the horizon (`weeks.check_week`) and a manager's own request within the size limit
+(`planning.check_size`); a repeated request for a manager and week gets the job already queued or running.
 A failed job is retried (PLAN_RETRIES times); the plan itself is written in one transaction, so a failure
 never leaves a half-written plan.
 """
@@ -9,19 +13,23 @@ never leaves a half-written plan.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+from collections.abc import Callable
 
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import close_old_connections
+from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.errors import ActionRefused, Refusal
+from fieldcrm.errors import Refusal
 from fieldcrm.org.models import User
-from fieldcrm.visits.models import PlanningJob, PlanningRun
+from fieldcrm.visits import planning
+from fieldcrm.visits.models import PlanningJob, PlanningRun, WeekPlan
+from fieldcrm.visits.weeks import check_week, next_week_start
 
 log = logging.getLogger("fieldcrm.visits")
 PLAN_RETRIES = 2
@@ -34,6 +42,8 @@ def plan_week_job(self, job_id: int):
     job = PlanningJob.objects.select_related("manager__company").get(pk=job_id)
     if job.status == PlanningJob.Status.DONE:  # delivered twice: the plan is already there
         return job.plan_id
+    if job.status == PlanningJob.Status.FAILED:  # given up as lost while it waited: a new job replaced it
+        return None
     PlanningJob.objects.filter(pk=job_id).update(
         status=PlanningJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
     )
@@ -60,31 +70,47 @@ def _finish(job_id, status, *, error="", plan=None):
     )
 
 
+WAITING = (PlanningJob.Status.QUEUED, PlanningJob.Status.RUNNING)
+
+
 def start_run(company, week_start, managers, *, by) -> PlanningRun:
-    """Queue one planning job per manager for the week and return the run that tracks them."""
+    """Queue one planning job per manager for the week and return the run that tracks them. A manager whose
+    job for the week is already queued or running keeps that job (it is not in this run)."""
+    check_week(week_start, timezone.localdate())
     run = PlanningRun.objects.create(company=company, week_start=week_start, requested_by=by)
-    jobs = PlanningJob.objects.bulk_create(
-        PlanningJob(run=run, manager=manager, week_start=week_start) for manager in managers
-    )
+    jobs = [job for job, created in (_queue_job(manager, week_start, run) for manager in managers) if created]
     dispatch([job.pk for job in jobs])
     return run
 
 
+def start_manager_job(manager, week_start) -> PlanningJob:
+    """Queue the manager's job for the week, or return the one already queued or running."""
+    check_week(week_start, timezone.localdate())
+    planning.check_size(manager)
+    job, created = _queue_job(manager, week_start)
+    if created:
+        dispatch([job.pk])
+    return job
+
+
 def start_planning(user, week_start):
     """"Plan this week" as each role means it: a manager plans their own week; a supervisor or admin starts
-    a run for the managers of their team who have no plan yet. Returns (run or None, jobs)."""
-    from fieldcrm.visits.planning import week_error
-
-    error = week_error(week_start, timezone.localdate())
-    if error:
-        raise ActionRefused(error)
-    if user.role == User.Role.MANAGER:
+    a run for the managers of their team who have no plan yet (or, when they are all being planned
+    already, gets the run doing it). Returns (run or None, jobs)."""
+    check_week(week_start, timezone.localdate())
+    if user.is_manager:
         return None, [start_manager_job(user, week_start)]
-    if user.role not in (User.Role.SUPERVISOR, User.Role.ADMIN) or user.company is None:
+    if not (user.is_supervisor or user.is_company_admin) or user.company is None:
         raise PermissionDenied(_("Only managers, supervisors and admins plan weeks."))
     managers = without_plan(managers_for(user, user.company), week_start)
     if not managers.exists():
         return None, []
+    waiting = PlanningJob.objects.filter(manager__in=managers, week_start=week_start, status__in=WAITING)
+    if not managers.exclude(pk__in=waiting.values("manager_id")).exists():
+        run = PlanningRun.objects.filter(pk__in=waiting.values("run_id")).order_by("-pk").first()
+        if run is not None:
+            return run, list(run.jobs.select_related("manager"))
+        return None, list(waiting.select_related("manager"))
     run = start_run(user.company, week_start, managers, by=user)
     return run, list(run.jobs.select_related("manager"))
 
@@ -94,7 +120,6 @@ def plan_next_week_for_all():
     """The scheduled weekly run (Celery beat, or `manage.py plan_weeks` from cron): a draft for every active
     manager of every company who has no plan for next week yet."""
     from fieldcrm.org.models import Company
-    from fieldcrm.visits.planning import next_week_start
 
     week = next_week_start(timezone.localdate())
     runs = []
@@ -106,24 +131,34 @@ def plan_next_week_for_all():
     return runs
 
 
-def start_manager_job(manager, week_start) -> PlanningJob:
-    job = PlanningJob.objects.create(manager=manager, week_start=week_start)
-    dispatch([job.pk])
-    return job
+def _queue_job(manager, week_start, run=None) -> tuple[PlanningJob, bool]:
+    """(the manager's waiting job for the week, False), or (a new queued job, True). A waiting job that
+    stalled (its process went away) is marked failed and replaced. The database allows one waiting job per
+    manager and week, so two requests at the same moment get the same job."""
+    for _attempt in range(3):
+        waiting = PlanningJob.objects.filter(manager=manager, week_start=week_start, status__in=WAITING).first()
+        if waiting is not None and not waiting.stalled:
+            return waiting, False
+        if waiting is not None:
+            _finish(waiting.pk, PlanningJob.Status.FAILED, error=_("The job was lost; it was started again."))
+        try:
+            with transaction.atomic():
+                return PlanningJob.objects.create(run=run, manager=manager, week_start=week_start), True
+        except IntegrityError:  # another request queued it just now
+            continue
+    raise RuntimeError(f"could not queue a planning job for {manager} {week_start}")
 
 
 def managers_for(user, company):
     """The managers whose plans a user may have generated: a supervisor's team, or all for an admin."""
     managers = User.objects.filter(company=company, role=User.Role.MANAGER, is_active=True).order_by("username")
-    if user.role == User.Role.SUPERVISOR:
+    if user.is_supervisor:
         return managers.filter(area_id=user.area_id) if user.area_id else managers.none()
     return managers
 
 
 def without_plan(managers, week_start):
     """A team run plans only managers with no plan for the week yet: a draft someone is editing is theirs."""
-    from fieldcrm.visits.models import WeekPlan
-
     return managers.exclude(pk__in=WeekPlan.objects.filter(week_start=week_start).values("manager_id"))
 
 
@@ -132,15 +167,65 @@ def dispatch(job_ids: list[int]):
         for job_id in job_ids:
             plan_week_job.delay(job_id)
     elif settings.VISIT_JOBS_IN_THREAD:
-        threading.Thread(target=_run_in_thread, args=(job_ids,), daemon=True, name="plan-jobs").start()
+        job_queue().put(job_ids)
     else:  # tests and commands: run now, in this thread
         for job_id in job_ids:
             plan_week_job.apply(args=(job_id,), throw=False)
 
 
-def _run_in_thread(job_ids):
+def _run_job(job_id: int) -> None:
     try:
-        for job_id in job_ids:
-            plan_week_job.apply(args=(job_id,), throw=False)
+        plan_week_job.apply(args=(job_id,), throw=False)
     finally:
         close_old_connections()
+
+
+class JobQueue:
+    """A fixed number of daemon threads taking job ids from one queue: however many requests arrive, at
+    most `workers` jobs plan at once in this process; the others wait their turn (status "queued")."""
+
+    def __init__(self, workers: int, run: Callable[[int], None] = _run_job):
+        self.workers, self.run = max(1, workers), run
+        self._jobs: queue.Queue[int] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def put(self, job_ids: list[int]) -> None:
+        for job_id in job_ids:
+            self._jobs.put(job_id)
+        self._start()
+
+    def join(self) -> None:
+        """Wait until every queued job has run (tests, shutdown)."""
+        self._jobs.join()
+
+    def _start(self) -> None:
+        with self._lock:
+            self._threads = [thread for thread in self._threads if thread.is_alive()]
+            while len(self._threads) < self.workers:
+                thread = threading.Thread(target=self._work, daemon=True, name=f"plan-jobs-{len(self._threads)}")
+                thread.start()
+                self._threads.append(thread)
+
+    def _work(self) -> None:
+        while True:
+            job_id = self._jobs.get()
+            try:
+                self.run(job_id)
+            except Exception:  # the job records its own failure; the thread must live on
+                log.exception("planning job %s crashed its thread", job_id)
+            finally:
+                self._jobs.task_done()
+
+
+_queue: JobQueue | None = None
+_queue_lock = threading.Lock()
+
+
+def job_queue() -> JobQueue:
+    """The process's queue, created on first use with VISIT_JOB_THREADS workers."""
+    global _queue
+    with _queue_lock:
+        if _queue is None:
+            _queue = JobQueue(settings.VISIT_JOB_THREADS)
+        return _queue

@@ -25,8 +25,10 @@ from fieldcrm.org.models import PersonalDataExport, User
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
-from fieldcrm.visits.planning import next_week_start, reason_text
+from fieldcrm.visits.reasons import reason_text
+from fieldcrm.visits.routing import plan_days
 from fieldcrm.visits.tasks import managers_for, start_manager_job, start_planning
+from fieldcrm.visits.weeks import next_week_start, week_days
 
 TILE_PRESETS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap", "", "wgs84"),
@@ -105,7 +107,7 @@ def index(request):
 
 def _totals(plan, policy, visits) -> dict:
     """A plan's week at a glance for the supervisor: visits, km, hours, unplanned stores."""
-    days = actions.plan_days(plan, policy, visits)
+    days = plan_days(plan, policy, visits)
     return {"visits": sum(len(d.visits) for d in days), "km": sum(d.km for d in days),
             "hours": sum(d.minutes for d in days) / 60, "unplanned": len(plan.unplanned)}
 
@@ -184,7 +186,7 @@ def _map_data(plan, days) -> dict:
 def plan_detail(request, pk):
     plan = access.get_plan_for_user(request.user, pk)
     policy = PlanningPolicy.for_company(plan.manager.company)
-    days = actions.plan_days(plan, policy)
+    days = plan_days(plan, policy)
     can_edit = access.can_edit_plan(request.user, plan)
     context = {
         "plan": plan,
@@ -210,7 +212,7 @@ def plan_export(request, pk):
     """The plan as xlsx; logged like every export of retailer personal data (it lists phones)."""
     plan = access.get_plan_for_user(request.user, pk)
     output = io.BytesIO()
-    count = export_plan_xlsx(output, plan, actions.plan_days(plan))
+    count = export_plan_xlsx(output, plan, plan_days(plan))
     PersonalDataExport.objects.create(user=request.user, kind="visit_plan", filters={"plan": plan.pk},
                                       row_count=count, channel="web")
     response = HttpResponse(output.getvalue(),
@@ -232,7 +234,7 @@ def visit_actions(request, pk):
         raise PermissionDenied
     policy = PlanningPolicy.for_company(plan.manager.company)
     context = {"v": visit, "plan": plan, "ad_hoc": plan.changes_are_ad_hoc,
-               "day_choices": [(day.isoformat(), _day_label(day)) for day in actions.week_days(plan, policy)]}
+               "day_choices": [(day.isoformat(), _day_label(day)) for day in week_days(plan, policy)]}
     template = "visits/_visit_actions.html" if request.htmx else "visits/visit_edit.html"
     return render(request, template, context)
 

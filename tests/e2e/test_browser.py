@@ -1,13 +1,30 @@
-"""One real browser journey: a manager finds a customer, proposes a phone change, customer service
-approves it, and the manager sees the new phone on the profile."""
+"""Real browser journeys: a manager finds a customer, proposes a phone change, customer service approves it,
+and the manager sees the new phone on the profile; a manager plans a week, the supervisor approves it.
+
+The journeys run on a fixed day, like every other test: the Friday before the planning tests' WEEK
+(time-machine moves the process clock, which the live server's thread shares). E2E_TODAY=YYYY-MM-DD moves
+that day, to show the journeys hold on any day: `E2E_TODAY=2027-02-27 pytest tests/e2e`."""
 
 import os
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
+from django.utils import timezone
 
-from tests.factories import PASSWORD, make_customer
+from tests.factories import PASSWORD, TODAY, make_customer
 
 pytestmark = pytest.mark.browser
+
+
+def journey_now() -> datetime:
+    day = os.environ.get("E2E_TODAY")
+    return datetime.combine(date.fromisoformat(day), TODAY.timetz()) if day else TODAY
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today(time_machine):
+    time_machine.move_to(journey_now(), tick=True)  # ticking: the solver's budget and the waits need a clock
 
 
 @pytest.fixture
@@ -43,9 +60,13 @@ def _close_server_connections(django_db_setup, django_db_blocker):
 
 
 def log_in(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    context.clock.install(time=timezone.now())  # the page's clock agrees with the server's
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
+    response = page.goto(f"{live_server.url}/login/")
+    server_now = parsedate_to_datetime(response.headers["date"])
+    assert abs(server_now - timezone.now()) < timedelta(minutes=5), "the live server is not on the test's clock"
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].btn-success")
@@ -90,15 +111,11 @@ def test_weekly_plan_journey(cast, live_server, browser, tmp_path):
     """Issue 3's 'done when': the manager opens next week's plan, sees each visit's reasons, the routes on
     the map and the day totals, moves a visit, re-optimises and submits; the supervisor approves; the
     service plan shows birthday and onboarding items."""
-    from datetime import date, timedelta
-
-    from django.utils import timezone
-
     from fieldcrm.care.actions import plan_services
     from fieldcrm.visits.actions import generate_week_plan
     from fieldcrm.visits.models import PlannedVisit, WeekPlan
-    from fieldcrm.visits.planning import next_week_start
-    from tests.test_visits import CENTRE, make_store
+    from fieldcrm.visits.weeks import next_week_start
+    from tests.factories import CENTRE, make_store
 
     artifacts = os.environ.get("BROWSER_ARTIFACTS", str(tmp_path))
     alice = cast["alice"]
@@ -108,7 +125,8 @@ def test_weekly_plan_journey(cast, live_server, browser, tmp_path):
     week = next_week_start(today)
     for n in range(10):
         make_store(alice, n, "重点客户", order_day=None)
-    make_store(alice, 20, "培育客户", name="生日烟酒店", owner_birthday=date(1980, today.month, min(today.day, 28)))
+    birthday = today + timedelta(days=2)  # in this week's window whatever the day (1980 has a 29 February)
+    make_store(alice, 20, "培育客户", name="生日烟酒店", owner_birthday=date(1980, birthday.month, birthday.day))
     make_store(alice, 21, "培育客户", name="新开便利店", created_at=timezone.now() - timedelta(days=2))
     monday = today - timedelta(days=today.weekday())
     plan_services(cast["company"], monday, monday + timedelta(days=28))

@@ -1,6 +1,6 @@
 from django import template
 
-from fieldcrm.visits.planning import reason_text as render_reason
+from fieldcrm.visits.reasons import reason_text as render_reason
 
 register = template.Library()
 

@@ -2,6 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from fieldcrm.errors import Refusal
 from fieldcrm.org.models import User
 from fieldcrm.visits.models import PlanningJob
 from fieldcrm.visits.tasks import plan_next_week_for_all, start_run
@@ -29,7 +30,10 @@ class Command(BaseCommand):
                 raise CommandError("unknown manager login")
             if not managers:
                 raise CommandError("name at least one --manager with --week")
-            runs = [start_run(m.company, options["week"], [m], by=None).pk for m in managers]
+            try:
+                runs = [start_run(m.company, options["week"], [m], by=None).pk for m in managers]
+            except Refusal as exc:  # e.g. a week beyond the planning horizon
+                raise CommandError(str(exc)) from exc
         for job in PlanningJob.objects.filter(run_id__in=runs).select_related("manager"):
             self.stdout.write(f"{job.manager.username}: {job.status} {job.error}".rstrip())
         self.stdout.write(f"{len(runs)} planning run(s) started")
