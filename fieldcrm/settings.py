@@ -100,8 +100,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web process read while an import writes.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # WAL lets the web process read while an import writes. Writers wait for the lock (up to `timeout`
+    # seconds) instead of failing: IMMEDIATE takes the write lock when a transaction starts, since a
+    # deferred one that reads first cannot wait when it later needs to write ("database is locked").
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+        "transaction_mode": "IMMEDIATE",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,5 +1,6 @@
 import os
 import shutil
+from datetime import datetime
 
 import pytest
 from django.test import Client, override_settings
@@ -7,6 +8,22 @@ from django.test import Client, override_settings
 from tests.factories import PASSWORD, make_cast
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config):
+    """TEST_CLOCK=2027-12-31T22:00+08:00 runs the whole suite as if started then (the clock keeps ticking):
+    the proof that no test depends on the day it runs. Tests that need a day move to it themselves."""
+    if os.environ.get("TEST_CLOCK"):
+        import time_machine
+
+        config._test_clock = time_machine.travel(datetime.fromisoformat(os.environ["TEST_CLOCK"]), tick=True)
+        config._test_clock.start()
+
+
+def pytest_report_header(config):
+    if os.environ.get("TEST_CLOCK"):
+        return f"TEST_CLOCK: the suite runs as if started at {os.environ['TEST_CLOCK']}"
+    return None
 
 
 def need_service(reason: str):

@@ -1,6 +1,7 @@
 """Pages render for each role, in Chinese by default, with a bounded number of queries."""
 
 from django.urls import reverse
+from django.utils.html import escape
 
 from fieldcrm.customers import actions
 from fieldcrm.org.models import PersonalDataExport
@@ -53,8 +54,14 @@ def test_list_filters_and_htmx_partial(cast, login):
 
 
 def test_bad_filter_is_reported_not_crashing(cast, login):
+    shop = make_customer(cast["alice"], tier=12)
     page = login(cast["alice"]).get(reverse("customers:list"), {"tier_min": 40})
     assert page.status_code == 200
+    form = page.context["form"]
+    assert list(form.errors) == ["tier_min"]
+    html = page.content.decode()
+    assert escape(f"{form['tier_min'].label}: {form.errors['tier_min'][0]}") in html  # said next to the filters
+    assert shop.name in html  # the bad filter is not applied: the list stays whole
 
 
 def test_customer_page_query_count(cast, login, django_assert_max_num_queries):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from fieldcrm.visits import actions
-from fieldcrm.visits.models import JoinRequest, PlannedVisit, WeekPlan
+from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
 from fieldcrm.visits.weeks import next_week_start
 from tests.factories import TODAY, WEEK, make_store
 
@@ -200,8 +200,12 @@ def test_coordinators_of_another_area_do_not_see_the_visits(login, cast, plan):
 
 
 def test_manager_cannot_start_a_team_run_or_see_someone_elses_job_status(login, cast, plan):
-    job_page = login(cast["bob"]).get(f"/visits/job?week={WEEK}")
-    assert cast["alice"].username not in job_page.content.decode()
+    PlanningJob.objects.create(manager=cast["alice"], week_start=WEEK, status=PlanningJob.Status.FAILED,
+                               error=f"no start point for {cast['alice'].username}")
+    own = login(cast["alice"]).get(f"/visits/job?week={WEEK}").content.decode()
+    assert "no start point for alice" in own  # the job's manager sees its status...
+    others = login(cast["bob"]).get(f"/visits/job?week={WEEK}").content.decode()
+    assert "alice" not in others and "alert" not in others  # ...another manager sees none of it
     assert login(cast["dora"]).post("/visits/generate", {}).status_code == 403
 
 

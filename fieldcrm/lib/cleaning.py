@@ -37,7 +37,7 @@ class CleanError(ValueError):
 
 # Full-width ASCII (U+FF01–U+FF5E) maps to U+0021–U+007E; the ideographic space to a space. Zero-width
 # characters and stray BOMs (common in text pasted from web pages and chat apps) are dropped.
-_WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE: dict[int, int | None] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDTH_TABLE[0x3000] = 0x20
 _WIDTH_TABLE.update({code: None for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
 
