@@ -186,7 +186,7 @@ def get_change_request(request, pk: int):
 @api.post("/change-requests", response={200: ProposeOut, 201: ProposeOut, 400: Message, 409: Message},
           tags=["change requests"])
 def propose_change(request, payload: ProposeIn):
-    customer = access.get_customer_for_user(request.user, payload.customer_code, edit=True)
+    customer = access.get_customer_for_user(request.user, payload.customer_code, for_change=True)
     try:
         change_request = actions.propose_change(
             customer,
@@ -209,7 +209,7 @@ def propose_change(request, payload: ProposeIn):
 
 
 def _decide(request, pk, approve, payload):
-    change_request = access.get_change_request_for_user(request.user, pk, decide=True)
+    change_request = access.get_change_request_to_decide(request.user, pk)
     try:
         if approve:
             actions.approve_change_request(change_request, by=request.user, note=payload.note)
@@ -324,7 +324,7 @@ def list_service_tasks(request, filters: Query[ServiceTaskFilters]):
 @api.post("/service-tasks/{pk}/done", response=ServiceTaskOut, tags=["service"])
 def complete_service_task(request, pk: int):
     """Mark a service done; repeating the call changes nothing."""
-    task = get_task_for_user(request.user, pk, act=True)
+    task = get_task_for_user(request.user, pk, for_change=True)
     complete_task(task, by=request.user)
     return get_task_for_user(request.user, pk)
 

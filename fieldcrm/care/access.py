@@ -1,17 +1,13 @@
-"""Who may see and act on service tasks: the same people as for the customer (customers/access.py)."""
+"""Looking up one service task for a user: the same people as for its customer (customers/access.py).
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+Visibility is `ServiceTask.objects.visible_to(user)` (care/models.py); `for_change=True` is the one keyword
+for "I mean to change it" (customers/access.py explains it)."""
 
 from fieldcrm.care.models import ServiceTask
-from fieldcrm.customers.access import can_edit_customer
+from fieldcrm.customers.access import get_customer_item
 
 
-def get_task_for_user(user, pk, *, act=False) -> ServiceTask:
-    """The task if its customer is visible to the user (else 404); with act=True, 403 when read-only."""
-    task = ServiceTask.objects.visible_to(user).select_related("customer__manager", "item").filter(pk=pk).first()
-    if task is None:
-        raise Http404("No such service task")
-    if act and not can_edit_customer(user, task.customer):
-        raise PermissionDenied
-    return task
+def get_task_for_user(user, pk, *, for_change: bool = False) -> ServiceTask:
+    """The task if its customer is visible to the user (else 404); with for_change=True, 403 when read-only."""
+    tasks = ServiceTask.objects.visible_to(user).select_related("customer__manager", "item")
+    return get_customer_item(tasks, pk, user, for_change=for_change, missing="No such service task")

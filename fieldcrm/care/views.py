@@ -16,6 +16,7 @@ from fieldcrm.care.access import get_task_for_user
 from fieldcrm.care.actions import MESSAGE_ITEMS, complete_task, default_message, send_task_message
 from fieldcrm.care.models import OutboxMessage, ServiceTask
 from fieldcrm.customers.models import Customer
+from fieldcrm.pages import safe_next
 
 WINDOWS = [
     ("overdue", gettext_lazy("Overdue")),
@@ -55,22 +56,22 @@ def service_plan(request):
 @login_required
 @require_POST
 def task_done(request, pk):
-    task = get_task_for_user(request.user, pk, act=True)
+    task = get_task_for_user(request.user, pk, for_change=True)
     if complete_task(task, by=request.user):
         messages.success(request, _("Marked as done."))
-    return redirect(request.POST.get("next") or "care:plan")
+    return redirect(safe_next(request, "care:plan"))
 
 
 @login_required
 @require_POST
 def task_send(request, pk):
-    task = get_task_for_user(request.user, pk, act=True)
+    task = get_task_for_user(request.user, pk, for_change=True)
     form = MessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The message is too long (500 characters at most)."))
     elif send_task_message(task, by=request.user, text=form.cleaned_data["text"]):
         messages.success(request, _("Message sent to %(phone)s.") % {"phone": task.customer.phone})
-    return redirect(request.POST.get("next") or "care:plan")
+    return redirect(safe_next(request, "care:plan"))
 
 
 @login_required

@@ -1,36 +1,21 @@
-"""Data-level permissions for customers and change requests: the one place pages and API ask.
+"""Looking up one customer or change request for a user: the 404/403 doors pages and API go through.
 
-- customer manager: their own customers;
-- supervisor: the customers of the managers in the marketing area they lead;
-- department staff and monopoly officers: read every customer of their company (they act on requests);
-- admin: everything in their company.
-Outsiders get 404 (the object "does not exist" for them); read-only insiders get 403 on writes.
+Who sees what is the querysets' rule (`Customer.objects.visible_to(user)`,
+`ChangeRequest.objects.visible_to(user)` in customers/models.py); here only the lookups and the can-do
+checks they need. Outsiders get 404 (the object "does not exist" for them); read-only insiders get 403 on
+writes.
+
+The one keyword across apps: `for_change=True` says "I mean to change it" and asks the owner's right (here:
+edit the profile, propose changes, raise a need, do a service). A reviewer's verdict on someone else's
+submission is a different right, so it has its own lookup, `get_…_to_decide` (change requests here, week
+plans in visits/access.py), not a second keyword.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from fieldcrm.org.models import User
-
-
-def visible_customers(user, queryset):
-    if not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    if user.company_id is None:
-        return queryset.none()
-    queryset = queryset.filter(company_id=user.company_id)
-    match user.role:
-        case User.Role.ADMIN | User.Role.DEPARTMENT | User.Role.MONOPOLY:
-            return queryset
-        case User.Role.SUPERVISOR:
-            if user.area_id is None:
-                return queryset.none()
-            return queryset.filter(manager__area_id=user.area_id)
-        case User.Role.MANAGER:
-            return queryset.filter(manager_id=user.pk)
-    return queryset.none()
+from fieldcrm.customers.models import ChangeRequest, Customer
+from fieldcrm.lib.ids import one_or_404, valid_code
 
 
 def can_edit_customer(user, customer) -> bool:
@@ -39,77 +24,64 @@ def can_edit_customer(user, customer) -> bool:
         return True
     if user.company_id != customer.company_id:
         return False
-    if user.role == User.Role.ADMIN:
+    if user.is_company_admin:
         return True
-    if user.role == User.Role.MANAGER:
+    if user.is_manager:
         return customer.manager_id == user.pk
-    if user.role == User.Role.SUPERVISOR:
+    if user.is_supervisor:
         return user.area_id is not None and customer.manager.area_id == user.area_id
     return False
 
 
 def can_export_customers(user) -> bool:
-    return user.is_superuser or user.role in (User.Role.ADMIN, User.Role.SUPERVISOR, User.Role.MANAGER)
+    return user.is_company_admin or user.is_supervisor or user.is_manager
 
 
-def get_customer_for_user(user, customer_code: str, *, edit: bool = False):
-    """The customer if the user may see it (else 404); with edit=True, 403 when read-only."""
-    from fieldcrm.customers.models import Customer
-
+def get_customer_for_user(user, customer_code: str, *, for_change: bool = False) -> Customer:
+    """The customer if the user may see it (else 404); with for_change=True, 403 when read-only."""
     customer = (
         Customer.objects.visible_to(user)
         .select_related("manager", "territory", "customer_class")
-        .filter(customer_code=customer_code)
+        .filter(customer_code=valid_code(customer_code))
         .first()
     )
     if customer is None:
         raise Http404("No such customer")
-    if edit and not can_edit_customer(user, customer):
+    if for_change and not can_edit_customer(user, customer):
         raise PermissionDenied
     return customer
 
 
-def visible_change_requests(user, queryset):
-    """Requests the user proposed or may decide, plus those on customers they oversee."""
-    from fieldcrm.customers.models import Customer
-
-    if not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    queryset = queryset.filter(customer__company_id=user.company_id)
-    match user.role:
-        case User.Role.ADMIN:
-            return queryset
-        case User.Role.DEPARTMENT | User.Role.MONOPOLY:
-            return queryset.filter(department_id=user.department_id)
-        case User.Role.SUPERVISOR | User.Role.MANAGER:
-            customers = visible_customers(user, Customer.objects.all()).values("pk")
-            return queryset.filter(customer__in=customers)
-    return queryset.none()
+def get_customer_item(queryset, pk, user, *, for_change: bool, missing: str):
+    """One object that belongs to a customer (a service task, a need), from `queryset` already limited to
+    what the user sees: 404 when it is not there, 403 when for_change and the user may not edit its
+    customer."""
+    item = one_or_404(queryset, pk, missing)
+    if for_change and not can_edit_customer(user, item.customer):
+        raise PermissionDenied
+    return item
 
 
 def can_decide_change_request(user, change_request) -> bool:
+    """An admin of the company, or the staff of the department the request is routed to."""
     if user.is_superuser:
         return True
     if user.company_id != change_request.department.company_id:
         return False
-    if user.role == User.Role.ADMIN:
-        return True
-    return user.is_department_staff and user.department_id == change_request.department_id
+    return user.is_company_admin or (user.is_department_staff and user.department_id == change_request.department_id)
 
 
-def get_change_request_for_user(user, pk: int, *, decide: bool = False):
-    from fieldcrm.customers.models import ChangeRequest
+def get_change_request_for_user(user, pk: int) -> ChangeRequest:
+    """The request if the user may see it (else 404). Withdrawing needs no more: the action allows only the
+    proposer."""
+    requests = ChangeRequest.objects.visible_to(user).select_related("customer", "department", "proposed_by",
+                                                                     "decided_by")
+    return one_or_404(requests, pk, "No such change request")
 
-    change_request = (
-        ChangeRequest.objects.visible_to(user)
-        .select_related("customer", "department", "proposed_by", "decided_by")
-        .filter(pk=pk)
-        .first()
-    )
-    if change_request is None:
-        raise Http404("No such change request")
-    if decide and not can_decide_change_request(user, change_request):
+
+def get_change_request_to_decide(user, pk: int) -> ChangeRequest:
+    """The request if the user may see it (else 404) and decide it (else 403)."""
+    change_request = get_change_request_for_user(user, pk)
+    if not can_decide_change_request(user, change_request):
         raise PermissionDenied
     return change_request

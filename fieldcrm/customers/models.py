@@ -74,9 +74,15 @@ class CustomerClass(models.Model):
 
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from fieldcrm.customers.access import visible_customers
-
-        return visible_customers(user, self)
+        """The customers a user may see: a manager their own, a supervisor those of the managers in the
+        marketing area they lead, department staff, monopoly officers and admins every customer of their
+        company. Nothing for anyone signed out or deactivated."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        company = self.filter(company_id=user.company_id)
+        return company if user.is_department_staff else company.filter(user.overseen("manager"))
 
     def stale(self, field: str | None = None, today: date | None = None):
         """Customers with a volatile field (or the given one) not verified within STALE_PROFILE_DAYS."""
@@ -303,9 +309,16 @@ class FieldPolicy(models.Model):
 
 class ChangeRequestQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from fieldcrm.customers.access import visible_change_requests
-
-        return visible_change_requests(user, self)
+        """The requests a user proposed or oversees (those on the customers they see as a manager or
+        supervisor), a department's own (its staff decide them), or all of the company (admins)."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        company = self.filter(customer__company_id=user.company_id)
+        if user.is_department_staff:
+            return company.filter(department_id=user.department_id)
+        return company.filter(user.overseen("customer__manager"))
 
     def pending(self):
         return self.filter(status=ChangeRequest.Status.PENDING)

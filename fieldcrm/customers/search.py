@@ -47,9 +47,9 @@ class CustomerFilterForm(forms.Form):
         self.fields["customer_class"].queryset = CustomerClass.objects.filter(company_id=company_id)
         self.fields["territory"].queryset = Territory.objects.filter(area__company_id=company_id).order_by("name")
         managers = User.objects.filter(company_id=company_id, role=User.Role.MANAGER).order_by("username")
-        if user.role == User.Role.SUPERVISOR:
+        if user.is_supervisor:
             managers = managers.filter(area_id=user.area_id)
-        if user.role == User.Role.MANAGER:
+        if user.is_manager:
             del self.fields["manager"]
         else:
             self.fields["manager"].queryset = managers

@@ -111,7 +111,7 @@ def get_demand(request, pk: int):
 def raise_demand(request, payload: RaiseIn):
     """Record a need; its deadline follows the customer's service standard. A repeated `client_uuid`
     returns the need already recorded (200)."""
-    customer = get_customer_for_user(request.user, payload.customer_code, edit=True)
+    customer = get_customer_for_user(request.user, payload.customer_code, for_change=True)
     if payload.client_uuid:
         existing = Demand.objects.filter(client_uuid=payload.client_uuid, customer=customer).first()
         if existing is not None:
@@ -126,7 +126,7 @@ def raise_demand(request, payload: RaiseIn):
 
 @router.post("/demands/{pk}/close", response={200: DemandOut, 400: Message})
 def close_demand(request, pk: int, payload: CloseIn):
-    demand = get_demand_for_user(request.user, pk, act=True)
+    demand = get_demand_for_user(request.user, pk, for_change=True)
     try:
         actions.close_demand(demand, by=request.user, resolution=payload.resolution,
                              feedback_given=payload.feedback_given)

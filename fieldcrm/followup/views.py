@@ -10,16 +10,15 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldcrm.customers.access import can_edit_customer, get_customer_for_user
-from fieldcrm.errors import Refusal
 from fieldcrm.followup import actions
 from fieldcrm.followup.access import get_demand_for_user
 from fieldcrm.followup.forms import CloseDemandForm, DemandFilterForm, RaiseDemandForm
 from fieldcrm.followup.models import Demand
+from fieldcrm.pages import refusal_as_message, safe_next
 
 RECENTLY_CLOSED = 10
 PER_PAGE = 50
@@ -84,18 +83,15 @@ def _form_errors(form) -> str:
 @login_required
 @require_POST
 def demand_raise(request, code):
-    customer = get_customer_for_user(request.user, code, edit=True)
+    customer = get_customer_for_user(request.user, code, for_change=True)
     form = RaiseDemandForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The need was not recorded: %(errors)s") % {"errors": _form_errors(form)})
     else:
         data = form.cleaned_data
-        try:
+        with refusal_as_message(request):
             demand = actions.raise_demand(customer, kind=data["kind"], description=data["description"],
                                           by=request.user, client_uuid=data["client_uuid"])
-        except Refusal as exc:
-            messages.error(request, str(exc))
-        else:
             due = timezone.localtime(demand.due_at)
             messages.success(request, _("Need recorded; answer it by %(due)s.") % {"due": f"{due:%Y-%m-%d %H:%M}"})
     return redirect(reverse("customers:detail", args=[customer.customer_code]) + "#demands")
@@ -104,23 +100,13 @@ def demand_raise(request, code):
 @login_required
 @require_POST
 def demand_close(request, pk):
-    demand = get_demand_for_user(request.user, pk, act=True)
+    demand = get_demand_for_user(request.user, pk, for_change=True)
     form = CloseDemandForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The need was not closed: %(errors)s") % {"errors": _form_errors(form)})
     else:
-        try:
+        with refusal_as_message(request):
             actions.close_demand(demand, by=request.user, resolution=form.cleaned_data["resolution"],
                                  feedback_given=form.cleaned_data["feedback_given"])
-        except Refusal as exc:
-            messages.error(request, str(exc))
-        else:
             messages.success(request, _("Need closed."))
-    return redirect(_next(request, reverse("followup:list")))
-
-
-def _next(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
+    return redirect(safe_next(request, reverse("followup:list")))

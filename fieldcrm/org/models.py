@@ -6,6 +6,7 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -124,7 +125,20 @@ class User(AbstractUser):
     @property
     def is_department_staff(self):
         return self.role in (self.Role.DEPARTMENT, self.Role.MONOPOLY)
+        """Department staff and monopoly officers: they read the company's customers and coordinate."""
 
+
+    def overseen(self, manager: str = "manager") -> Q:
+        """The rows, linked to a customer manager through the `manager` path, that this user works on or
+        leads: a manager's own, a supervisor's marketing area's, all for an admin; nothing for anyone else.
+        Callers limit the rows to the user's company first."""
+        if self.is_company_admin:
+            return Q()
+        if self.is_supervisor and self.area_id is not None:
+            return Q(**{f"{manager}__area_id": self.area_id})
+        if self.is_manager:
+            return Q(**{manager: self.pk})
+        return Q(pk__in=[])
 
 class ApiToken(models.Model):
     """A personal API token. Only a hash is stored; the token is shown once when created."""

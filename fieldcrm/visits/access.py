@@ -1,116 +1,108 @@
-"""Who sees and acts on weekly visit plans (pages and API ask here).
+"""Looking up plans, visits, join requests and planning runs for a user: the 404/403 doors pages and API go
+through, and the can-do checks they need.
 
-- manager: their own plans, which only they edit and submit;
-- supervisor: the plans of the managers in the area they lead; they approve or return them;
-- admin: every plan of the company (read, decide);
-- coordinating staff (department staff, monopoly officers): no plans, but the submitted and approved
-  visits in their marketing area (their whole company when they have no area), which they can ask to join.
+Who sees what is the querysets' rule (visits/models.py): `WeekPlan.objects.visible_to(user)` (a manager
+their own plans, a supervisor those of the area they lead, an admin the company's),
+`PlannedVisit.objects.visible_to(user)` and `PlannedVisit.objects.to_coordinate(user)` (department staff and
+monopoly officers: the submitted and approved visits of their area, which they can ask to join).
 Outsiders get 404; read-only insiders get 403 on writes.
+
+A plan has two kinds of change, by two people. `for_change=True`, the keyword every app uses for "I mean to
+change it", asks the owner's right: only the plan's manager edits and submits it. A supervisor's verdict
+(approve, return) is not an edit of the plan but a decision on someone else's submission, so it has its
+own lookup, `get_plan_to_decide`, as change requests have `get_change_request_to_decide`; a manager's
+answer to a request to join one of their visits is `get_join_request_to_decide`.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import Q
 
-from fieldcrm.org.models import User
-
-
-def visible_plans(user, queryset):
-    if not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    queryset = queryset.filter(manager__company_id=user.company_id)
-    match user.role:
-        case User.Role.ADMIN:
-            return queryset
-        case User.Role.SUPERVISOR:
-            return queryset.filter(manager__area_id=user.area_id) if user.area_id else queryset.none()
-        case User.Role.MANAGER:
-            return queryset.filter(manager_id=user.pk)
-    return queryset.none()
+from fieldcrm.customers.models import Customer
+from fieldcrm.lib.ids import one_or_404, valid_code
+from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningRun, WeekPlan
 
 
 def can_edit_plan(user, plan) -> bool:
+    """Only the plan's manager edits and submits it."""
     return plan.manager_id == user.pk
 
 
 def can_decide_plan(user, plan) -> bool:
+    """The supervisor of the manager's marketing area, or an admin of the company."""
     if user.is_superuser:
         return True
     if user.company_id != plan.manager.company_id:
         return False
-    if user.role == User.Role.ADMIN:
-        return True
-    return user.role == User.Role.SUPERVISOR and user.area_id is not None and user.area_id == plan.manager.area_id
+    return user.is_company_admin or (
+        user.is_supervisor and user.area_id is not None and user.area_id == plan.manager.area_id)
 
 
-def get_plan_for_user(user, pk, *, edit=False, decide=False):
-    from fieldcrm.visits.models import WeekPlan
+def can_edit_now(user, plan) -> bool:
+    """The owner, while the plan is not waiting for the supervisor (the edit forms are shown)."""
+    return can_edit_plan(user, plan) and plan.status != WeekPlan.Status.SUBMITTED
 
-    plan = WeekPlan.objects.visible_to(user).select_related("manager__company", "decided_by").filter(pk=pk).first()
-    if plan is None:
-        raise Http404("No such plan")
-    if edit and not can_edit_plan(user, plan):
-        raise PermissionDenied
-    if decide and not can_decide_plan(user, plan):
+
+def can_decide_now(user, plan) -> bool:
+    """A decider, while the plan waits for a decision."""
+    return plan.status == WeekPlan.Status.SUBMITTED and can_decide_plan(user, plan)
+
+
+def get_plan_for_user(user, pk, *, for_change: bool = False) -> WeekPlan:
+    """The plan if the user may see it (else 404); with for_change=True, 403 unless it is their own."""
+    plan = one_or_404(WeekPlan.objects.visible_to(user).select_related("manager__company", "decided_by"), pk,
+                      "No such plan")
+    if for_change and not can_edit_plan(user, plan):
         raise PermissionDenied
     return plan
 
 
-def get_visit_for_user(user, pk, *, edit=False):
-    from fieldcrm.visits.models import PlannedVisit
+def get_plan_to_decide(user, pk) -> WeekPlan:
+    """The plan if the user may see it (else 404) and approve or return it (else 403)."""
+    plan = get_plan_for_user(user, pk)
+    if not can_decide_plan(user, plan):
+        raise PermissionDenied
+    return plan
 
-    visit = PlannedVisit.objects.filter(pk=pk, plan__in=visible_plans_ids(user)).select_related(
-        "plan__manager__company", "customer").first()
-    if visit is None:
-        raise Http404("No such visit")
-    if edit and not can_edit_plan(user, visit.plan):
+
+def get_visit_for_user(user, pk, *, for_change: bool = False) -> PlannedVisit:
+    """The visit if the user may see its plan (else 404); with for_change=True, 403 unless the plan is theirs."""
+    visits = PlannedVisit.objects.visible_to(user).select_related("plan__manager__company", "customer")
+    visit = one_or_404(visits, pk, "No such visit")
+    if for_change and not can_edit_plan(user, visit.plan):
         raise PermissionDenied
     return visit
 
 
-def visible_plans_ids(user):
-    from fieldcrm.visits.models import WeekPlan
-
-    return WeekPlan.objects.visible_to(user).values("pk")
-
-
-def is_coordinator(user) -> bool:
-    return user.is_authenticated and user.role in (User.Role.DEPARTMENT, User.Role.MONOPOLY)
+def customer_to_add(user, plan, customer_code: str) -> Customer | None:
+    """The customer of the plan's manager with this code, if the user sees it (None otherwise)."""
+    customers = Customer.objects.visible_to(user).filter(manager_id=plan.manager_id)
+    return customers.filter(customer_code=valid_code(customer_code)).first()
 
 
-def coordination_visits(user, queryset):
-    """Planned visits coordinating staff may see and ask to join: submitted or approved plans only."""
-    from fieldcrm.visits.models import WeekPlan
-
-    if not is_coordinator(user) or not user.is_active or user.company_id is None:
-        return queryset.none()
-    queryset = queryset.filter(
-        plan__manager__company_id=user.company_id,
-        plan__status__in=[WeekPlan.Status.SUBMITTED, WeekPlan.Status.APPROVED],
-    )
-    if user.area_id:
-        queryset = queryset.filter(plan__manager__area_id=user.area_id)
-    return queryset
+def get_coordination_visit(user, pk) -> PlannedVisit:
+    """A visit coordinating staff may see and ask to join (else 404)."""
+    return one_or_404(PlannedVisit.objects.to_coordinate(user).select_related("plan__manager", "customer"), pk,
+                      "No such visit")
 
 
-def get_coordination_visit(user, pk):
-    from fieldcrm.visits.models import PlannedVisit
-
-    visit = coordination_visits(user, PlannedVisit.objects.all()).select_related("plan__manager", "customer")
-    visit = visit.filter(pk=pk).first()
-    if visit is None:
-        raise Http404("No such visit")
-    return visit
-
-
-def get_join_request_for_manager(user, pk):
-    from fieldcrm.visits.models import JoinRequest
-
-    join = JoinRequest.objects.filter(pk=pk, visit__plan__in=visible_plans_ids(user)).select_related(
-        "visit__plan").first()
-    if join is None:
-        raise Http404("No such request")
+def get_join_request_to_decide(user, pk) -> JoinRequest:
+    """A request to join one of the user's visits (404 if they cannot see it, 403 if the plan is not theirs)."""
+    joins = JoinRequest.objects.filter(visit__in=PlannedVisit.objects.visible_to(user).values("pk"))
+    join = one_or_404(joins.select_related("visit__plan"), pk, "No such request")
     if not can_edit_plan(user, join.visit.plan):
         raise PermissionDenied
     return join
+
+
+def get_run_for_user(user, pk) -> PlanningRun:
+    """A planning run the user started (else 404)."""
+    runs = PlanningRun.objects.filter(requested_by_id=user.pk)
+    return one_or_404(runs if user.is_authenticated else runs.none(), pk, "No such run")
+
+
+def get_job_for_user(user, pk) -> PlanningJob:
+    """A planning job for the user's own week, or one of a run they started (else 404)."""
+    jobs = PlanningJob.objects.filter(Q(manager_id=user.pk) | Q(run__requested_by_id=user.pk))
+    # Signed out, the pk is None, which would match the scheduled runs (requested by nobody).
+    return one_or_404(jobs.select_related("manager", "run") if user.is_authenticated else jobs.none(), pk,
+                      "No such job")

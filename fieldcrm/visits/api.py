@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from fieldcrm.customers.models import Customer
 from fieldcrm.errors import Refusal
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
@@ -206,16 +204,13 @@ def get_plan(request, pk: int):
 
 @router.get("/planning-jobs/{pk}", response=JobOut)
 def get_job(request, pk: int):
-    job = PlanningJob.objects.select_related("manager", "run").filter(pk=pk).first()
-    if job is None or request.user.pk not in (job.manager_id, job.run.requested_by_id if job.run else None):
-        raise Http404("No such job")
-    return job
+    return access.get_job_for_user(request.user, pk)
 
 
 @router.post("/visit-plans/{pk}/visits", response={201: VisitOut})
 def add_visit(request, pk: int, payload: AddIn):
-    plan = access.get_plan_for_user(request.user, pk, edit=True)
-    customer = Customer.objects.visible_to(request.user).filter(customer_code=payload.customer_code).first()
+    plan = access.get_plan_for_user(request.user, pk, for_change=True)
+    customer = access.customer_to_add(request.user, plan, payload.customer_code)
     if customer is None:
         raise HttpError(404, _("No customer of yours has the code %(code)s.") % {"code": payload.customer_code})
     visit = _refused(lambda: actions.add_visit(plan, customer, payload.day, by=request.user, reason=payload.reason,
@@ -225,7 +220,7 @@ def add_visit(request, pk: int, payload: AddIn):
 
 @router.patch("/visits/{pk}", response=VisitOut)
 def change_visit(request, pk: int, payload: VisitPatch):
-    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    visit = access.get_visit_for_user(request.user, pk, for_change=True)
     edit = {"by": request.user, "reason": payload.reason, "expected_version": payload.version}
     if payload.day is not None and payload.day != visit.day:
         visit = _refused(lambda: actions.move_visit(visit, payload.day, **edit))
@@ -241,7 +236,7 @@ def change_visit(request, pk: int, payload: VisitPatch):
 
 @router.post("/visits/{pk}/remove", response={204: None})
 def remove_visit(request, pk: int, payload: EditIn):
-    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    visit = access.get_visit_for_user(request.user, pk, for_change=True)
     _refused(lambda: actions.remove_visit(visit, by=request.user, reason=payload.reason,
                                           expected_version=payload.version))
     return Status(204, None)
@@ -249,7 +244,7 @@ def remove_visit(request, pk: int, payload: EditIn):
 
 @router.post("/visit-plans/{pk}/reoptimise", response=PlanOut)
 def reoptimise_plan(request, pk: int, payload: EditIn):
-    plan = access.get_plan_for_user(request.user, pk, edit=True)
+    plan = access.get_plan_for_user(request.user, pk, for_change=True)
     _refused(lambda: actions.reoptimise(plan, by=request.user, reason=payload.reason,
                                         expected_version=payload.version))
     return _plan_out(access.get_plan_for_user(request.user, pk))
@@ -257,21 +252,21 @@ def reoptimise_plan(request, pk: int, payload: EditIn):
 
 @router.post("/visit-plans/{pk}/submit", response=PlanOut)
 def submit_plan(request, pk: int, payload: EditIn):
-    plan = access.get_plan_for_user(request.user, pk, edit=True)
+    plan = access.get_plan_for_user(request.user, pk, for_change=True)
     _refused(lambda: actions.submit_plan(plan, by=request.user, expected_version=payload.version))
     return _plan_out(access.get_plan_for_user(request.user, pk))
 
 
 @router.post("/visit-plans/{pk}/approve", response=PlanOut)
 def approve_plan(request, pk: int, payload: CommentIn):
-    plan = access.get_plan_for_user(request.user, pk, decide=True)
+    plan = access.get_plan_to_decide(request.user, pk)
     _refused(lambda: actions.decide_plan(plan, by=request.user, approve=True, comment=payload.comment))
     return _plan_out(access.get_plan_for_user(request.user, pk))
 
 
 @router.post("/visit-plans/{pk}/return", response=PlanOut)
 def return_plan(request, pk: int, payload: CommentIn):
-    plan = access.get_plan_for_user(request.user, pk, decide=True)
+    plan = access.get_plan_to_decide(request.user, pk)
     _refused(lambda: actions.decide_plan(plan, by=request.user, approve=False, comment=payload.comment))
     return _plan_out(access.get_plan_for_user(request.user, pk))
 
@@ -279,7 +274,7 @@ def return_plan(request, pk: int, payload: CommentIn):
 @router.get("/coordination/visits", response=list[VisitOut], tags=["coordination"])
 def coordination_visits(request, week: date | None = None):
     week = week or next_week_start(timezone.localdate())
-    visits = access.coordination_visits(request.user, PlannedVisit.objects.all())
+    visits = PlannedVisit.objects.to_coordinate(request.user)
     return visits.filter(day__gte=week, day__lt=week + timedelta(days=7)).select_related("customer")[:1000]
 
 

@@ -57,9 +57,28 @@ class PlanningPolicy(models.Model):
 
 class WeekPlanQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from fieldcrm.visits.access import visible_plans
+        """The plans a user may see: a manager their own, a supervisor those of the area they lead, an admin
+        the company's. Coordinating staff see no plans, only visits (`PlannedVisit.objects.to_coordinate`)."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(user.overseen("manager"), manager__company_id=user.company_id)
 
-        return visible_plans(user, self)
+
+class PlannedVisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The visits of the plans the user may see."""
+        return self.filter(plan__in=WeekPlan.objects.visible_to(user).values("pk"))
+
+    def to_coordinate(self, user):
+        """The visits coordinating staff (department staff, monopoly officers) may see and ask to join: those
+        of submitted or approved plans in their marketing area, or their whole company when they have none."""
+        if not (user.is_authenticated and user.is_active and user.is_department_staff) or user.company_id is None:
+            return self.none()
+        visits = self.filter(plan__manager__company_id=user.company_id,
+                             plan__status__in=[WeekPlan.Status.SUBMITTED, WeekPlan.Status.APPROVED])
+        return visits.filter(plan__manager__area_id=user.area_id) if user.area_id else visits
 
 
 class WeekPlan(models.Model):
@@ -128,6 +147,8 @@ class PlannedVisit(models.Model):
     reasons = models.JSONField(_("reasons"), default=list)
     problems = models.TextField(_("key problems to solve"), max_length=1000, blank=True)
     ad_hoc = models.BooleanField(_("added after approval"), default=False)
+
+    objects = PlannedVisitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("planned visit")

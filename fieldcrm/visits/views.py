@@ -19,9 +19,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldcrm.customers.models import Customer
-from fieldcrm.errors import Refusal
-from fieldcrm.org.models import PersonalDataExport, User
+from fieldcrm.org.models import PersonalDataExport
+from fieldcrm.pages import refusal_as_message
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
@@ -49,11 +48,18 @@ def map_tiles() -> dict:
             "subdomains": subdomains, "coords": coords}
 
 
+# The weeks the pages show: the pages step a week back and forth, which a date near year 1 or 9999 cannot.
+FIRST_WEEK, LAST_WEEK = date(2000, 1, 3), date(2199, 12, 30)
+
+
 class WeekField(forms.DateField):
     def clean(self, value):
         day = super().clean(value)
         if day is not None and day.weekday() != 0:
             raise forms.ValidationError(_("A week starts on a Monday."))
+        if day is not None and not FIRST_WEEK <= day <= LAST_WEEK:
+            raise forms.ValidationError(_("Choose a week between %(first)s and %(last)s.")
+                                        % {"first": FIRST_WEEK, "last": LAST_WEEK})
         return day
 
 
@@ -61,10 +67,13 @@ class WeekForm(forms.Form):
     week = WeekField(required=False)
 
 
-def _week_from(request) -> date:
+def _week_from(request, *, say=True) -> date:
+    """The week asked for in `?week=`, else next week (saying why when the asked one is not a week)."""
     form = WeekForm(request.GET)
     if form.is_valid() and form.cleaned_data["week"]:
         return form.cleaned_data["week"]
+    if say and not form.is_valid():
+        messages.error(request, " ".join(form.errors["week"]))
     return next_week_start(timezone.localdate())
 
 
@@ -72,12 +81,12 @@ def _week_from(request) -> date:
 def index(request):
     user = request.user
     week = _week_from(request)
-    if access.is_coordinator(user):
+    if user.is_department_staff:
         return _coordination(request, week)
     plans = WeekPlan.objects.visible_to(user).select_related("manager")
     context = {"week": week, "previous_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
                "next_monday": next_week_start(timezone.localdate())}
-    if user.role == User.Role.MANAGER:
+    if user.is_manager:
         context["plans"] = plans[:20]
         context["this_plan"] = plans.filter(week_start=week).first()
         waiting = PlanningJob.objects.filter(
@@ -123,26 +132,21 @@ def generate(request):
         return redirect("visits:index")
     week = form.cleaned_data["week"] or next_week_start(timezone.localdate())
     back = redirect(f"{reverse('visits:index')}?week={week}")
-    try:
-        run, jobs = start_planning(user, week)
-    except Refusal as exc:
-        messages.error(request, str(exc))
-        return back
-    if run is not None:
-        return redirect("visits:run", pk=run.pk)
-    if user.role == User.Role.MANAGER:
-        messages.info(request, _("Planning your week… the plan appears here in about %(seconds)s seconds.")
-                      % {"seconds": settings.VISIT_PLAN_SECONDS})
-    else:
-        messages.info(request, _("Everybody in the team already has a plan for this week."))
+    with refusal_as_message(request):
+        run, _jobs = start_planning(user, week)
+        if run is not None:
+            return redirect("visits:run", pk=run.pk)
+        if user.is_manager:
+            messages.info(request, _("Planning your week… the plan appears here in about %(seconds)s seconds.")
+                          % {"seconds": settings.VISIT_PLAN_SECONDS})
+        else:
+            messages.info(request, _("Everybody in the team already has a plan for this week."))
     return back
 
 
 @login_required
 def run_progress(request, pk):
-    run = PlanningRun.objects.filter(pk=pk, requested_by=request.user).first()
-    if run is None:
-        raise Http404("No such run")
+    run = access.get_run_for_user(request.user, pk)
     jobs = run.jobs.select_related("manager", "plan")
     context = {"run": run, "jobs": jobs, "counts": run.counts()}
     template = "visits/_run_status.html" if request.htmx else "visits/run.html"
@@ -152,7 +156,7 @@ def run_progress(request, pk):
 @login_required
 def job_status(request):
     """The manager's own planning job for a week (polled by the page while it runs)."""
-    week = _week_from(request)
+    week = _week_from(request, say=False)
     job = PlanningJob.objects.filter(manager=request.user, week_start=week).order_by("-pk").first()
     plan = WeekPlan.objects.filter(manager=request.user, week_start=week).first()
     return render(request, "visits/_job_status.html", {"job": job, "plan": plan, "week": week})
@@ -187,7 +191,6 @@ def plan_detail(request, pk):
     plan = access.get_plan_for_user(request.user, pk)
     policy = PlanningPolicy.for_company(plan.manager.company)
     days = plan_days(plan, policy)
-    can_edit = access.can_edit_plan(request.user, plan)
     context = {
         "plan": plan,
         "days": [{"route": route, "label": _day_label(route.day), "index": i} for i, route in enumerate(days)],
@@ -196,9 +199,9 @@ def plan_detail(request, pk):
                    "minutes": sum(r.minutes for r in days)},
         "map_data": _map_data(plan, days),
         "tiles": map_tiles(),
-        "can_edit": can_edit and plan.status != WeekPlan.Status.SUBMITTED,
-        "is_owner": can_edit,
-        "can_decide": access.can_decide_plan(request.user, plan) and plan.status == WeekPlan.Status.SUBMITTED,
+        "can_edit": access.can_edit_now(request.user, plan),
+        "is_owner": access.can_edit_plan(request.user, plan),
+        "can_decide": access.can_decide_now(request.user, plan),
         "deadline": policy.deadline_for(plan.week_start),
         "changes": plan.changes.select_related("by", "customer")[:50],
         "ad_hoc": plan.changes_are_ad_hoc,
@@ -228,9 +231,9 @@ def plan_export(request, pk):
 @login_required
 def visit_actions(request, pk):
     """The edit forms of one visit: loaded into the plan page when opened (htmx), or a page of their own."""
-    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    visit = access.get_visit_for_user(request.user, pk, for_change=True)
     plan = visit.plan
-    if plan.status == WeekPlan.Status.SUBMITTED:
+    if not access.can_edit_now(request.user, plan):
         raise PermissionDenied
     policy = PlanningPolicy.for_company(plan.manager.company)
     context = {"v": visit, "plan": plan, "ad_hoc": plan.changes_are_ad_hoc,
@@ -241,17 +244,6 @@ def visit_actions(request, pk):
 
 def _back(plan, anchor=""):
     return redirect(reverse("visits:plan", args=[plan.pk]) + (f"#{anchor}" if anchor else ""))
-
-
-def _attempt(request, action, success: str | None = None):
-    try:
-        action()
-    except Refusal as exc:
-        messages.error(request, str(exc))
-        return False
-    if success:
-        messages.success(request, success)
-    return True
 
 
 def _post_day(request) -> date | None:
@@ -274,33 +266,36 @@ def _version(request):
 @login_required
 @require_POST
 def visit_move(request, pk):
-    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    visit = access.get_visit_for_user(request.user, pk, for_change=True)
     day = _post_day(request)
     if day is None:
         messages.error(request, _("Choose a day."))
     else:
-        _attempt(request, lambda: actions.move_visit(visit, day, **_edit_args(request)))
+        with refusal_as_message(request):
+            actions.move_visit(visit, day, **_edit_args(request))
     return _back(visit.plan, f"day-{day or visit.day}")
 
 
 @login_required
 @require_POST
 def visit_reorder(request, pk):
-    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    visit = access.get_visit_for_user(request.user, pk, for_change=True)
     step = {"up": -1, "down": 1}.get(request.POST.get("direction"))
     if step is None:
         messages.error(request, _("Unknown direction."))
     else:
-        _attempt(request, lambda: actions.reorder_visit(visit, visit.sequence + step, **_edit_args(request)))
+        with refusal_as_message(request):
+            actions.reorder_visit(visit, visit.sequence + step, **_edit_args(request))
     return _back(visit.plan, f"visit-{visit.pk}")
 
 
 @login_required
 @require_POST
 def visit_remove(request, pk):
-    visit = access.get_visit_for_user(request.user, pk, edit=True)
-    _attempt(request, lambda: actions.remove_visit(visit, **_edit_args(request)),
-             _("%(store)s removed from the plan.") % {"store": visit.customer.name})
+    visit = access.get_visit_for_user(request.user, pk, for_change=True)
+    with refusal_as_message(request):
+        actions.remove_visit(visit, **_edit_args(request))
+        messages.success(request, _("%(store)s removed from the plan.") % {"store": visit.customer.name})
     return _back(visit.plan, f"day-{visit.day}")
 
 
@@ -311,47 +306,50 @@ class ProblemsForm(forms.Form):
 @login_required
 @require_POST
 def visit_problems(request, pk):
-    visit = access.get_visit_for_user(request.user, pk, edit=True)
+    visit = access.get_visit_for_user(request.user, pk, for_change=True)
     form = ProblemsForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Key problems: at most 1000 characters."))
     else:
-        _attempt(request, lambda: actions.set_problems(visit, form.cleaned_data["problems"], by=request.user,
-                                                       expected_version=_version(request)),
-                 _("Saved."))
+        with refusal_as_message(request):
+            actions.set_problems(visit, form.cleaned_data["problems"], by=request.user,
+                                 expected_version=_version(request))
+            messages.success(request, _("Saved."))
     return _back(visit.plan, f"visit-{visit.pk}")
 
 
 @login_required
 @require_POST
 def plan_add(request, pk):
-    plan = access.get_plan_for_user(request.user, pk, edit=True)
+    plan = access.get_plan_for_user(request.user, pk, for_change=True)
     code = request.POST.get("customer_code", "").strip()
-    customer = Customer.objects.visible_to(request.user).filter(customer_code=code, manager=plan.manager).first()
+    customer = access.customer_to_add(request.user, plan, code)
     day = _post_day(request)
     if customer is None:
         messages.error(request, _("No customer of yours has the code %(code)s.") % {"code": code or "—"})
     elif day is None:
         messages.error(request, _("Choose a day."))
     else:
-        _attempt(request, lambda: actions.add_visit(plan, customer, day, problems=request.POST.get("problems", ""),
-                                                    **_edit_args(request)),
-                 _("%(store)s added.") % {"store": customer.name})
+        with refusal_as_message(request):
+            actions.add_visit(plan, customer, day, problems=request.POST.get("problems", ""), **_edit_args(request))
+            messages.success(request, _("%(store)s added.") % {"store": customer.name})
     return _back(plan, f"day-{day}" if day else "")
 
 
 @login_required
 @require_POST
 def plan_reoptimise(request, pk):
-    plan = access.get_plan_for_user(request.user, pk, edit=True)
-    _attempt(request, lambda: actions.reoptimise(plan, **_edit_args(request)), _("Routes re-optimised."))
+    plan = access.get_plan_for_user(request.user, pk, for_change=True)
+    with refusal_as_message(request):
+        actions.reoptimise(plan, **_edit_args(request))
+        messages.success(request, _("Routes re-optimised."))
     return _back(plan)
 
 
 @login_required
 @require_POST
 def plan_regenerate(request, pk):
-    plan = access.get_plan_for_user(request.user, pk, edit=True)
+    plan = access.get_plan_for_user(request.user, pk, for_change=True)
     if plan.status not in (WeekPlan.Status.DRAFT, WeekPlan.Status.RETURNED):
         messages.error(request, _("Only a draft or returned plan can be generated again."))
         return _back(plan)
@@ -364,20 +362,21 @@ def plan_regenerate(request, pk):
 @login_required
 @require_POST
 def plan_submit(request, pk):
-    plan = access.get_plan_for_user(request.user, pk, edit=True)
-    _attempt(request, lambda: actions.submit_plan(plan, by=request.user, expected_version=_version(request)),
-             _("Submitted to your supervisor."))
+    plan = access.get_plan_for_user(request.user, pk, for_change=True)
+    with refusal_as_message(request):
+        actions.submit_plan(plan, by=request.user, expected_version=_version(request))
+        messages.success(request, _("Submitted to your supervisor."))
     return _back(plan)
 
 
 @login_required
 @require_POST
 def plan_decide(request, pk):
-    plan = access.get_plan_for_user(request.user, pk, decide=True)
+    plan = access.get_plan_to_decide(request.user, pk)
     approve = request.POST.get("decision") == "approve"
-    _attempt(request, lambda: actions.decide_plan(plan, by=request.user, approve=approve,
-                                                  comment=request.POST.get("comment", "")[:500]),
-             _("Plan approved.") if approve else _("Plan returned to the manager."))
+    with refusal_as_message(request):
+        actions.decide_plan(plan, by=request.user, approve=approve, comment=request.POST.get("comment", "")[:500])
+        messages.success(request, _("Plan approved.") if approve else _("Plan returned to the manager."))
     return _back(plan)
 
 
@@ -385,7 +384,7 @@ def plan_decide(request, pk):
 
 
 def _coordination(request, week):
-    visits = access.coordination_visits(request.user, PlannedVisit.objects.all()).filter(
+    visits = PlannedVisit.objects.to_coordinate(request.user).filter(
         day__gte=week, day__lt=week + timedelta(days=7)
     ).select_related("customer", "plan__manager").order_by("day", "plan__manager__username", "sequence")
     code = request.GET.get("q", "").strip()
@@ -402,14 +401,15 @@ def _coordination(request, week):
 @require_POST
 def visit_join(request, pk):
     visit = access.get_coordination_visit(request.user, pk)
-    _attempt(request, lambda: actions.request_join(visit, by=request.user, note=request.POST.get("note", "")),
-             _("Request sent to %(manager)s.") % {"manager": visit.plan.manager})
+    with refusal_as_message(request):
+        actions.request_join(visit, by=request.user, note=request.POST.get("note", ""))
+        messages.success(request, _("Request sent to %(manager)s.") % {"manager": visit.plan.manager})
     return redirect(f"{reverse('visits:index')}?week={visit.plan.week_start}")
 
 
 @login_required
 @require_POST
 def join_decide(request, pk):
-    join = access.get_join_request_for_manager(request.user, pk)
+    join = access.get_join_request_to_decide(request.user, pk)
     actions.decide_join(join, accept=request.POST.get("decision") == "accept")
     return _back(join.visit.plan, f"visit-{join.visit_id}")

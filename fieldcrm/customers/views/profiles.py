@@ -19,9 +19,8 @@ from fieldcrm.customers.fields import FIELD_HINTS, PROFILE_FIELDS, SOURCE_LABELS
 from fieldcrm.customers.forms import ProposeChangeForm, VerifyForm
 from fieldcrm.customers.models import VOLATILE_FIELDS, Customer
 from fieldcrm.customers.search import CappedPaginator, CustomerFilterForm, apply_filters
-from fieldcrm.errors import Refusal
-from fieldcrm.lib.cleaning import CleanError
 from fieldcrm.org.models import PersonalDataExport
+from fieldcrm.pages import refusal_as_message
 
 
 def filtered_customers(request):
@@ -129,13 +128,13 @@ def customer_detail(request, code):
 @login_required
 @require_POST
 def customer_propose(request, code):
-    customer = access.get_customer_for_user(request.user, code, edit=True)
+    customer = access.get_customer_for_user(request.user, code, for_change=True)
     form = ProposeChangeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The change could not be sent: %(errors)s") % {"errors": form.errors.as_text()})
         return redirect("customers:detail", code=code)
     data = form.cleaned_data
-    try:
+    with refusal_as_message(request):
         change_request = actions.propose_change(
             customer,
             data["field"],
@@ -145,12 +144,6 @@ def customer_propose(request, code):
             client_uuid=data.get("client_uuid"),
             expected_version=data["version"],
         )
-    except CleanError as exc:
-        messages.error(request, _("%(field)s: %(error)s") % {"field": PROFILE_FIELDS[data["field"]].label,
-                                                           "error": exc})
-    except Refusal as exc:
-        messages.error(request, str(exc))
-    else:
         if change_request is None:
             messages.success(request, _("Saved."))
         else:
@@ -165,7 +158,7 @@ def customer_propose(request, code):
 @login_required
 @require_POST
 def customer_verify(request, code):
-    customer = access.get_customer_for_user(request.user, code, edit=True)
+    customer = access.get_customer_for_user(request.user, code, for_change=True)
     form = VerifyForm(request.POST)
     if form.is_valid():
         actions.verify_fields(customer, form.cleaned_data["fields"], by=request.user)

@@ -11,7 +11,7 @@ from fieldcrm.customers import access, actions
 from fieldcrm.customers.fields import PROFILE_FIELDS, display_value
 from fieldcrm.customers.forms import DecisionForm
 from fieldcrm.customers.models import ChangeRequest
-from fieldcrm.errors import Refusal
+from fieldcrm.pages import refusal_as_message
 
 
 @login_required
@@ -40,22 +40,20 @@ def change_request_list(request):
 @login_required
 @require_POST
 def change_request_decide(request, pk):
-    change_request = access.get_change_request_for_user(request.user, pk, decide=True)
+    change_request = access.get_change_request_to_decide(request.user, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect("customers:requests")
-    try:
+    with refusal_as_message(request):
         if form.cleaned_data["decision"] == "approve":
             actions.approve_change_request(change_request, by=request.user, note=form.cleaned_data["note"])
             messages.success(request, _("Request #%(id)s approved; the profile is updated.") % {"id": pk})
         else:
             actions.reject_change_request(change_request, by=request.user, note=form.cleaned_data["note"])
             messages.success(request, _("Request #%(id)s rejected.") % {"id": pk})
-    except Refusal as exc:
-        messages.error(request, str(exc))
     return redirect("customers:requests")
 
 
@@ -63,9 +61,7 @@ def change_request_decide(request, pk):
 @require_POST
 def change_request_withdraw(request, pk):
     change_request = access.get_change_request_for_user(request.user, pk)
-    try:
+    with refusal_as_message(request):
         actions.withdraw_change_request(change_request, by=request.user)
         messages.success(request, _("Request #%(id)s withdrawn.") % {"id": pk})
-    except Refusal as exc:
-        messages.error(request, str(exc))
     return redirect("customers:detail", code=change_request.customer.customer_code)
