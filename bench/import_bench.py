@@ -48,8 +48,8 @@ def prepare_django(database_url: str):
 
 def worker(method: str, path: str, database_url: str, rows: int) -> dict:
     prepare_django(database_url)
-    from fieldcrm.imports.customers import CustomerImport
     from fieldcrm.customers.models import Customer
+    from fieldcrm.imports.customers import CustomerImport
     from fieldcrm.org.models import User
 
     admin = User.objects.get(username="admin")

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from fieldcrm.imports.customers import CustomerImport
 from fieldcrm.customers.models import ClassificationChange, Customer
+from fieldcrm.imports.customers import CustomerImport
 from fieldcrm.lib.coords import wgs84_to_gcj02
 from tests.factories import make_customer
 from tests.sheets import HEADER, good_row, write_csv, write_xlsx

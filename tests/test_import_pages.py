@@ -18,6 +18,14 @@ def upload(client, path, kind="customers"):
     return client.post(reverse("imports:upload"), {"kind": kind, "file": data})
 
 
+def test_the_pages_keep_their_paths():
+    """The import pages moved to their own app; bookmarks and old notes still find them."""
+    assert reverse("imports:upload") == "/imports/"
+    assert reverse("imports:preview", args=[7]) == "/imports/7/"
+    assert reverse("imports:confirm", args=[7]) == "/imports/7/confirm"
+    assert reverse("imports:report", args=[7]) == "/imports/7/report.xlsx"
+
+
 def test_preview_writes_nothing_then_confirm_imports(cast, login, tmp_path):
     client = login(cast["ada"])
     response = upload(client, write_xlsx(tmp_path / "c.xlsx", [good_row(1), good_row(2)]))

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from fieldcrm.imports.skus import SkuImport
 from fieldcrm.catalog.models import Sku
+from fieldcrm.imports.skus import SkuImport
 from tests.sheets import write_xlsx
 
 HEADER = ["卷烟编码", "卷烟名称", "品牌", "条码", "批发价", "建议零售价", "调拨价", "价类", "生产企业", "状态"]

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fieldcrm.customers import fields
 from fieldcrm.customers.models import (
@@ -81,6 +82,7 @@ class CustomerImport(SheetImport):
     columns = COLUMNS
     key_field = "customer_code"
     kind = "customers"
+    label = gettext_lazy("Retail customers")
 
     def prepare(self, present_fields):
         self.company = self.user.company or Company.objects.order_by("pk").first()

@@ -105,7 +105,8 @@ class SheetImport:
     columns: list[Column] = []
     key_field: str = ""  # the key among the cleaned attributes
     key_column: str = ""  # the key among the file's columns, when named differently
-    kind: str = ""
+    kind: str = ""  # ImportRun.kind, and the upload form's choice
+    label = ""  # what the upload form calls it
 
     def __init__(self, user, language: str = "zh-hans"):
         self.user = user

@@ -2,9 +2,14 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from fieldcrm.imports.customers import CustomerImport
+from fieldcrm.imports.skus import SkuImport
+
+IMPORTERS = {importer.kind: importer for importer in (CustomerImport, SkuImport)}
+
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What"), choices=[("customers", _("Retail customers")), ("skus", _("SKUs"))])
+    kind = forms.ChoiceField(label=_("What"), choices=[(kind, importer.label) for kind, importer in IMPORTERS.items()])
     file = forms.FileField(label=_("Spreadsheet (.xlsx, .xls, .csv)"))
 
     def clean_file(self):

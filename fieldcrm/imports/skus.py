@@ -55,6 +55,7 @@ class SkuImport(SheetImport):
     key_field = "code"
     key_column = "sku_code"
     kind = "skus"
+    label = gettext_lazy("SKUs")
 
     def prepare(self, present_fields):
         self.present = present_fields

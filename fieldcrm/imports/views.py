@@ -6,32 +6,29 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldcrm.imports.access import get_run_for_user, require_importer
-from fieldcrm.imports.customers import CustomerImport
-from fieldcrm.imports.flow import write_rejection_report
-from fieldcrm.imports.forms import ImportUploadForm
+from fieldcrm.imports.flow import ImportResult, write_rejection_report
+from fieldcrm.imports.forms import IMPORTERS, ImportUploadForm
 from fieldcrm.imports.models import ImportRun
-from fieldcrm.imports.skus import SkuImport
 
-IMPORTERS = {"customers": CustomerImport, "skus": SkuImport}
 PREVIEW_ROWS = 500
 
 
-def _report_path(run) -> Path:
+def _report_path(run: ImportRun) -> Path:
     return Path(settings.IMPORT_STAGING_DIR) / f"report-{run.pk}.xlsx"
 
 
-def _cache_path(run) -> Path:
+def _cache_path(run: ImportRun) -> Path:
     return Path(settings.IMPORT_STAGING_DIR) / f"checked-{run.pk}.pickle"
 
 
-def _summarise(result) -> dict:
+def _summarise(result: ImportResult) -> dict:
     return {
         "new": result.new,
         "updated": result.updated,
@@ -45,23 +42,23 @@ def _summarise(result) -> dict:
 
 
 @login_required
-def upload(request):
+def upload(request: HttpRequest) -> HttpResponse:
     require_importer(request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        uploaded = form.cleaned_data["file"]
         staging = Path(settings.IMPORT_STAGING_DIR)
         staging.mkdir(parents=True, exist_ok=True)
-        staged = staging / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+        staged = staging / f"{uuid.uuid4().hex}{Path(uploaded.name).suffix.lower()}"
         with staged.open("wb") as out:
-            for chunk in upload.chunks():
+            for chunk in uploaded.chunks():
                 out.write(chunk)
         run = ImportRun.objects.create(
-            kind=form.cleaned_data["kind"], user=request.user, file_name=upload.name[:200], staged_path=str(staged)
+            kind=form.cleaned_data["kind"], user=request.user, file_name=uploaded.name[:200], staged_path=str(staged)
         )
         importer = IMPORTERS[run.kind](request.user, request.LANGUAGE_CODE)
         try:
-            result = importer.run(staged, filename=upload.name, commit=False, cache=_cache_path(run))
+            result = importer.run(staged, filename=uploaded.name, commit=False, cache=_cache_path(run))
         except ValueError as exc:  # ImportFileError: the file as a whole is unusable
             staged.unlink(missing_ok=True)
             run.status = ImportRun.Status.FAILED
@@ -78,14 +75,14 @@ def upload(request):
 
 
 @login_required
-def preview(request, pk):
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run_for_user(request.user, pk)
     return render(request, "imports/preview.html", {"run": run, "summary": run.summary})
 
 
 @login_required
 @require_POST
-def confirm(request, pk):
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run_for_user(request.user, pk)
     if run.status != ImportRun.Status.PREVIEWED:
         messages.error(request, _("This import has already been run."))
@@ -113,7 +110,7 @@ def confirm(request, pk):
 
 
 @login_required
-def report(request, pk):
+def report(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run_for_user(request.user, pk)
     path = _report_path(run)
     if not path.exists():
