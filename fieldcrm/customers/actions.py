@@ -19,7 +19,8 @@ from fieldcrm.customers.models import (
     Customer,
     FieldPolicy,
 )
-from fieldcrm.errors import ActionRefused, StaleVersion
+from fieldcrm.errors import ActionRefused, InvalidInput, StaleVersion
+from fieldcrm.lib.cleaning import CleanError
 
 
 def stale_profile() -> StaleVersion:
@@ -119,8 +120,12 @@ def propose_change(customer, field, new_text, *, by, reason="", client_uuid=None
     the existing request instead of a duplicate.
     """
     if field not in PROFILE_FIELDS:
-        raise ActionRefused(_("This field cannot be changed here."))
-    attrs = parse_field(field, new_text, customer.company)
+        raise InvalidInput(_("This field cannot be changed here."), field="field")
+    try:
+        attrs = parse_field(field, new_text, customer.company)
+    except CleanError as exc:
+        raise InvalidInput(_("%(field)s: %(error)s") % {"field": PROFILE_FIELDS[field].label, "error": exc},
+                           field="new_value") from exc
     canonical = _canonical_text(customer, field, attrs)
     old_text = PROFILE_FIELDS[field].text(customer)
     if client_uuid:
@@ -128,7 +133,7 @@ def propose_change(customer, field, new_text, *, by, reason="", client_uuid=None
         if existing is not None:
             return existing
     if canonical == old_text:
-        raise ActionRefused(_("The proposed value is the same as the current one."))
+        raise InvalidInput(_("The proposed value is the same as the current one."), field="new_value")
     policy = policy_for(customer.company, field)
     if policy is not None and policy.manager_editable:
         update_customer(customer, attrs, by=by, source="edit", expected_version=expected_version, reason=reason)
@@ -196,7 +201,7 @@ def approve_change_request(change_request: ChangeRequest, *, by, note=""):
 
 def reject_change_request(change_request: ChangeRequest, *, by, note: str):
     if not note.strip():
-        raise ActionRefused(_("Give the reason for rejecting, so the manager knows what to do."))
+        raise InvalidInput(_("Give the reason for rejecting, so the manager knows what to do."), field="note")
     with transaction.atomic():
         change_request = ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
         if change_request.status != ChangeRequest.Status.PENDING:

@@ -20,6 +20,9 @@ DESCRIPTION_MAX = Demand._meta.get_field("description").max_length
 RESOLUTION_MAX = Demand._meta.get_field("resolution").max_length
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
+# A need noted offline is sent within days; an older raising time is a mistake (year 1) that would distort the
+# response-time figures.
+RAISED_AT_MAX_AGE = timedelta(days=30)
 
 
 def response_hours_for(customer) -> int:
@@ -29,15 +32,15 @@ def response_hours_for(customer) -> int:
     return standard.response_hours if standard is not None else DEFAULT_RESPONSE_HOURS
 
 
-def _moment(value, *, earliest=None, what):
+def _moment(value, *, earliest=None, what, field):
     now = timezone.now()
     value = value or now
     if timezone.is_naive(value):
-        raise InvalidInput(_("%(what)s needs a time zone.") % {"what": what})
+        raise InvalidInput(_("%(what)s needs a time zone.") % {"what": what}, field=field)
     if value > now + CLOCK_SKEW:
-        raise InvalidInput(_("%(what)s cannot be in the future.") % {"what": what})
+        raise InvalidInput(_("%(what)s cannot be in the future.") % {"what": what}, field=field)
     if earliest is not None and value < earliest:
-        raise InvalidInput(_("%(what)s cannot be before the need was raised.") % {"what": what})
+        raise InvalidInput(_("%(what)s cannot be before the need was raised.") % {"what": what}, field=field)
     return value
 
 
@@ -50,16 +53,21 @@ def raise_demand(customer, *, kind: str, description: str, by, raised_at=None, c
         existing = Demand.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
-                raise InvalidInput(_("This submission id was already used for another customer."))
+                raise InvalidInput(_("This submission id was already used for another customer."),
+                                   field="client_uuid")
             return existing
     if kind not in Demand.Kind.values:
-        raise InvalidInput(_("Choose what kind of need this is."))
+        raise InvalidInput(_("Choose what kind of need this is."), field="kind")
     description = (description or "").strip()
     if not description:
-        raise InvalidInput(_("Describe what the retailer needs."))
+        raise InvalidInput(_("Describe what the retailer needs."), field="description")
     if len(description) > DESCRIPTION_MAX:
-        raise InvalidInput(_("The description is too long (%(max)s characters at most).") % {"max": DESCRIPTION_MAX})
-    raised_at = _moment(raised_at, what=_("The time the need was raised"))
+        raise InvalidInput(_("The description is too long (%(max)s characters at most).") % {"max": DESCRIPTION_MAX},
+                           field="description")
+    raised_at = _moment(raised_at, what=_("The time the need was raised"), field="raised_at")
+    if raised_at < timezone.now() - RAISED_AT_MAX_AGE:
+        raise InvalidInput(_("The time the need was raised cannot be more than %(days)s days ago.")
+                           % {"days": RAISED_AT_MAX_AGE.days}, field="raised_at")
     hours = response_hours_for(customer)
     demand = Demand(customer=customer, kind=kind, description=description, raised_by=by, raised_at=raised_at,
                     response_hours=hours, due_at=raised_at + timedelta(hours=hours))
@@ -81,14 +89,15 @@ def close_demand(demand: Demand, *, by, resolution: str, feedback_given: bool = 
     metric counts a need as answered only with feedback)."""
     resolution = (resolution or "").strip()
     if not resolution:
-        raise InvalidInput(_("Say how the need was resolved."))
+        raise InvalidInput(_("Say how the need was resolved."), field="resolution")
     if len(resolution) > RESOLUTION_MAX:
-        raise InvalidInput(_("The resolution is too long (%(max)s characters at most).") % {"max": RESOLUTION_MAX})
+        raise InvalidInput(_("The resolution is too long (%(max)s characters at most).") % {"max": RESOLUTION_MAX},
+                           field="resolution")
     with transaction.atomic():
         demand = Demand.objects.select_for_update().get(pk=demand.pk)
         if demand.status != Demand.Status.OPEN:
             raise ActionRefused(_("This need is already closed."))
-        closed_at = _moment(closed_at, earliest=demand.raised_at, what=_("The closing time"))
+        closed_at = _moment(closed_at, earliest=demand.raised_at, what=_("The closing time"), field="closed_at")
         demand.status = Demand.Status.CLOSED
         demand.closed_at = closed_at
         demand.closed_by = by

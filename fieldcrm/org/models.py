@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -151,6 +152,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(_("revoked"), default=False)
 
+    LAST_USED_PRECISION = timedelta(minutes=1)
+
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
@@ -173,8 +176,19 @@ class ApiToken(models.Model):
         found = cls.objects.filter(token_hash=cls.hash(token), revoked=False).select_related("user").first()
         if found is None or not found.user.is_active:
             return None
-        cls.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        found.note_use(timezone.now())
         return found.user
+
+    def note_use(self, now):
+        """Record the use at most once a LAST_USED_PRECISION: a write on every request would queue each read
+        behind any long write (an SQLite import) and cost a write per call on PostgreSQL. The conditional
+        UPDATE keeps concurrent requests from writing twice."""
+        recent = now - self.LAST_USED_PRECISION
+        if self.last_used_at is not None and self.last_used_at >= recent:
+            return
+        ApiToken.objects.filter(pk=self.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=recent)).update(
+            last_used_at=now
+        )
 
 
 class PersonalDataExport(models.Model):
@@ -194,4 +208,3 @@ class PersonalDataExport(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.kind} {self.exported_at:%Y-%m-%d %H:%M}"
-

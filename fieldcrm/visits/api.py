@@ -1,17 +1,19 @@
 """Visit plan endpoints (/api/v1/visit-plans, /visits, /planning-jobs): the same permissions and actions as
-the pages (visits/access.py, visits/actions.py). State conflicts (submitted plan, stale version) are 409."""
+the pages (visits/access.py, visits/actions.py). Refusals map through the API's one handler: bad input 400,
+state conflicts (submitted plan, stale version) 409."""
 
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from typing import Annotated
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, FilterLookup, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from fieldcrm.errors import Refusal
+from fieldcrm.schemas import CustomerCode, CustomerName, Day, Id, InputSchema, ListFilters, Version, refusals
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
 from fieldcrm.visits.reasons import reason_text
@@ -33,22 +35,14 @@ class ReasonOut(Schema):
 
 class VisitOut(Schema):
     id: int
-    customer_code: str
-    customer_name: str
+    customer_code: CustomerCode
+    customer_name: CustomerName
     day: date
     sequence: int
     arrival: time | None
     reasons: list[ReasonOut]
     problems: str
     ad_hoc: bool
-
-    @staticmethod
-    def resolve_customer_code(obj):
-        return obj.customer.customer_code
-
-    @staticmethod
-    def resolve_customer_name(obj):
-        return obj.customer.name
 
 
 class DayOut(Schema):
@@ -89,49 +83,45 @@ class PlanOut(PlanSummary):
     minutes: int
 
 
-class PlanFilters(Schema):
-    week: date | None = None
-    manager: str | None = Field(None, description="a manager's login")
+class PlanFilters(ListFilters):
+    week: Annotated[Day | None, FilterLookup("week_start")] = None
+    manager: Annotated[str | None, FilterLookup("manager__username")] = Field(None, description="a manager's login")
     status: WeekPlan.Status | None = None
 
 
-class EditIn(Schema):
+class EditIn(InputSchema):
     reason: str = Field("", max_length=200, description="required once the plan is approved (ad-hoc change)")
-    version: int | None = Field(None, description="the plan version the client saw; a newer plan gives 409")
+    version: Version | None = Field(None, description="the plan version the client saw; a newer plan gives 409")
 
 
 class AddIn(EditIn):
-    customer_code: str
-    day: date
+    customer_code: str = Field(max_length=20)
+    day: Day
     problems: str = Field("", max_length=1000)
 
 
 class VisitPatch(EditIn):
-    day: date | None = None
+    day: Day | None = None
     position: int | None = Field(None, ge=1, le=200, description="1-based place in the day's route")
     problems: str | None = Field(None, max_length=1000)
 
 
-class CommentIn(Schema):
+class CommentIn(InputSchema):
     comment: str = Field("", max_length=500)
 
 
-class GenerateIn(Schema):
-    week: date | None = Field(None, description="a Monday; default next week")
+class GenerateIn(InputSchema):
+    week: Day | None = Field(None, description="a Monday; default next week")
 
 
 class JobOut(Schema):
     id: int
-    manager: str
+    manager: str = Field(alias="manager.username")
     week_start: date
     status: str
     attempts: int
     error: str
     plan_id: int | None
-
-    @staticmethod
-    def resolve_manager(obj):
-        return obj.manager.username
 
 
 class GenerateOut(Schema):
@@ -139,7 +129,7 @@ class GenerateOut(Schema):
     jobs: list[JobOut]
 
 
-class JoinIn(Schema):
+class JoinIn(InputSchema):
     note: str = Field(..., min_length=1, max_length=200)
 
 
@@ -148,10 +138,6 @@ class JoinOut(Schema):
     visit_id: int
     status: str
     note: str
-
-
-class Message(Schema):
-    detail: str
 
 
 def _plan_out(plan) -> dict:
@@ -166,120 +152,101 @@ def _plan_out(plan) -> dict:
     }
 
 
-def _refused(call):
-    try:
-        return call()
-    except Refusal as exc:
-        raise HttpError(409, str(exc)) from exc
-
-
 @router.get("/visit-plans", response=list[PlanSummary])
 def list_plans(request, filters: Query[PlanFilters]):
-    plans = WeekPlan.objects.visible_to(request.user).select_related("manager")
-    if filters.week:
-        plans = plans.filter(week_start=filters.week)
-    if filters.manager:
-        plans = plans.filter(manager__username=filters.manager)
-    if filters.status:
-        plans = plans.filter(status=filters.status)
-    return plans[:500]
+    return filters.filter(WeekPlan.objects.visible_to(request.user).select_related("manager"))[:500]
 
 
 # Declared before /visit-plans/{pk} so "generate" is not read as a plan id.
-@router.post("/visit-plans/generate", response={202: GenerateOut, 400: Message})
+@router.post("/visit-plans/generate", response=refusals({202: GenerateOut}, 413))
 def generate_plans(request, payload: GenerateIn):
     week = payload.week or next_week_start(timezone.localdate())
-    try:
-        run, jobs = start_planning(request.user, week)
-    except Refusal as exc:
-        return Status(400, {"detail": str(exc)})
+    run, jobs = start_planning(request.user, week)
     jobs = PlanningJob.objects.filter(pk__in=[job.pk for job in jobs]).select_related("manager")  # as they are now
     return Status(202, {"run_id": run.pk if run else None, "jobs": list(jobs)})
 
 
-@router.get("/visit-plans/{pk}", response=PlanOut)
-def get_plan(request, pk: int):
+@router.get("/visit-plans/{pk}", response=refusals({200: PlanOut}))
+def get_plan(request, pk: Id):
     return _plan_out(access.get_plan_for_user(request.user, pk))
 
 
-@router.get("/planning-jobs/{pk}", response=JobOut)
-def get_job(request, pk: int):
+@router.get("/planning-jobs/{pk}", response=refusals({200: JobOut}))
+def get_job(request, pk: Id):
     return access.get_job_for_user(request.user, pk)
 
 
-@router.post("/visit-plans/{pk}/visits", response={201: VisitOut})
-def add_visit(request, pk: int, payload: AddIn):
+@router.post("/visit-plans/{pk}/visits", response=refusals({201: VisitOut}))
+def add_visit(request, pk: Id, payload: AddIn):
     plan = access.get_plan_for_user(request.user, pk, for_change=True)
     customer = access.customer_to_add(request.user, plan, payload.customer_code)
     if customer is None:
         raise HttpError(404, _("No customer of yours has the code %(code)s.") % {"code": payload.customer_code})
-    visit = _refused(lambda: actions.add_visit(plan, customer, payload.day, by=request.user, reason=payload.reason,
-                                               problems=payload.problems, expected_version=payload.version))
+    visit = actions.add_visit(plan, customer, payload.day, by=request.user, reason=payload.reason,
+                              problems=payload.problems, expected_version=payload.version)
     return Status(201, PlannedVisit.objects.select_related("customer").get(pk=visit.pk))
 
 
-@router.patch("/visits/{pk}", response=VisitOut)
-def change_visit(request, pk: int, payload: VisitPatch):
+@router.patch("/visits/{pk}", response=refusals({200: VisitOut}))
+def change_visit(request, pk: Id, payload: VisitPatch):
     visit = access.get_visit_for_user(request.user, pk, for_change=True)
     edit = {"by": request.user, "reason": payload.reason, "expected_version": payload.version}
     if payload.day is not None and payload.day != visit.day:
-        visit = _refused(lambda: actions.move_visit(visit, payload.day, **edit))
+        visit = actions.move_visit(visit, payload.day, **edit)
         edit["expected_version"] = None  # this request already moved past the version it named
     if payload.position is not None:
-        visit = _refused(lambda: actions.reorder_visit(visit, payload.position, **edit))
+        visit = actions.reorder_visit(visit, payload.position, **edit)
         edit["expected_version"] = None
     if payload.problems is not None:
-        visit = _refused(lambda: actions.set_problems(visit, payload.problems, by=request.user,
-                                                      expected_version=edit["expected_version"]))
+        visit = actions.set_problems(visit, payload.problems, by=request.user,
+                                     expected_version=edit["expected_version"])
     return PlannedVisit.objects.select_related("customer").get(pk=visit.pk)
 
 
-@router.post("/visits/{pk}/remove", response={204: None})
-def remove_visit(request, pk: int, payload: EditIn):
+@router.post("/visits/{pk}/remove", response=refusals({204: None}))
+def remove_visit(request, pk: Id, payload: EditIn):
     visit = access.get_visit_for_user(request.user, pk, for_change=True)
-    _refused(lambda: actions.remove_visit(visit, by=request.user, reason=payload.reason,
-                                          expected_version=payload.version))
+    actions.remove_visit(visit, by=request.user, reason=payload.reason, expected_version=payload.version)
     return Status(204, None)
 
 
-@router.post("/visit-plans/{pk}/reoptimise", response=PlanOut)
-def reoptimise_plan(request, pk: int, payload: EditIn):
+@router.post("/visit-plans/{pk}/reoptimise", response=refusals({200: PlanOut}))
+def reoptimise_plan(request, pk: Id, payload: EditIn):
     plan = access.get_plan_for_user(request.user, pk, for_change=True)
-    _refused(lambda: actions.reoptimise(plan, by=request.user, reason=payload.reason,
-                                        expected_version=payload.version))
+    actions.reoptimise(plan, by=request.user, reason=payload.reason, expected_version=payload.version)
     return _plan_out(access.get_plan_for_user(request.user, pk))
 
 
-@router.post("/visit-plans/{pk}/submit", response=PlanOut)
-def submit_plan(request, pk: int, payload: EditIn):
+@router.post("/visit-plans/{pk}/submit", response=refusals({200: PlanOut}))
+def submit_plan(request, pk: Id, payload: EditIn):
     plan = access.get_plan_for_user(request.user, pk, for_change=True)
-    _refused(lambda: actions.submit_plan(plan, by=request.user, expected_version=payload.version))
+    actions.submit_plan(plan, by=request.user, expected_version=payload.version)
     return _plan_out(access.get_plan_for_user(request.user, pk))
 
 
-@router.post("/visit-plans/{pk}/approve", response=PlanOut)
-def approve_plan(request, pk: int, payload: CommentIn):
+@router.post("/visit-plans/{pk}/approve", response=refusals({200: PlanOut}))
+def approve_plan(request, pk: Id, payload: CommentIn):
     plan = access.get_plan_to_decide(request.user, pk)
-    _refused(lambda: actions.decide_plan(plan, by=request.user, approve=True, comment=payload.comment))
+    actions.decide_plan(plan, by=request.user, approve=True, comment=payload.comment)
     return _plan_out(access.get_plan_for_user(request.user, pk))
 
 
-@router.post("/visit-plans/{pk}/return", response=PlanOut)
-def return_plan(request, pk: int, payload: CommentIn):
+@router.post("/visit-plans/{pk}/return", response=refusals({200: PlanOut}))
+def return_plan(request, pk: Id, payload: CommentIn):
     plan = access.get_plan_to_decide(request.user, pk)
-    _refused(lambda: actions.decide_plan(plan, by=request.user, approve=False, comment=payload.comment))
+    actions.decide_plan(plan, by=request.user, approve=False, comment=payload.comment)
     return _plan_out(access.get_plan_for_user(request.user, pk))
 
 
 @router.get("/coordination/visits", response=list[VisitOut], tags=["coordination"])
-def coordination_visits(request, week: date | None = None):
+def coordination_visits(request, week: Day | None = None):
     week = week or next_week_start(timezone.localdate())
     visits = PlannedVisit.objects.to_coordinate(request.user)
     return visits.filter(day__gte=week, day__lt=week + timedelta(days=7)).select_related("customer")[:1000]
 
 
-@router.post("/visits/{pk}/join", response={201: JoinOut}, tags=["coordination"])
-def join_visit(request, pk: int, payload: JoinIn):
+@router.post("/visits/{pk}/join", response=refusals({201: JoinOut}), tags=["coordination"])
+def join_visit(request, pk: Id, payload: JoinIn):
     visit = access.get_coordination_visit(request.user, pk)
-    join = _refused(lambda: actions.request_join(visit, by=request.user, note=payload.note))
+    join = actions.request_join(visit, by=request.user, note=payload.note)
     return Status(201, JoinRequest.objects.get(pk=join.pk))

@@ -1,0 +1,243 @@
+"""Every write endpoint of the API, each with a call that succeeds, who must not see its object (404), who
+sees it but may not change it (403), and a call it refuses — read by the refusal walk, the CSRF/token tests
+and the bad-input probe. The endpoints come from the OpenAPI document, so a new one without a case here
+fails `test_every_write_endpoint_has_a_case`.
+
+State is built through the API where it can be (needs, change requests), so the cases follow the API rather
+than each app's internals; plans are written as rows (the planner is not what these tests are about)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from fieldcrm.care.models import ServiceItem, ServiceTask
+from fieldcrm.org.models import ApiToken
+from fieldcrm.visits.models import PlannedVisit, WeekPlan
+from tests.factories import make_customer
+
+API = "/api/v1"
+WRITE_METHODS = ("post", "put", "patch", "delete")
+WEEK = date(2026, 11, 30)  # a Monday
+# "Today" for these tests: the Friday before WEEK, so WEEK is next week whenever the suite runs.
+TODAY = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+CENTRE = (34.7216, 116.9372)
+
+
+@dataclass
+class Call:
+    method: str
+    url: str
+    body: dict = field(default_factory=dict)
+    user: str = "alice"  # who may make it
+
+
+@dataclass
+class Refused(Call):
+    status: int = 400
+    detail: str = ""  # in English
+    field: str | None = None
+
+
+@dataclass
+class Case:
+    ok: Callable[[dict], Call]  # a call that succeeds, on fresh objects
+    status: int  # its status
+    outsider: str | None  # does not see the object: 404
+    reader: str | None  # sees it, may not change it: 403
+    refused: Callable[[dict], Refused] | None  # a call the action refuses
+
+
+def write_endpoints(spec: dict) -> set[tuple[str, str]]:
+    return {(method, path) for path, operations in spec["paths"].items() for method in operations
+            if method in WRITE_METHODS}
+
+
+def token(user) -> str:
+    return ApiToken.issue(user)
+
+
+# --- objects ---------------------------------------------------------------------------------------------
+
+
+def store(manager, n=0, **fields):
+    values = {"latitude": CENTRE[0] + n * 0.004, "longitude": CENTRE[1], "order_day": 1 + n % 6,
+              "opens_at": time(8, 0), "closes_at": time(21, 0)}
+    return make_customer(manager, **{**values, **fields})
+
+
+def plan(cast, status=WeekPlan.Status.DRAFT) -> WeekPlan:
+    """Alice's plan for WEEK with two visits (written as rows: the planner is not under test here), replacing
+    the one an earlier call made."""
+    alice = cast["alice"]
+    WeekPlan.objects.filter(manager=alice, week_start=WEEK).delete()
+    week_plan = WeekPlan.objects.create(manager=alice, week_start=WEEK, status=status,
+                                        depot_latitude=CENTRE[0], depot_longitude=CENTRE[1])
+    for n in range(2):
+        PlannedVisit.objects.create(plan=week_plan, customer=store(alice, n), day=WEEK + timedelta(days=n),
+                                    sequence=1, reasons=[{"code": "standard", "args": {}, "text": "按标准"}])
+    return week_plan
+
+
+def first_visit(cast, status=WeekPlan.Status.DRAFT) -> PlannedVisit:
+    return plan(cast, status).visits.order_by("day").first()
+
+
+def change_request(cast, client) -> int:
+    shop = store(cast["alice"])
+    response = client.post(f"{API}/change-requests", {"customer_code": shop.customer_code, "field": "phone",
+                                                      "new_value": "13800001111"},
+                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token(cast['alice'])}")
+    assert response.status_code == 201, response.content
+    return response.json()["change_request"]["id"]
+
+
+def need(cast, client) -> int:
+    shop = store(cast["alice"])
+    response = client.post(f"{API}/demands", {"customer_code": shop.customer_code, "kind": "supply",
+                                              "description": "中华(硬)断货"},
+                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token(cast['alice'])}")
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def service_task(cast) -> ServiceTask:
+    item = ServiceItem.objects.filter(company=cast["company"]).first()
+    return ServiceTask.objects.create(customer=store(cast["alice"]), item=item, source="standard", due_date=WEEK,
+                                      reason="按标准")
+
+
+def decide(cast, client, pk, verb, user="dora", body=None):
+    response = client.post(f"{API}/change-requests/{pk}/{verb}", body or {"note": "核实"},
+                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token(cast[user])}")
+    assert response.status_code == 200, response.content
+
+
+# --- the cases: each takes (cast, client) ----------------------------------------------------------------
+
+SUBMITTED = WeekPlan.Status.SUBMITTED
+STALE_PLAN = "The plan was changed after you opened it (perhaps on another device). Reload it and try again."
+
+
+def _cases(client) -> dict[tuple[str, str], Case]:
+    c = client
+
+    def propose(cast):
+        shop = store(cast["alice"])
+        return Call("post", f"{API}/change-requests", {"customer_code": shop.customer_code, "field": "phone",
+                                                       "new_value": "13800001111"})
+
+    def propose_same(cast):
+        shop = store(cast["alice"])
+        return Refused("post", f"{API}/change-requests", {"customer_code": shop.customer_code, "field": "phone",
+                                                          "new_value": shop.phone},
+                       status=400, detail="The proposed value is the same as the current one.", field="new_value")
+
+    def approve_decided(cast):
+        pk = change_request(cast, c)
+        decide(cast, c, pk, "approve")
+        return Refused("post", f"{API}/change-requests/{pk}/approve", {}, user="dora", status=409,
+                       detail="This request has already been decided.")
+
+    def reject_without_note(cast):
+        return Refused("post", f"{API}/change-requests/{change_request(cast, c)}/reject", {"note": " "},
+                       user="dora", status=400,
+                       detail="Give the reason for rejecting, so the manager knows what to do.", field="note")
+
+    def remove_waiting(cast):
+        return Refused("post", f"{API}/visits/{first_visit(cast, SUBMITTED).pk}/remove", {}, status=409,
+                       detail="The plan is waiting for your supervisor; it can be changed once it is approved or "
+                              "returned.")
+
+    def add_off_week(cast):
+        week_plan = plan(cast)
+        return Refused("post", f"{API}/visit-plans/{week_plan.pk}/visits",
+                       {"customer_code": store(cast["alice"], 5).customer_code,
+                        "day": (WEEK + timedelta(days=7)).isoformat()},
+                       status=400, detail=f"{WEEK + timedelta(days=7)} is not a working day of this plan's week.",
+                       field="day")
+
+    def close_closed(cast):
+        pk = need(cast, c)
+        response = c.post(f"{API}/demands/{pk}/close", {"resolution": "已补货"}, content_type="application/json",
+                          HTTP_AUTHORIZATION=f"Bearer {token(cast['alice'])}")
+        assert response.status_code == 200, response.content
+        return Refused("post", f"{API}/demands/{pk}/close", {"resolution": "再次"}, status=409,
+                       detail="This need is already closed.")
+
+    return {
+        ("post", f"{API}/change-requests"): Case(propose, 201, "bob", "dora", propose_same),
+        ("post", f"{API}/change-requests/{{pk}}/approve"): Case(
+            lambda cast: Call("post", f"{API}/change-requests/{change_request(cast, c)}/approve", {}, user="dora"),
+            200, "charlie", "alice", approve_decided),
+        ("post", f"{API}/change-requests/{{pk}}/reject"): Case(
+            lambda cast: Call("post", f"{API}/change-requests/{change_request(cast, c)}/reject", {"note": "空号"},
+                              user="dora"),
+            200, "charlie", "sam", reject_without_note),
+        ("post", f"{API}/service-tasks/{{pk}}/done"): Case(
+            lambda cast: Call("post", f"{API}/service-tasks/{service_task(cast).pk}/done"),
+            200, "charlie", "dora", None),  # done twice changes nothing: no refusal
+        ("post", f"{API}/visit-plans/generate"): Case(
+            lambda cast: Call("post", f"{API}/visit-plans/generate", {"week": WEEK.isoformat()}),
+            202, None, "dora",  # no object to hide; staff do not plan
+            lambda cast: Refused("post", f"{API}/visit-plans/generate",
+                                 {"week": (WEEK + timedelta(days=2)).isoformat()},
+                                 status=400, detail="A week starts on a Monday.", field="week")),
+        ("post", f"{API}/visit-plans/{{pk}}/visits"): Case(
+            lambda cast: Call("post", f"{API}/visit-plans/{plan(cast).pk}/visits",
+                              {"customer_code": store(cast["alice"], 5).customer_code, "day": WEEK.isoformat()}),
+            201, "bob", "sam", add_off_week),
+        ("patch", f"{API}/visits/{{pk}}"): Case(
+            lambda cast: Call("patch", f"{API}/visits/{first_visit(cast).pk}", {"problems": "陈列整改"}),
+            200, "bob", "sam",
+            lambda cast: Refused("patch", f"{API}/visits/{first_visit(cast).pk}", {"problems": "x", "version": 0},
+                                 status=409, detail=STALE_PLAN)),
+        ("post", f"{API}/visits/{{pk}}/remove"): Case(
+            lambda cast: Call("post", f"{API}/visits/{first_visit(cast).pk}/remove"),
+            204, "bob", "sam", remove_waiting),
+        ("post", f"{API}/visit-plans/{{pk}}/reoptimise"): Case(
+            lambda cast: Call("post", f"{API}/visit-plans/{plan(cast).pk}/reoptimise"),
+            200, "bob", "sam",
+            lambda cast: Refused("post", f"{API}/visit-plans/{plan(cast).pk}/reoptimise", {"version": 0},
+                                 status=409, detail=STALE_PLAN)),
+        ("post", f"{API}/visit-plans/{{pk}}/submit"): Case(
+            lambda cast: Call("post", f"{API}/visit-plans/{plan(cast).pk}/submit"),
+            200, "bob", "sam",
+            lambda cast: Refused("post", f"{API}/visit-plans/{plan(cast, SUBMITTED).pk}/submit", status=409,
+                                 detail="Only a draft or returned plan can be submitted.")),
+        ("post", f"{API}/visit-plans/{{pk}}/approve"): Case(
+            lambda cast: Call("post", f"{API}/visit-plans/{plan(cast, SUBMITTED).pk}/approve", user="sam"),
+            200, "bob", "alice",
+            lambda cast: Refused("post", f"{API}/visit-plans/{plan(cast).pk}/approve", user="sam", status=409,
+                                 detail="Only a submitted plan can be approved or returned.")),
+        ("post", f"{API}/visit-plans/{{pk}}/return"): Case(
+            lambda cast: Call("post", f"{API}/visit-plans/{plan(cast, SUBMITTED).pk}/return",
+                              {"comment": "周三多跑两家"}, user="sam"),
+            200, "bob", "alice",
+            lambda cast: Refused("post", f"{API}/visit-plans/{plan(cast, SUBMITTED).pk}/return", {"comment": ""},
+                                 user="sam", status=400,
+                                 detail="Say what should change: a returned plan needs a comment.", field="comment")),
+        ("post", f"{API}/visits/{{pk}}/join"): Case(
+            lambda cast: Call("post", f"{API}/visits/{first_visit(cast, SUBMITTED).pk}/join", {"note": "联合检查"},
+                              user="max"),
+            201, "bob", None,  # whoever sees a visit to coordinate may ask to join it
+            lambda cast: Refused("post", f"{API}/visits/{first_visit(cast, SUBMITTED).pk}/join", {"note": "  "},
+                                 user="max", status=400, detail="Say why you want to join the visit.", field="note")),
+        ("post", f"{API}/demands"): Case(
+            lambda cast: Call("post", f"{API}/demands", {"customer_code": store(cast["alice"]).customer_code,
+                                                         "kind": "supply", "description": "补货"}),
+            201, "bob", "dora",
+            lambda cast: Refused("post", f"{API}/demands", {"customer_code": store(cast["alice"]).customer_code,
+                                                            "kind": "supply", "description": "   "},
+                                 status=400, detail="Describe what the retailer needs.", field="description")),
+        ("post", f"{API}/demands/{{pk}}/close"): Case(
+            lambda cast: Call("post", f"{API}/demands/{need(cast, c)}/close", {"resolution": "已补货"}),
+            200, "bob", "dora", close_closed),
+    }
+
+
+def cases(client) -> dict[tuple[str, str], Case]:
+    """The cases, building their objects through `client` (a test client)."""
+    return _cases(client)
