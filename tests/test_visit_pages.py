@@ -230,11 +230,11 @@ def test_api_edit_submit_approve(login, cast, plan):
     assert alice.post(f"/api/v1/visit-plans/{plan.pk}/submit", {}, content_type="application/json").json()[
         "status"] == "submitted"
     refused = sam.post(f"/api/v1/visit-plans/{plan.pk}/return", {"comment": ""}, content_type="application/json")
-    assert refused.status_code == 409
+    assert refused.status_code == 400 and refused.json()["field"] == "comment"
     approved = sam.post(f"/api/v1/visit-plans/{plan.pk}/approve", {}, content_type="application/json")
     assert approved.json()["status"] == "approved"
     no_reason = alice.post(f"/api/v1/visits/{visit.pk}/remove", {}, content_type="application/json")
-    assert no_reason.status_code == 409
+    assert no_reason.status_code == 400 and no_reason.json()["field"] == "reason"
     assert alice.post(f"/api/v1/visits/{visit.pk}/remove", {"reason": "停业"},
                       content_type="application/json").status_code == 204
 
