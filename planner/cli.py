@@ -9,7 +9,7 @@ import sys
 
 from planner.check import check
 from planner.problem import ProblemError, parse_problem
-from planner.solver import solve_problem
+from planner.solver import solve
 
 EXIT_INVALID = 2
 
@@ -50,7 +50,7 @@ def _solve(args) -> int:
         print("error: --time-limit must be positive", file=sys.stderr)
         return EXIT_INVALID
     problem = parse_problem(_load(args.problem, "problem"))
-    solution = solve_problem(problem, args.time_limit, args.seed, args.max_iterations, quiet=args.quiet)
+    solution = solve(problem, args.time_limit, args.seed, args.max_iterations, quiet=args.quiet)
     text = json.dumps(solution, indent=1)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:

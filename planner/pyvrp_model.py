@@ -53,7 +53,7 @@ NUM_NEIGHBOURS = 30
 # the problem's size; when time is short for the size ("fast"), smaller perturbations and a shorter
 # history converge faster on the whole horizon of the largest instances (pr10 at 20 s), but already at 20-30
 # visits a second the defaults win (pr03-pr09 at 20 s; a 160-visit day in 5 s: 2284 vs 2349; the
-# 170-store realistic week at 5 s: 859 vs 878 km over three weeks). See solver.FAST_VISITS_PER_SECOND.
+# 170-store realistic week at 5 s: 859 vs 878 km over three weeks). See tuning.SolverSettings.fast_visits_per_second.
 MAX_PERTURBATIONS, HISTORY_LENGTH = 25, 300
 FAST_MAX_PERTURBATIONS, FAST_HISTORY_LENGTH = 10, 100
 

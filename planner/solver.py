@@ -13,8 +13,12 @@
    success) and a short warm-started PyVRP run; a
    round without a new best restarts from the start's best with a few random pattern changes, a stalled
    start is replaced by a fresh relaxed start.
-4. Two workers (processes, different seeds) use both cores and exchange their best plans twice
-   (:class:`Share`); the best plan wins.
+4. Two workers (processes, different seeds, :mod:`planner.workers`) use both cores and exchange their
+   best plans twice; the best plan wins.
+6. Tuning: every share of the time budget and every threshold is a field of the frozen
+   :class:`planner.tuning.SolverSettings` passed in; a search's state (its random generator, whether
+   PyVRP runs with its "fast" settings) lives in its :class:`_Search`, so solves running at the same
+   time in one process (planning threads of the web process) do not disturb each other.
 5. Safety: whatever PyVRP returns is checked in double precision; routes that break a constraint lose
    their lowest-priority stops (all visits of a stop together) until feasible, and those stops are
    reported ``unassigned``.
@@ -23,12 +27,10 @@
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import queue
 import random
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from pyvrp import Solution
@@ -36,48 +38,13 @@ from pyvrp import Solution
 from planner.metrics import distance_matrix, time_matrix
 from planner.patterns import cheap_descent, evaluator, perturb
 from planner.problem import Problem, parse_problem
-from planner.pyvrp_model import SCALE, HorizonModel, make_search
-from planner.pyvrp_model import run_ils as _run_ils
+from planner.pyvrp_model import SCALE, HorizonModel, make_search, run_ils
 from planner.routes import Plan, Router, best_pattern, construct, empty_plan, insert_stop, remove_stop
 from planner.tabu import PatternTabu
+from planner.tuning import SolverSettings
+from planner.workers import Share, default_workers, run_workers
 
 SOLVER_NAME = "fieldcrm-periodic-pyvrp"
-# Share of the budget for the first whole-horizon PyVRP run when multi-day stops exist; the rest goes to
-# pattern-search rounds, each re-optimised by a short warm-started PyVRP run of ROUND_SECONDS per
-# ROUND_VISITS visits (bounded below and above).
-FIRST_SHARE = 0.15
-ROUND_SECONDS = 0.5
-ROUND_VISITS = 100
-ROUND_MIN, ROUND_MAX = 0.3, 3.0
-PI_SHARE = 0.5  # pattern step (tabu walk) of a round: at most this share of the time left ...
-PI_ROUNDS = 1.5  # ... and at first this many times the PyVRP round time, then by relative success:
-PI_MIN_ROUNDS, PI_MAX_ROUNDS = 0.25, 2.0
-# Above this many visits routing, not the pattern choice, is the bottleneck: the tabu walk re-optimises the
-# routes every TABU_POLISH_BIG moves instead of TABU_POLISH_SMALL, its time starts at PI_MIN_ROUNDS and
-# follows its success with no floor (up to it: at least TABU_MIN_ROUNDS).
-BIG_VISITS = 300
-TABU_POLISH_SMALL, TABU_POLISH_BIG = 5, 20
-TABU_MOVES_DETERMINISTIC = 25  # reproducible mode: tabu moves per round
-REPAIR_SHARE = 0.1  # share of the time left for a tabu repair of an infeasible first routing
-PRE_TABU_SHARE = 0.05  # ... and for a tabu walk on the projected patterns before the first routing
-TABU_MIN_ROUNDS = 1.0  # the tabu walk gets at least this many times the PyVRP round time (up to BIG_VISITS)
-CHEAP_ROUNDS = 0.25  # cheap pattern descent: at most this many times the PyVRP round time ...
-CHEAP_PASSES_DETERMINISTIC = 3  # ... or passes over the multi-day stops in reproducible mode
-SHARE_AT = (0.45, 0.7)  # two workers exchange best plans at these shares of the pattern-search time
-STALL_ROUNDS = 3  # rounds without a new best before a fresh relaxed start ...
-RESTART_ROOM = 2.0  # ... if at least this many times its cost in time is left
-RESTART_SHARE = 0.05  # share of the budget for the relaxed PyVRP run of a fresh start
-PERTURB_MIN, PERTURB_MAX = 2, 8  # random pattern changes when a round brings no new best
-ROUNDS_DETERMINISTIC = 10  # reproducible (max_iterations) mode: rounds
-MAX_WORKERS = 2  # parallel independent searches (processes), one per core
-PARALLEL_MIN_SECONDS = 2.0
-PARALLEL_MIN_VISITS = 30
-# Above this many visits per second of budget, PyVRP's "fast" ILS settings. Measured: 12 (the old value)
-# put pr03-pr09 at 20 s in fast mode; PyVRP's defaults there gave 20 s PVRP runs of +1.16 % instead of
-# +1.39 % (same day); pr10 (864 visits, 43 a second) is still better fast (+3.1/+3.4 % vs +3.7/+4.6 %).
-FAST_VISITS_PER_SECOND = 40
-RELAXED_SHARE = 0.1  # share of a worker's budget for the relaxed start (initial patterns) ...
-PROJECT_TRIES, PROJECT_SHARE = 8, 0.1  # ... projected in up to this many stop orders, within this share of it
 
 
 class Progress:
@@ -162,151 +129,77 @@ def _cost(router: Router, plan: Plan) -> tuple[float, float]:
     return (missed, router.plan_distance(plan))
 
 
-def solve_problem(
-    problem: Problem,
-    time_limit: float,
-    seed: int = 1,
-    max_iterations: int | None = None,
-    quiet: bool = True,
-    workers: int | None = None,
-) -> dict[str, Any]:
-    """Solve a parsed problem; ``max_iterations`` makes every phase stop on counts (deterministic).
-
-    ``workers`` independent searches (default: one per core, at most :data:`MAX_WORKERS`, and one for
-    small or very short runs) run in parallel processes with different seeds; the best plan is kept."""
+def _solve(problem: Problem, time_limit, seed, max_iterations, quiet, workers, settings) -> dict[str, Any]:
+    """``workers`` independent searches (default: one per core, at most ``settings.max_workers``, and one
+    for small or very short runs) run in parallel processes with different seeds; the best plan is kept."""
+    settings = settings or SolverSettings()
     log = Progress(quiet)
     dist = distance_matrix(problem)
     router = Router(problem, dist, time_matrix(problem, dist))
     deadline = log.start + time_limit
     if workers is None:
-        workers = default_workers(problem, time_limit)
-    plans = _run_workers(problem, router, deadline, seed, max_iterations, log, workers)
+        workers = default_workers(problem, time_limit, settings)
+
+    def search(worker_seed: int, share: Share | None, main: bool) -> Plan:
+        run = _Search.start(problem, router, deadline, worker_seed, max_iterations, settings,
+                            log if main else Progress(True), share)
+        return run.solve()
+
+    plans = run_workers(search, workers, seed, deadline, max_iterations)
     plan = min(plans, key=lambda p: _cost(router, p))
     if len(plans) > 1:
         log("workers: " + ", ".join(f"{_cost(router, p)[1]:.3f}" for p in plans))
     return _to_json(problem, router, plan, time_limit, seed, log)
 
 
-def default_workers(problem: Problem, time_limit: float) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    visits = sum(len(s.patterns[0]) for s in problem.stops)
-    if time_limit < PARALLEL_MIN_SECONDS or visits < PARALLEL_MIN_VISITS:
-        return 1
-    return max(1, min(MAX_WORKERS, cores))
+@dataclass
+class _Search:
+    """One worker's search: the problem, its budget and tuning, and its own state (random generator,
+    PyVRP's "fast" mode, the exchange with a peer worker)."""
+
+    problem: Problem
+    router: Router
+    deadline: float
+    max_iterations: int | None
+    cfg: SolverSettings
+    log: Progress
+    rng: random.Random
+    fast: bool  # PyVRP runs with its "fast" ILS settings: time is short for the size
+    share: Share | None = None
+
+    @classmethod
+    def start(cls, problem, router, deadline, seed, max_iterations, cfg, log, share=None) -> _Search:
+        visits = sum(len(s.patterns[0]) for s in problem.stops)
+        fast = visits > cfg.fast_visits_per_second * max(1e-9, deadline - time.perf_counter())
+        return cls(problem, router, deadline, max_iterations, cfg, log, random.Random(seed), fast, share)
+
+    def unpack(self):
+        return self.problem, self.router, self.deadline, self.max_iterations, self.rng, self.log, self.cfg
+
+    def ils(self, model, stop, initial=None):
+        """A PyVRP run on ``model`` (a fresh seed from this search's generator)."""
+        return run_ils(model, stop, self.rng.randrange(2**31), initial, fast=self.fast)
+
+    def solve(self) -> Plan:
+        problem, router = self.problem, self.router
+        multi = [s for s, st in enumerate(problem.stops) if not st.is_flexible and len(st.patterns) > 1]
+        plan = empty_plan(problem)
+        if problem.stops:
+            plan = _optimise(self, multi)
+        plan = _repair(problem, router, plan)
+        _reinsert_unassigned(problem, router, plan)
+        return plan
 
 
-def _worker_seed(seed: int, k: int) -> int:
-    return seed if k == 0 else seed * 7919 + 104729 * k
-
-
-class Share:
-    """Exchange of best plans between the two workers (Vidal-style sharing of good pattern sets).
-
-    At fixed points of the pattern search each worker offers its best plan and adopts the peer's if it
-    is shorter.  With a time limit only the exchange is non-blocking (a plan offered by the peer is
-    picked up at the next round boundary); in reproducible mode both workers meet at the same round
-    and wait for each other, so the result stays deterministic."""
-
-    def __init__(self, outbox, inbox, blocking: bool):
-        self.outbox, self.inbox, self.blocking = outbox, inbox, blocking
-        self.outbox.cancel_join_thread()  # never block exit on an unread plan
-
-    def offer(self, plan: Plan, distance: float) -> None:
-        try:
-            self.outbox.put((distance, plan))
-        except (OSError, ValueError):
-            pass
-
-    def take(self, timeout: float) -> tuple[float, Plan] | None:
-        """The newest plan the peer offered (waiting up to ``timeout`` in blocking mode), else None."""
-        got = None
-        try:
-            if self.blocking:
-                got = self.inbox.get(timeout=max(0.01, timeout))
-            while not self.inbox.empty():
-                got = self.inbox.get_nowait()
-        except (OSError, ValueError, EOFError, queue.Empty):
-            pass
-        return got
-
-
-def _run_workers(problem, router, deadline, seed, max_iterations, log, workers) -> list[Plan]:
-    """Worker 0 runs here; the others in forked processes that report their plan through a pipe."""
-    if workers <= 1:
-        return [_search(problem, router, deadline, seed, max_iterations, log)]
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform: stay single-process
-        return [_search(problem, router, deadline, seed, max_iterations, log)]
-    procs = []
-    share = None
-    for k in range(1, workers):
-        recv, send = ctx.Pipe(duplex=False)
-        child_share = None
-        if workers == 2:  # best plans are exchanged between exactly two workers
-            to_child, to_main = ctx.Queue(), ctx.Queue()
-            child_share = (to_main, to_child)
-            share = (to_child, to_main)
-        args = (problem, router, deadline, _worker_seed(seed, k), max_iterations, send, child_share)
-        proc = ctx.Process(target=_child, args=args, daemon=True)
-        proc.start()
-        send.close()
-        procs.append((proc, recv))
-    if share is not None:
-        share = Share(*share, blocking=max_iterations is not None)
-    plans = [_search(problem, router, deadline, seed, max_iterations, log, share=share)]
-    for proc, recv in procs:
-        wait = max(0.5, deadline - time.perf_counter() + 1.0) if max_iterations is None else None
-        try:
-            if recv.poll(wait):
-                plans.append(recv.recv())
-        except (EOFError, OSError):
-            pass  # the worker died: keep what the others found
-        proc.join(timeout=0.5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-    return plans
-
-
-def _child(problem, router, deadline, seed, max_iterations, conn, share=None) -> None:
-    if share is not None:
-        share = Share(*share, blocking=max_iterations is not None)
-    try:
-        conn.send(_search(problem, router, deadline, seed, max_iterations, Progress(True), share=share))
-    finally:
-        conn.close()
-
-
-_FAST = False  # per process: PyVRP runs with the "fast" ILS settings (time short for the size)
-
-
-def run_ils(model, stop, seed, initial=None):
-    return _run_ils(model, stop, seed, initial, fast=_FAST)
-
-
-def _search(problem, router, deadline, seed, max_iterations, log, share: Share | None = None) -> Plan:
-    global _FAST
-    visits = sum(len(s.patterns[0]) for s in problem.stops)
-    _FAST = visits > FAST_VISITS_PER_SECOND * max(1e-9, deadline - time.perf_counter())
-    rng = random.Random(seed)
-    multi = [s for s, st in enumerate(problem.stops) if not st.is_flexible and len(st.patterns) > 1]
-    plan = empty_plan(problem)
-    if problem.stops:
-        plan = _optimise(problem, router, multi, deadline, max_iterations, rng, log, share)
-    plan = _repair(problem, router, plan)
-    _reinsert_unassigned(problem, router, plan)
-    return plan
-
-
-def _relaxed_patterns(problem, router, deadline, max_iterations, rng, log, seconds=None, model=None) -> Plan | None:
+def _relaxed_patterns(run: _Search, seconds=None, model=None) -> Plan | None:
     """Initial patterns from PyVRP on the relaxation in which each visit of a multi-day stop picks its
     day on its own (see ``HorizonModel(relaxed=True)``), made consistent by ``project``."""
+    problem, router, deadline, max_iterations, rng, log, cfg = run.unpack()
     model = model or HorizonModel(problem, router, None, relaxed=True)
     if seconds is None:
-        seconds = RELAXED_SHARE * (deadline - time.perf_counter())
-    iters = None if max_iterations is None else max(1, int(max_iterations * RELAXED_SHARE))
-    sol = run_ils(model, _Stop(seconds, iters), rng.randrange(2**31), None).best
+        seconds = cfg.relaxed_share * (deadline - time.perf_counter())
+    iters = None if max_iterations is None else max(1, int(max_iterations * cfg.relaxed_share))
+    sol = run.ils(model, _Stop(seconds, iters)).best
     if not sol.is_feasible():
         return None
     relaxed = model.to_plan(sol)
@@ -314,8 +207,8 @@ def _relaxed_patterns(problem, router, deadline, max_iterations, rng, log, secon
     # the projection is greedy in a stop order; a few other orders (randomised) often do better
     # (accepted only if no more over capacity / duration: PyVRP must still repair it in its first run)
     cost, excess = router.plan_distance(plan), _excess(router, plan)
-    end = time.perf_counter() + PROJECT_SHARE * seconds
-    for _ in range(PROJECT_TRIES - 1):
+    end = time.perf_counter() + cfg.project_share * seconds
+    for _ in range(cfg.project_tries - 1):
         if max_iterations is None and time.perf_counter() > end:
             break
         other = model.project(relaxed, rng)
@@ -337,42 +230,43 @@ def _excess(router: Router, plan: Plan) -> float:
     return out
 
 
-def _optimise(problem, router, multi, deadline, max_iterations, rng, log, share=None) -> Plan:
+def _optimise(run: _Search, multi) -> Plan:
+    problem, router, deadline, max_iterations, rng, log, cfg = run.unpack()
     if multi:
-        relaxed = _relaxed_patterns(problem, router, deadline, max_iterations, rng, log)
+        relaxed = _relaxed_patterns(run)
         if relaxed is not None:
             model = HorizonModel(problem, router, relaxed)
             left = deadline - time.perf_counter()
-            iters = None if max_iterations is None else max(1, int(max_iterations * FIRST_SHARE))
-            start = _walk_patterns(model, model.to_solution(relaxed), left * PRE_TABU_SHARE, max_iterations, rng, log)
-            best = run_ils(model, _Stop(left * FIRST_SHARE, iters), rng.randrange(2**31), start).best
+            iters = None if max_iterations is None else max(1, int(max_iterations * cfg.first_share))
+            start = _walk_patterns(run, model, model.to_solution(relaxed), left * cfg.pre_tabu_share)
+            best = run.ils(model, _Stop(left * cfg.first_share, iters), start).best
             if not (best.is_feasible() and router_feasible(router, model.to_plan(best))):
-                best = _walk_patterns(model, best, left * REPAIR_SHARE, max_iterations, rng, log)
+                best = _walk_patterns(run, model, best, left * cfg.repair_share)
             if best.is_feasible() and router_feasible(router, model.to_plan(best)):
                 log(f"first routing: {best.distance() / SCALE:.3f}")
-                restart = _restarter(problem, router, model, deadline, max_iterations, rng, log)
-                best = _pattern_search(model, best, multi, deadline, max_iterations, rng, log, share, restart)
+                restart = _restarter(run, model)
+                best = _pattern_search(run, model, best, multi, restart)
                 return model.to_plan(best)
             log("relaxed start infeasible; starting from the construction")
     plan, misfits = construct(problem, router, rng)
     log(f"construction: {router.plan_distance(plan):.3f}, {len(misfits)} stops placed over the limits")
     remaining = deadline - time.perf_counter()
-    first_share = 1.0 if not multi else FIRST_SHARE
+    first_share = 1.0 if not multi else cfg.first_share
     iters = None if max_iterations is None else max(1, int(max_iterations * first_share))
     model = HorizonModel(problem, router, plan)
     # Everything required first: if PyVRP finds no feasible plan within half of the budget, not all
     # stops fit, and the rest of the time goes to the model with optional, prize-carrying visits.
     stop = _Stop(remaining * first_share, iters, give_up=0.5 * remaining)
-    best = run_ils(model, stop, rng.randrange(2**31), plan).best
+    best = run.ils(model, stop, plan).best
     optional = stop.gave_up or not best.is_feasible() or not router_feasible(router, model.to_plan(best))
     if optional:
         log("not every stop fits; switching to optional visits with priority prizes")
         model = HorizonModel(problem, router, plan, optional=True)
         left = deadline - time.perf_counter()
-        best = run_ils(model, _Stop(left * first_share, iters), rng.randrange(2**31), plan).best
+        best = run.ils(model, _Stop(left * first_share, iters), plan).best
     log(f"first routing: {best.distance() / SCALE:.3f}")
     if multi:
-        best = _pattern_search(model, best, multi, deadline, max_iterations, rng, log, share)
+        best = _pattern_search(run, model, best, multi)
     return model.to_plan(best)
 
 
@@ -394,18 +288,19 @@ def _visits(plan: Plan) -> int:
     return sum(len(route) for day in plan.routes for route in day)
 
 
-def _polish_every(visits: int) -> int:
-    return TABU_POLISH_SMALL if visits <= BIG_VISITS else TABU_POLISH_BIG
+def _polish_every(cfg: SolverSettings, visits: int) -> int:
+    return cfg.tabu_polish_small if visits <= cfg.big_visits else cfg.tabu_polish_big
 
 
-def _walk_patterns(model, sol: Solution, seconds, max_iterations, rng, log) -> Solution:
+def _walk_patterns(run: _Search, model, sol: Solution, seconds) -> Solution:
     """A short tabu walk over the patterns of ``sol``: on the projected start
     before the first PyVRP run (the projection loses 5-12 % on p10/p12, which the walk wins back
     quickly), and to repair a first run that is still over capacity / duration (tight pr instances)
     instead of starting again from the construction.  Returns ``sol`` if the walk finds nothing
     feasible and shorter."""
-    moves = None if max_iterations is None else TABU_MOVES_DETERMINISTIC
-    every = _polish_every(_visits(model.to_plan(sol)))
+    max_iterations, rng, log, cfg = run.max_iterations, run.rng, run.log, run.cfg
+    moves = None if max_iterations is None else cfg.tabu_moves_deterministic
+    every = _polish_every(run.cfg, _visits(model.to_plan(sol)))
     tabu = PatternTabu(model.router, rng)
     out = _tabu_round(model, tabu, sol, evaluator(model), time.perf_counter() + seconds, moves, every, rng)
     if out is not sol:
@@ -413,24 +308,25 @@ def _walk_patterns(model, sol: Solution, seconds, max_iterations, rng, log) -> S
     return out
 
 
-def _restarter(problem, router, model, deadline, max_iterations, rng, log):
+def _restarter(run: _Search, model):
     """A fresh start for a stalled pattern search: a new relaxed solution (other seed), projected and
     routed; returns a feasible solution of ``model`` or None."""
+    problem, router, deadline, max_iterations, _rng, _log, cfg = run.unpack()
     total = deadline - time.perf_counter()
     cache = {}
 
     def restart(route_seconds: float):
         if "model" not in cache:
             cache["model"] = HorizonModel(problem, router, None, relaxed=True)
-        seconds = RESTART_SHARE * total
-        plan = _relaxed_patterns(problem, router, deadline, max_iterations, rng, log, seconds, cache["model"])
+        seconds = cfg.restart_share * total
+        plan = _relaxed_patterns(run, seconds, cache["model"])
         if plan is None:
             return None
-        iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // ROUNDS_DETERMINISTIC)
-        sol = run_ils(model, _Stop(route_seconds, iters), rng.randrange(2**31), plan).best
+        iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // cfg.rounds_deterministic)
+        sol = run.ils(model, _Stop(route_seconds, iters), plan).best
         return sol if sol.is_feasible() else None
 
-    restart.seconds = RESTART_SHARE * total
+    restart.seconds = cfg.restart_share * total
     return restart
 
 
@@ -446,38 +342,38 @@ def router_feasible(router: Router, plan: Plan) -> bool:
     return True
 
 
-def _pattern_search(
-    model: HorizonModel, best: Solution, multi, deadline, max_iterations, rng, log, share=None, restart=None
-):
+def _pattern_search(run: _Search, model: HorizonModel, best: Solution, multi, restart=None):
     """Rounds of (a) cheap pattern descent (exact deltas, no PyVRP), (b) a tabu walk over the patterns
     (:class:`planner.tabu.PatternTabu`), (c) a short warm-started PyVRP run.  The time of (b) follows
     its success: (b) and (c) are given time in proportion to their recent gain per second.  When a
     round brings no new best, restart from the best with a few random pattern changes.  With a peer
-    worker, best plans are exchanged at SHARE_AT of the time (or round count) and the better one kept.
-    After STALL_ROUNDS rounds without a new best, ``restart`` (if given and time allows) gives a fresh
+    worker, best plans are exchanged at ``share_at`` of the time (or round count) and the better one kept.
+    After ``stall_rounds`` rounds without a new best, ``restart`` (if given and time allows) gives a fresh
     start from another relaxed solution; the perturbations then work around that start's best."""
+    _problem, _router, deadline, max_iterations, rng, log, cfg = run.unpack()
+    share = run.share
     ce = evaluator(model)
     router = model.router
     visits = _visits(model.to_plan(best))
     tabu = PatternTabu(router, rng)
-    polish_every = _polish_every(visits)
-    round_seconds = max(ROUND_MIN, min(ROUND_MAX, ROUND_SECONDS * visits / ROUND_VISITS))
+    polish_every = _polish_every(cfg, visits)
+    round_seconds = max(cfg.round_min, min(cfg.round_max, cfg.round_seconds * visits / cfg.round_visits))
     cur, best_cost = best, ce.cost(best)
     rounds = 0
     start_left = deadline - time.perf_counter()
-    shares = list(SHARE_AT) if share is not None else []
+    shares = list(cfg.share_at) if share is not None else []
     offered = False
     pi_rate = ils_rate = None  # smoothed gain per second of the pattern step (tabu walk) / PyVRP rounds
     # on big instances routing is the bottleneck: the pattern step starts small and grows only if it pays
-    pi_factor = PI_ROUNDS if visits <= BIG_VISITS else PI_MIN_ROUNDS
+    pi_factor = cfg.pi_rounds if visits <= cfg.big_visits else cfg.pi_min_rounds
     base, base_cost = best, best_cost  # best of the current start (perturbations restart from it)
     stall = 0
     while True:
         left = deadline - time.perf_counter()
-        if (max_iterations is not None and rounds >= ROUNDS_DETERMINISTIC) or left < 0.2:
+        if (max_iterations is not None and rounds >= cfg.rounds_deterministic) or left < 0.2:
             break
         if shares and (
-            rounds >= shares[0] * ROUNDS_DETERMINISTIC
+            rounds >= shares[0] * cfg.rounds_deterministic
             if max_iterations is not None
             else left <= (1 - shares[0]) * start_left
         ):
@@ -499,7 +395,7 @@ def _pattern_search(
                     model.set_plan(model.to_plan(cur))
         rounds += 1
         t0 = time.perf_counter()
-        cheap_end = t0 + CHEAP_ROUNDS * round_seconds if max_iterations is None else deadline
+        cheap_end = t0 + cfg.cheap_rounds * round_seconds if max_iterations is None else deadline
         plan, moved = model.to_plan(cur), 0
         if model.valid(plan):  # (not from a penalised solution holding a visit on a wrong day)
             plan, moved = cheap_descent(
@@ -508,27 +404,27 @@ def _pattern_search(
                 multi,
                 rng,
                 cheap_end,
-                max_passes=None if max_iterations is None else CHEAP_PASSES_DETERMINISTIC,
+                max_passes=None if max_iterations is None else cfg.cheap_passes_deterministic,
             )
         if moved:
             model.set_plan(plan)
             cur = model.to_solution(plan)
         c0, t0 = ce.cost(cur), time.perf_counter()
-        factor = max(pi_factor, TABU_MIN_ROUNDS) if visits <= BIG_VISITS else pi_factor
-        pi_seconds = max(0.2, min(PI_SHARE * left, factor * round_seconds))
+        factor = max(pi_factor, cfg.tabu_min_rounds) if visits <= cfg.big_visits else pi_factor
+        pi_seconds = max(0.2, min(cfg.pi_share * left, factor * round_seconds))
         pi_deadline = t0 + pi_seconds if max_iterations is None else deadline
-        moves = None if max_iterations is None else TABU_MOVES_DETERMINISTIC
+        moves = None if max_iterations is None else cfg.tabu_moves_deterministic
         cur = _tabu_round(model, tabu, cur, ce, pi_deadline, moves, polish_every, rng)
         c1, t1 = ce.cost(cur), time.perf_counter()
         left = deadline - t1
-        iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // ROUNDS_DETERMINISTIC)
-        cur = run_ils(model, _Stop(min(left, round_seconds), iters), rng.randrange(2**31), cur).best
+        iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // cfg.rounds_deterministic)
+        cur = run.ils(model, _Stop(min(left, round_seconds), iters), cur).best
         cost, t2 = ce.cost(cur), time.perf_counter()
         if max_iterations is None:  # time of the next pattern improvement: by relative gain per second
             pi_rate = _smooth(pi_rate, max(0, c0 - c1) / max(1e-3, t1 - t0))
             ils_rate = _smooth(ils_rate, max(0, c1 - cost) / max(1e-3, t2 - t1))
             ratio = pi_rate / max(1e-9, ils_rate) if ils_rate > 0 else (1.0 if pi_rate > 0 else 0.5)
-            pi_factor = max(PI_MIN_ROUNDS, min(PI_MAX_ROUNDS, ratio))
+            pi_factor = max(cfg.pi_min_rounds, min(cfg.pi_max_rounds, ratio))
         if cost < base_cost and model.valid(model.to_plan(cur)):
             base, base_cost, stall = cur, cost, 0
             if cost < best_cost:
@@ -540,7 +436,8 @@ def _pattern_search(
             continue
         stall += 1
         left = deadline - time.perf_counter()
-        if restart is not None and stall >= STALL_ROUNDS and left > RESTART_ROOM * (restart.seconds + round_seconds):
+        room = cfg.restart_room * (restart.seconds + round_seconds) if restart is not None else math.inf
+        if restart is not None and stall >= cfg.stall_rounds and left > room:
             sol = restart(round_seconds)
             if sol is not None:
                 cur, base, base_cost, stall = sol, sol, ce.cost(sol), 0
@@ -549,7 +446,7 @@ def _pattern_search(
                     best, best_cost = base, base_cost
                 continue
             model.set_plan(model.to_plan(base))
-        k = rng.randint(PERTURB_MIN, max(PERTURB_MIN, min(PERTURB_MAX, len(multi) // 5)))
+        k = rng.randint(cfg.perturb_min, max(cfg.perturb_min, min(cfg.perturb_max, len(multi) // 5)))
         plan = perturb(model, base, multi, k, rng)
         model.set_plan(plan)
         ls, _ = make_search(model, rng.randrange(2**31))
@@ -611,10 +508,14 @@ def solve(
     max_iterations: int | None = None,
     quiet: bool = True,
     workers: int | None = None,
+    settings: SolverSettings | None = None,
 ) -> dict[str, Any]:
-    """Public API: problem dict (contract JSON) -> solution dict (contract JSON)."""
+    """Public API: problem (contract JSON, or parsed) -> solution dict (contract JSON).
+
+    ``max_iterations`` makes every phase stop on counts (deterministic); ``workers``: parallel searches
+    (default: by cores and size); ``settings``: the solver's tuning (default ``SolverSettings()``)."""
     if not isinstance(problem, Problem):
         problem = parse_problem(problem)
     if not math.isfinite(time_limit) or time_limit <= 0:
         raise ValueError("time_limit must be a positive number of seconds")
-    return solve_problem(problem, time_limit, seed, max_iterations, quiet, workers)
+    return _solve(problem, time_limit, seed, max_iterations, quiet, workers, settings)

@@ -164,3 +164,25 @@ def test_pattern_tabu_walk_keeps_time_windows():
     for s, stop in enumerate(problem.stops):  # every stop still visited, on one of its patterns
         days = tuple(sorted(d for d in range(problem.days) for r in best.routes[d] if s in r))
         assert days == best.pattern[s] and days in stop.patterns
+
+
+def test_solves_running_at_once_in_threads_keep_their_own_settings():
+    """Planning threads of one web process share the module: a search's mode ("fast" PyVRP settings) and
+    its tuning must be its own, so each plan comes out as it does alone."""
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    from planner import SolverSettings
+
+    raw = grid_problem(n=24, days=3, seed=7, capacity=12)
+    fast = replace(SolverSettings(), fast_visits_per_second=1e-6)
+    default = SolverSettings()
+
+    def run(settings):
+        return planner.solve(raw, time_limit=60, seed=5, max_iterations=150, workers=1, settings=settings)
+
+    alone = [run(fast), run(default)]
+    assert alone[0]["routes"] != alone[1]["routes"] or alone[0]["distance"] != alone[1]["distance"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(run, [fast, default, fast, default]))
+    assert [t["routes"] for t in together] == [a["routes"] for a in alone * 2]
