@@ -1,9 +1,11 @@
 """Setting up a company: departments, default customer classes, who owns which profile field, the service
-catalogue and standards. Project-level because it reaches into every app (apps never import it)."""
+catalogue and standards, the service and planning policies. Project-level because it reaches into every app
+(apps never import it)."""
 
 from django.db import transaction
 
 from fieldcrm.care.defaults import setup_care
+from fieldcrm.care.models import ServicePolicy
 from fieldcrm.customers.models import CustomerClass, FieldPolicy
 from fieldcrm.org.models import Company, Department
 from fieldcrm.visits.models import PlanningPolicy
@@ -38,8 +40,9 @@ DEFAULT_FIELD_OWNERS = {
     "owner_birthday": None,
 }
 
+# How often each class is visited is its service standard (care/defaults.STANDARDS), not said here.
 DEFAULT_CUSTOMER_CLASSES = [
-    ("核心客户", "Top tiers: weekly visits"),
+    ("核心客户", "Top tiers"),
     ("重点客户", "Upper-middle tiers"),
     ("普通客户", "Middle tiers"),
     ("培育客户", "Small or new retailers to develop"),
@@ -66,5 +69,6 @@ def setup_company(name: str, code: str) -> Company:
             defaults={"manager_editable": kind is None, "department": departments.get(kind)},
         )
     setup_care(company)
+    ServicePolicy.for_company(company)
     PlanningPolicy.for_company(company)
     return company

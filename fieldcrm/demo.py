@@ -142,9 +142,9 @@ class DemoBuilder:
                 self.demand(store, manager, hours_ago=self.rng.randint(1, 20))
             self.demand(picked[3], manager, hours_ago=24 * 5)  # overdue: nobody answered it
             for store in picked[4:]:
-                need = self.demand(store, manager, hours_ago=24 * self.rng.randint(6, 20))
-                close_demand(need, by=manager, resolution=DEMAND_SAMPLES[need.kind][1],
-                             closed_at=need.raised_at + timedelta(hours=self.rng.randint(2, need.response_hours)))
+                demand = self.demand(store, manager, hours_ago=24 * self.rng.randint(6, 20))
+                close_demand(demand, by=manager, resolution=DEMAND_SAMPLES[demand.kind][1],
+                             closed_at=demand.raised_at + timedelta(hours=self.rng.randint(2, demand.response_hours)))
 
     def demand(self, store, manager, hours_ago):
         kind = self.rng.choice(list(DEMAND_SAMPLES))

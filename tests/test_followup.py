@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone, translation
 
-from fieldcrm.care.models import ServiceStandard
+from fieldcrm.care.models import ServicePolicy, ServiceStandard
 from fieldcrm.customers.models import CustomerClass
 from fieldcrm.errors import ActionRefused, InvalidInput
 from fieldcrm.followup import actions
@@ -32,6 +32,12 @@ def _class(cast, name):
     return CustomerClass.objects.get(company=cast["company"], name=name)
 
 
+def _site_admin(login, cast):
+    cast["ada"].is_staff = cast["ada"].is_superuser = True
+    cast["ada"].save()
+    return login(cast["ada"])
+
+
 def _response_hours(cast, name, hours):
     ServiceStandard.objects.filter(customer_class=_class(cast, name)).update(response_hours=hours)
 
@@ -42,7 +48,7 @@ def shop(cast):
 
 
 @pytest.fixture
-def need(cast, shop):
+def demand(cast, shop):
     return actions.raise_demand(shop, kind=Demand.Kind.SUPPLY, description="中华(硬)断货，希望增加投放",
                                 by=cast["alice"])
 
@@ -50,10 +56,10 @@ def need(cast, shop):
 # --- the deadline and the actions -------------------------------------------------------------------------
 
 
-def test_deadline_is_the_response_time_of_the_customers_class(cast, need):
-    assert need.response_hours == 48
-    assert need.raised_at == TODAY
-    assert need.due_at.astimezone(SHANGHAI) == datetime(2026, 11, 29, 10, 0, tzinfo=SHANGHAI)
+def test_deadline_is_the_response_time_of_the_customers_class(cast, demand):
+    assert demand.response_hours == 48
+    assert demand.raised_at == TODAY
+    assert demand.due_at.astimezone(SHANGHAI) == datetime(2026, 11, 29, 10, 0, tzinfo=SHANGHAI)
     core = make_customer(cast["alice"], customer_class=_class(cast, "核心客户"))
     heard = TODAY - timedelta(hours=3)
     urgent = actions.raise_demand(core, kind="delivery", description="送货晚到", by=cast["alice"], raised_at=heard)
@@ -62,16 +68,27 @@ def test_deadline_is_the_response_time_of_the_customers_class(cast, need):
 
 def test_a_class_without_a_standard_gets_the_default_response_time(cast):
     bare = CustomerClass.objects.create(company=cast["company"], name="试点客户")
+    assert ServicePolicy.for_company(cast["company"]).default_response_hours == 48
     for customer in (make_customer(cast["alice"], customer_class=bare), make_customer(cast["alice"])):
         demand = actions.raise_demand(customer, kind="other", description="咨询", by=cast["alice"])
-        assert demand.response_hours == actions.DEFAULT_RESPONSE_HOURS == 48
+        assert demand.response_hours == 48
         assert demand.due_at == demand.raised_at + timedelta(hours=48)
 
 
-def test_changing_the_standard_later_moves_no_deadline(cast, shop, need):
+def test_the_default_response_time_is_the_one_the_admin_set(login, cast):
+    policy = ServicePolicy.for_company(cast["company"])
+    admin = _site_admin(login, cast)
+    form = {"company": cast["company"].pk, "license_notice_days": 30, "tier_change_follow_up_days": 7,
+            "default_response_hours": 12, "festival_greeting_days_before": 3}
+    assert admin.post(f"/admin/care/servicepolicy/{policy.pk}/change/", form).status_code == 302
+    demand = actions.raise_demand(make_customer(cast["alice"]), kind="other", description="咨询", by=cast["alice"])
+    assert demand.response_hours == 12 and demand.due_at == demand.raised_at + timedelta(hours=12)
+
+
+def test_changing_the_standard_later_moves_no_deadline(cast, shop, demand):
     _response_hours(cast, "重点客户", 12)
-    need.refresh_from_db()
-    assert need.response_hours == 48 and need.due_at == TODAY + timedelta(hours=48)
+    demand.refresh_from_db()
+    assert demand.response_hours == 48 and demand.due_at == TODAY + timedelta(hours=48)
     shop.refresh_from_db()
     later = actions.raise_demand(shop, kind="other", description="再次咨询", by=cast["alice"])
     assert later.due_at == TODAY + timedelta(hours=12)
@@ -99,24 +116,24 @@ def test_a_repeated_submission_records_the_need_once(cast, shop):
         actions.raise_demand(other, kind="supply", description="补货", by=cast["alice"], client_uuid=key)
 
 
-def test_closing_records_resolution_and_feedback_once(cast, need, time_machine):
+def test_closing_records_resolution_and_feedback_once(cast, demand, time_machine):
     with translation.override("en"), pytest.raises(InvalidInput, match="resolved"):
-        actions.close_demand(need, by=cast["alice"], resolution=" ")
+        actions.close_demand(demand, by=cast["alice"], resolution=" ")
     time_machine.move_to(TODAY + timedelta(hours=5), tick=False)
-    closed = actions.close_demand(need, by=cast["alice"], resolution="已协调货源，下周增加投放")
+    closed = actions.close_demand(demand, by=cast["alice"], resolution="已协调货源，下周增加投放")
     assert closed.status == Demand.Status.CLOSED and closed.closed_by == cast["alice"]
     assert closed.closed_at == closed.feedback_at == TODAY + timedelta(hours=5)
     assert not closed.closed_late
     assert list(Demand.objects.answered_in_time()) == [closed]
     with pytest.raises(ActionRefused):
-        actions.close_demand(need, by=cast["alice"], resolution="再关一次")
-    assert Demand.objects.get(pk=need.pk).resolution == "已协调货源，下周增加投放"
+        actions.close_demand(demand, by=cast["alice"], resolution="再关一次")
+    assert Demand.objects.get(pk=demand.pk).resolution == "已协调货源，下周增加投放"
 
 
-def test_closing_without_feedback_or_late_does_not_count_as_answered(cast, shop, need, time_machine):
+def test_closing_without_feedback_or_late_does_not_count_as_answered(cast, shop, demand, time_machine):
     other = actions.raise_demand(shop, kind="equipment", description="灯箱坏了", by=cast["alice"])
     time_machine.move_to(TODAY + timedelta(hours=49), tick=False)
-    late = actions.close_demand(need, by=cast["alice"], resolution="已补货")
+    late = actions.close_demand(demand, by=cast["alice"], resolution="已补货")
     quiet = actions.close_demand(other, by=cast["alice"], resolution="已修好", feedback_given=False)
     assert late.closed_late and quiet.feedback_at is None
     assert not Demand.objects.answered_in_time().exists()
@@ -128,16 +145,16 @@ def test_closing_without_feedback_or_late_does_not_count_as_answered(cast, shop,
 # --- pages ------------------------------------------------------------------------------------------------
 
 
-def test_customer_page_loads_the_needs_section(login, cast, shop, need):
+def test_customer_page_loads_the_needs_section(login, cast, shop, demand):
     alice = login(cast["alice"])
     page = alice.get(f"/customers/{shop.customer_code}/").content.decode()
-    assert f'hx-get="/customers/{shop.customer_code}/needs/"' in page
-    section = alice.get(f"/customers/{shop.customer_code}/needs/", headers={"HX-Request": "true"})
+    assert f'hx-get="/customers/{shop.customer_code}/demands/"' in page
+    section = alice.get(f"/customers/{shop.customer_code}/demands/", headers={"HX-Request": "true"})
     html = section.content.decode()
     assert section.status_code == 200 and "<html" not in html
     assert "中华(硬)断货" in html and "2026-11-29 10:00" in html  # the deadline in Asia/Shanghai
-    assert 'id="raise-demand"' in html and f'action="/needs/{need.pk}/close"' in html
-    full = alice.get(f"/customers/{shop.customer_code}/needs/").content.decode()
+    assert 'id="raise-demand"' in html and f'action="/demands/{demand.pk}/close"' in html
+    full = alice.get(f"/customers/{shop.customer_code}/demands/").content.decode()
     assert "<html" in full and "中华(硬)断货" in full  # a page of its own without JavaScript
 
 
@@ -145,72 +162,80 @@ def test_manager_raises_and_closes_a_need_through_the_pages(login, cast, shop):
     alice = login(cast["alice"])
     key = str(uuid.uuid4())
     form = {"kind": "delivery", "description": "希望上午送货", "client_uuid": key}
-    response = alice.post(f"/customers/{shop.customer_code}/needs/raise", form)
+    response = alice.post(f"/customers/{shop.customer_code}/demands/raise", form)
     assert response.status_code == 302 and response["Location"].endswith(f"/customers/{shop.customer_code}/#demands")
-    alice.post(f"/customers/{shop.customer_code}/needs/raise", form)  # a double tap
+    alice.post(f"/customers/{shop.customer_code}/demands/raise", form)  # a double tap
     demand = Demand.objects.get()
     assert demand.raised_by == cast["alice"] and demand.due_at == TODAY + timedelta(hours=48)
-    refused = alice.post(f"/customers/{shop.customer_code}/needs/raise", {"kind": "delivery", "description": ""})
+    refused = alice.post(f"/customers/{shop.customer_code}/demands/raise", {"kind": "delivery", "description": ""})
     assert refused.status_code == 302 and Demand.objects.count() == 1
     back = f"/customers/{shop.customer_code}/"
-    closed = alice.post(f"/needs/{demand.pk}/close", {"resolution": "已调整线路", "feedback_given": "on",
+    closed = alice.post(f"/demands/{demand.pk}/close", {"resolution": "已调整线路", "feedback_given": "on",
                                                        "next": back})
     assert closed["Location"] == back
     demand.refresh_from_db()
     assert demand.status == Demand.Status.CLOSED and demand.feedback_at is not None
-    again = alice.post(f"/needs/{demand.pk}/close", {"resolution": "x", "next": "https://evil.example/"})
-    assert again["Location"] == "/needs/"  # refused (already closed), and no redirect off the site
+    again = alice.post(f"/demands/{demand.pk}/close", {"resolution": "x", "next": "https://evil.example/"})
+    assert again["Location"] == "/demands/"  # refused (already closed), and no redirect off the site
 
 
-def test_needs_list_puts_overdue_first_and_filters_closed(login, cast, shop, need, django_assert_num_queries):
+def test_demand_list_puts_overdue_first_and_filters_closed(login, cast, shop, demand, django_assert_num_queries):
     old = actions.raise_demand(shop, kind="equipment", description="灯箱坏了", by=cast["alice"],
                                raised_at=TODAY - timedelta(days=3))
     done = actions.raise_demand(shop, kind="other", description="咨询政策", by=cast["alice"])
     actions.close_demand(done, by=cast["alice"], resolution="已答复")
     sam = login(cast["sam"])
-    sam.get("/needs/")
+    sam.get("/demands/")
     with django_assert_num_queries(5):  # session, user, overdue count, page count, rows
-        page = sam.get("/needs/")
+        page = sam.get("/demands/")
     html = page.content.decode()
     assert html.index("灯箱坏了") < html.index("中华(硬)断货") and "咨询政策" not in html
     assert f'id="demand-{old.pk}"' in html and "text-bg-danger" in html
-    closed = sam.get("/needs/?status=closed").content.decode()
+    closed = sam.get("/demands/?status=closed").content.decode()
     assert "咨询政策" in closed and "灯箱坏了" not in closed
-    assert 'href="/needs/"' in page.content.decode()  # in the navigation
+    assert 'href="/demands/"' in page.content.decode()  # in the navigation
+
+
+def test_the_old_needs_addresses_redirect_for_good(login, cast, shop):
+    alice = login(cast["alice"])
+    moved = alice.get("/needs/?status=closed")
+    assert moved.status_code == 301 and moved["Location"] == "/demands/?status=closed"
+    moved = alice.get(f"/customers/{shop.customer_code}/needs/")
+    assert moved.status_code == 301 and moved["Location"] == f"/customers/{shop.customer_code}/demands/"
 
 
 @pytest.mark.parametrize("who", ["bob", "charlie"])
-def test_another_manager_gets_404_on_every_page(login, cast, shop, need, who):
+def test_another_manager_gets_404_on_every_page(login, cast, shop, demand, who):
     other = login(cast[who])
-    assert other.get(f"/customers/{shop.customer_code}/needs/").status_code == 404
-    assert other.post(f"/customers/{shop.customer_code}/needs/raise",
+    assert other.get(f"/customers/{shop.customer_code}/demands/").status_code == 404
+    assert other.post(f"/customers/{shop.customer_code}/demands/raise",
                       {"kind": "supply", "description": "x"}).status_code == 404
-    assert other.post(f"/needs/{need.pk}/close", {"resolution": "x"}).status_code == 404
-    assert other.post("/needs/999999/close", {"resolution": "x"}).status_code == 404
-    assert "中华(硬)断货" not in other.get("/needs/").content.decode()
-    assert "中华(硬)断货" not in other.get("/needs/?status=closed").content.decode()
-    assert Demand.objects.get(pk=need.pk).is_open and Demand.objects.count() == 1
+    assert other.post(f"/demands/{demand.pk}/close", {"resolution": "x"}).status_code == 404
+    assert other.post("/demands/999999/close", {"resolution": "x"}).status_code == 404
+    assert "中华(硬)断货" not in other.get("/demands/").content.decode()
+    assert "中华(硬)断货" not in other.get("/demands/?status=closed").content.decode()
+    assert Demand.objects.get(pk=demand.pk).is_open and Demand.objects.count() == 1
 
 
-def test_supervisor_sees_and_closes_the_teams_needs(login, cast, shop, need):
+def test_supervisor_sees_and_closes_the_teams_needs(login, cast, shop, demand):
     sam = login(cast["sam"])
-    assert "中华(硬)断货" in sam.get("/needs/").content.decode()
-    assert sam.get(f"/customers/{shop.customer_code}/needs/").status_code == 200
-    assert sam.post(f"/needs/{need.pk}/close", {"resolution": "主任协调解决"}).status_code == 302
-    assert Demand.objects.get(pk=need.pk).closed_by == cast["sam"]
+    assert "中华(硬)断货" in sam.get("/demands/").content.decode()
+    assert sam.get(f"/customers/{shop.customer_code}/demands/").status_code == 200
+    assert sam.post(f"/demands/{demand.pk}/close", {"resolution": "主任协调解决"}).status_code == 302
+    assert Demand.objects.get(pk=demand.pk).closed_by == cast["sam"]
 
 
-def test_read_only_staff_see_needs_but_get_403_on_writes(login, cast, shop, need):
+def test_read_only_staff_see_needs_but_get_403_on_writes(login, cast, shop, demand):
     dora = login(cast["dora"])
-    section = dora.get(f"/customers/{shop.customer_code}/needs/").content.decode()
+    section = dora.get(f"/customers/{shop.customer_code}/demands/").content.decode()
     assert "中华(硬)断货" in section and 'id="raise-demand"' not in section and "close-demand" not in section
-    assert dora.post(f"/customers/{shop.customer_code}/needs/raise",
+    assert dora.post(f"/customers/{shop.customer_code}/demands/raise",
                      {"kind": "supply", "description": "x"}).status_code == 403
-    assert dora.post(f"/needs/{need.pk}/close", {"resolution": "x"}).status_code == 403
+    assert dora.post(f"/demands/{demand.pk}/close", {"resolution": "x"}).status_code == 403
 
 
-def test_needs_read_in_chinese_by_default(login, cast, shop, need):
-    html = login(cast["alice"]).get("/needs/").content.decode()
+def test_needs_read_in_chinese_by_default(login, cast, shop, demand):
+    html = login(cast["alice"]).get("/demands/").content.decode()
     assert "客户诉求" in html and "货源与品规" in html and "答复期限" in html
 
 
@@ -221,10 +246,10 @@ def _post(client, url, data):
     return client.post(url, data, content_type="application/json")
 
 
-def test_api_lists_raises_and_closes(login, cast, shop, need):
+def test_api_lists_raises_and_closes(login, cast, shop, demand):
     alice = login(cast["alice"])
     listed = alice.get("/api/v1/demands?status=open").json()
-    assert [d["id"] for d in listed] == [need.pk]
+    assert [d["id"] for d in listed] == [demand.pk]
     assert listed[0]["due_at"].startswith("2026-11-29T") and listed[0]["response_hours"] == 48
     created = _post(alice, "/api/v1/demands", {"customer_code": shop.customer_code, "kind": "marketing",
                                                "description": "需要陈列物料"})
@@ -235,10 +260,10 @@ def test_api_lists_raises_and_closes(login, cast, shop, need):
     assert closed.status_code == 200 and closed.json()["status"] == "closed" and closed.json()["feedback_at"]
     assert _post(alice, f"/api/v1/demands/{body['id']}/close", {"resolution": "again"}).status_code == 409
     assert [d["id"] for d in alice.get("/api/v1/demands?status=closed").json()] == [body["id"]]
-    assert alice.get(f"/api/v1/demands/{need.pk}").json()["description"] == "中华(硬)断货，希望增加投放"
+    assert alice.get(f"/api/v1/demands/{demand.pk}").json()["description"] == "中华(硬)断货，希望增加投放"
 
 
-def test_api_repeated_submission_and_overdue_filter(login, cast, shop, need):
+def test_api_repeated_submission_and_overdue_filter(login, cast, shop, demand):
     alice = login(cast["alice"])
     payload = {"customer_code": shop.customer_code, "kind": "supply", "description": "补货",
                "raised_at": (TODAY - timedelta(days=3)).isoformat(), "client_uuid": str(uuid.uuid4())}
@@ -246,7 +271,7 @@ def test_api_repeated_submission_and_overdue_filter(login, cast, shop, need):
     again = _post(alice, "/api/v1/demands", payload)
     assert (first.status_code, again.status_code) == (201, 200) and first.json()["id"] == again.json()["id"]
     assert [d["id"] for d in alice.get("/api/v1/demands?overdue=true").json()] == [first.json()["id"]]
-    assert [d["id"] for d in alice.get("/api/v1/demands?overdue=false").json()] == [need.pk]
+    assert [d["id"] for d in alice.get("/api/v1/demands?overdue=false").json()] == [demand.pk]
 
 
 def test_api_validates_input(login, cast, shop):
@@ -268,25 +293,25 @@ def test_api_validates_input(login, cast, shop):
 
 
 @pytest.mark.parametrize("who,status", [("bob", 404), ("charlie", 404), ("dora", 403), ("max", 403)])
-def test_api_others_cannot_act(login, cast, shop, need, who, status):
+def test_api_others_cannot_act(login, cast, shop, demand, who, status):
     client = login(cast[who])
     calls = [
         _post(client, "/api/v1/demands", {"customer_code": shop.customer_code, "kind": "supply", "description": "x"}),
-        _post(client, f"/api/v1/demands/{need.pk}/close", {"resolution": "x"}),
+        _post(client, f"/api/v1/demands/{demand.pk}/close", {"resolution": "x"}),
     ]
     assert [c.status_code for c in calls] == [status, status]
-    assert Demand.objects.get(pk=need.pk).is_open and Demand.objects.count() == 1
+    assert Demand.objects.get(pk=demand.pk).is_open and Demand.objects.count() == 1
 
 
 @pytest.mark.parametrize("who", ["bob", "charlie"])
-def test_api_another_manager_cannot_read(login, cast, need, who):
+def test_api_another_manager_cannot_read(login, cast, demand, who):
     client = login(cast[who])
-    assert client.get(f"/api/v1/demands/{need.pk}").status_code == 404
+    assert client.get(f"/api/v1/demands/{demand.pk}").status_code == 404
     assert client.get("/api/v1/demands").json() == []
 
 
-def test_api_supervisor_sees_the_teams_needs(login, cast, need):
-    assert [d["id"] for d in login(cast["sam"]).get("/api/v1/demands").json()] == [need.pk]
+def test_api_supervisor_sees_the_teams_needs(login, cast, demand):
+    assert [d["id"] for d in login(cast["sam"]).get("/api/v1/demands").json()] == [demand.pk]
 
 
 # --- a reason to visit ------------------------------------------------------------------------------------
@@ -402,10 +427,8 @@ def test_demo_has_open_overdue_and_closed_needs_that_reach_the_plans(db, capsys,
     assert with_reason
 
 
-def test_admin_lists_needs_read_only(login, cast, need):
-    cast["ada"].is_staff = cast["ada"].is_superuser = True
-    cast["ada"].save()
-    admin = login(cast["ada"])
+def test_admin_lists_needs_read_only(login, cast, demand):
+    admin = _site_admin(login, cast)
     assert "中华(硬)断货" in admin.get("/admin/followup/demand/").content.decode()
-    assert admin.get(f"/admin/followup/demand/{need.pk}/change/").status_code == 200
-    assert admin.post(f"/admin/followup/demand/{need.pk}/change/", {"status": "closed"}).status_code == 403
+    assert admin.get(f"/admin/followup/demand/{demand.pk}/change/").status_code == 200
+    assert admin.post(f"/admin/followup/demand/{demand.pk}/change/", {"status": "closed"}).status_code == 403

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from fieldcrm.care.actions import period_ends, plan_services
-from fieldcrm.care.models import ServiceTask
+from fieldcrm.care.actions import period_ends, plan_services, spring_festival
+from fieldcrm.care.models import ServicePolicy, ServiceTask
 from fieldcrm.customers import actions
 from fieldcrm.customers.models import CustomerClass
 from tests.factories import make_customer
@@ -64,6 +64,62 @@ def test_tier_change_gets_a_follow_up(cast):
 def test_spring_festival_greeting(cast, core_shop):
     plan_services(cast["company"], date(2027, 2, 1), date(2027, 2, 8))
     assert ("greeting_message", "holiday", date(2027, 2, 3)) in tasks_of(core_shop)
+
+
+@pytest.mark.parametrize("year, festival", [(2026, date(2026, 2, 17)), (2027, date(2027, 2, 6)),
+                                            (2030, date(2030, 2, 3)), (2031, date(2031, 1, 23)),
+                                            (2040, date(2040, 2, 12)), (2050, date(2050, 1, 23))])
+def test_spring_festival_is_computed_for_any_year(year, festival):
+    assert spring_festival(year) == festival
+
+
+def test_spring_festival_greeting_after_2030(cast, core_shop):
+    plan_services(cast["company"], date(2031, 1, 1), date(2031, 2, 1))
+    assert ("greeting_message", "holiday", date(2031, 1, 20)) in tasks_of(core_shop)
+
+
+def test_greeting_can_fall_in_the_year_before_the_festival(cast, core_shop):
+    ServicePolicy.objects.filter(company=cast["company"]).update(festival_greeting_days_before=30)
+    plan_services(cast["company"], date(2030, 12, 1), date(2031, 1, 1))
+    assert ("greeting_message", "holiday", date(2030, 12, 24)) in tasks_of(core_shop)  # festival 2031-01-23
+
+
+def test_policy_is_created_with_the_defaults(cast):
+    policy = ServicePolicy.for_company(cast["company"])
+    assert (policy.license_notice_days, policy.tier_change_follow_up_days, policy.default_response_hours,
+            policy.festival_greeting_days_before) == (30, 7, 48, 3)
+    assert ServicePolicy.for_company(cast["company"].pk) == policy and ServicePolicy.objects.count() == 1
+
+
+def test_admin_edits_the_service_policy_and_planning_honours_it(cast, core_shop, login):
+    cast["ada"].is_staff = cast["ada"].is_superuser = True
+    cast["ada"].save()
+    admin = login(cast["ada"])
+    policy = ServicePolicy.for_company(cast["company"])
+    url = f"/admin/care/servicepolicy/{policy.pk}/change/"
+    assert admin.get(url).status_code == 200
+    form = {"company": cast["company"].pk, "license_notice_days": 60, "tier_change_follow_up_days": 3,
+            "default_response_hours": 48, "festival_greeting_days_before": 10}
+    assert admin.post(url, form).status_code == 302
+    shop = make_customer(cast["alice"], created_at=datetime(2020, 1, 1, tzinfo=SHANGHAI))
+    actions.update_customer(shop, {"tier": 20}, by=cast["ada"], source="edit")
+    changed = shop.classification_changes.get().changed_at.astimezone(SHANGHAI).date()
+    plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
+    plan_services(cast["company"], date(2027, 1, 20), date(2027, 2, 8))
+    plan_services(cast["company"], changed, changed + timedelta(days=14))
+    tasks = tasks_of(core_shop)
+    assert ("important_events", "license_expiry", date(2026, 11, 11)) in tasks  # 2027-01-10 − 60, already due
+    assert ("important_events", "license_expiry", date(2026, 12, 11)) not in tasks  # the default 30 days
+    assert ("greeting_message", "holiday", date(2027, 1, 27)) in tasks  # 10 days before 2027-02-06
+    assert ("greeting_message", "holiday", date(2027, 2, 3)) not in tasks
+    follow_up = {due for _code, source, due in tasks_of(shop) if source == "tier_change"}
+    assert follow_up == {changed + timedelta(days=3)}
+
+
+def test_licence_notice_follows_the_policy(cast, core_shop):
+    ServicePolicy.objects.filter(company=cast["company"]).update(license_notice_days=45)
+    plan_services(cast["company"], date(2026, 11, 20), date(2026, 12, 20))
+    assert ("important_events", "license_expiry", date(2026, 11, 26)) in tasks_of(core_shop)  # 2027-01-10 − 45
 
 
 def test_planning_twice_adds_nothing(cast, core_shop):

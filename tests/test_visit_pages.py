@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from fieldcrm.care.models import ServiceStandard, VisitFrequency
 from fieldcrm.visits import actions
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
 from fieldcrm.visits.weeks import next_week_start
@@ -22,6 +23,9 @@ def _friday_before_the_week(time_machine):
 @pytest.fixture
 def plan(cast):
     alice = cast["alice"]
+    # Twice-weekly core stores whatever the default standards say (weekly): the week holds 2 × 2 + 6 visits.
+    ServiceStandard.objects.filter(customer_class__company=alice.company, customer_class__name="核心客户").update(
+        visit_frequency=VisitFrequency.TWICE_WEEKLY)
     for n, cls in enumerate(["核心客户"] * 2 + ["重点客户"] * 6):
         make_store(alice, n, cls)
     return actions.generate_week_plan(alice, WEEK)

@@ -7,18 +7,23 @@ overlapping periods, adds nothing twice.
 """
 
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.db import transaction
+from lunardate import LunarDate
 
-from fieldcrm.care.models import ItemFrequency, Promotion, ServiceItem, ServiceKind, ServiceTask, TaskSource
+from fieldcrm.care.models import (
+    ItemFrequency,
+    Promotion,
+    ServiceItem,
+    ServiceKind,
+    ServicePolicy,
+    ServiceTask,
+    TaskSource,
+)
 from fieldcrm.customers.models import ClassificationChange, Customer, CustomerStatus
 
-LICENSE_NOTICE_DAYS = 30  # remind this long before a licence expires
 ONBOARDING_SERIES = [("field_visit", 3), ("business_guidance", 7), ("information_support", 14)]
-TIER_CHANGE_FOLLOW_UP_DAYS = 7
-# Spring Festival (春节) dates; greetings go out a few days before.
-SPRING_FESTIVAL = [date(2026, 2, 17), date(2027, 2, 6), date(2028, 1, 26), date(2029, 2, 13), date(2030, 2, 3)]
-GREETING_DAYS_BEFORE = 3
 
 
 def period_ends(frequency: str, start: date, end: date) -> list[date]:
@@ -54,10 +59,23 @@ def birthday_in(born: date, start: date, end: date) -> date | None:
     return None
 
 
-class Planner:
+def spring_festival(year: int) -> date | None:
+    """The Spring Festival (春节, the first day of the first lunar month) of a Gregorian year, from the
+    lunar calendar; None past what the calendar covers (1900–2099)."""
+    try:
+        return LunarDate(year, 1, 1).to_solar_date()
+    except ValueError:
+        return None
+
+
+class ServiceTaskBuilder:
+    """Collects the service tasks due in [start, end) for a company's customers, by its standards, events
+    and service policy; plan_services writes them."""
+
     def __init__(self, company, start: date, end: date):
         self.company = company
         self.start, self.end = start, end
+        self.policy = ServicePolicy.for_company(company)
         self.items = {item.code: item for item in ServiceItem.objects.filter(company=company, active=True)}
         self.tasks: list[ServiceTask] = []
         # Promotions whose briefing day falls in the period.
@@ -92,29 +110,36 @@ class Planner:
             if day:
                 self.add(customer, "birthday_greeting", TaskSource.BIRTHDAY, day, customer.owner_name)
         expiry = customer.license_expiry
-        if expiry and expiry >= self.start and expiry - timedelta(days=LICENSE_NOTICE_DAYS) < self.end:
-            self.add(customer, "important_events", TaskSource.LICENSE_EXPIRY,
-                     expiry - timedelta(days=LICENSE_NOTICE_DAYS), f"许可证 {expiry:%Y-%m-%d} 到期")
+        notice = timedelta(days=self.policy.license_notice_days)
+        if expiry and expiry >= self.start and expiry - notice < self.end:
+            self.add(customer, "important_events", TaskSource.LICENSE_EXPIRY, expiry - notice,
+                     f"许可证 {expiry:%Y-%m-%d} 到期")
         created = customer.created_at.date()
         for code, after in ONBOARDING_SERIES:
             due = created + timedelta(days=after)
             if self.start <= due < self.end:
                 self.add(customer, code, TaskSource.ONBOARDING, due)
         for change in changes:
-            due = change.changed_at.date() + timedelta(days=TIER_CHANGE_FOLLOW_UP_DAYS)
+            due = change.changed_at.date() + timedelta(days=self.policy.tier_change_follow_up_days)
             if self.start <= due < self.end:
                 label = f"{change.get_field_display()} {change.old_value or '—'} → {change.new_value or '—'}"
                 self.add(customer, "business_guidance", TaskSource.TIER_CHANGE, due, label)
         for promotion in self.promotions:
             if promotion.targets(customer):
                 self.add(customer, "promotion_support", TaskSource.PROMOTION, promotion.brief_on, promotion.name[:200])
-        for festival in SPRING_FESTIVAL:
-            due = festival - timedelta(days=GREETING_DAYS_BEFORE)
-            if self.start <= due < self.end:
-                self.add(customer, "greeting_message", TaskSource.HOLIDAY, due, "春节")
+        for due in self.greeting_days:
+            self.add(customer, "greeting_message", TaskSource.HOLIDAY, due, "春节")
+
+    @cached_property
+    def greeting_days(self) -> list[date]:
+        """The days in the period when a Spring Festival greeting is due (next year's festival too: a
+        greeting may fall in late December)."""
+        before = timedelta(days=self.policy.festival_greeting_days_before)
+        festivals = (spring_festival(year) for year in range(self.start.year, self.end.year + 2))
+        return [day - before for day in festivals if day is not None and self.start <= day - before < self.end]
 
     def _recent_changes(self) -> dict:
-        window_start = self.start - timedelta(days=TIER_CHANGE_FOLLOW_UP_DAYS)
+        window_start = self.start - timedelta(days=self.policy.tier_change_follow_up_days)
         changes = ClassificationChange.objects.filter(
             customer__company=self.company, changed_at__date__gte=window_start, changed_at__date__lt=self.end
         )
@@ -133,11 +158,11 @@ def plan_services(company, start: date, end: date, customers=None) -> int:
         .select_related("customer_class__service_standard")
         .prefetch_related("customer_class__service_standard__standard_items__item")
     )
-    planner = Planner(company, start, end)
-    planner.plan(customers.iterator(chunk_size=2000))
+    builder = ServiceTaskBuilder(company, start, end)
+    builder.plan(customers.iterator(chunk_size=2000))
     before = ServiceTask.objects.filter(customer__company=company).count()
     with transaction.atomic():
-        ServiceTask.objects.bulk_create(planner.tasks, batch_size=2000, ignore_conflicts=True)
+        ServiceTask.objects.bulk_create(builder.tasks, batch_size=2000, ignore_conflicts=True)
     return ServiceTask.objects.filter(customer__company=company).count() - before
 
 

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from fieldcrm.care.models import Promotion, ServiceItem, ServiceStandard, ServiceTask, StandardItem
+from fieldcrm.care.models import Promotion, ServiceItem, ServicePolicy, ServiceStandard, ServiceTask, StandardItem
+
+
+@admin.register(ServicePolicy)
+class ServicePolicyAdmin(admin.ModelAdmin):
+    list_display = ["company", "license_notice_days", "tier_change_follow_up_days", "default_response_hours",
+                    "festival_greeting_days_before"]
 
 
 @admin.register(ServiceItem)

@@ -1,24 +1,27 @@
 """Default service catalogue and standards (company configuration; admins change them in the admin).
 
-No national rule fixes these: the defaults follow domain.md — weekly or more for the top classes,
-fortnightly for the middle, monthly for the rest.
+The catalogue's names are the article's own (基本服务: 订单服务 … 实地拜访服务; 营销服务; 情感服务: 生日祝福,
+重要事件关注, 赠送短信 …). No national rule fixes the standards: the defaults follow domain.md — weekly visits
+for the top classes, fortnightly for the middle, monthly for the rest. This module is the one place that
+says how often a default class is visited.
 """
 
 from fieldcrm.care.models import ItemFrequency as F
 from fieldcrm.care.models import ServiceKind, VisitFrequency
 
-# (code, kind, name, needs a visit)
+# (code, kind, name, needs a visit); names as the article lists them (migration care/0007 renamed the
+# earlier ones in existing databases).
 CATALOGUE = [
-    ("ordering", ServiceKind.BASIC, "订货服务", False),
+    ("ordering", ServiceKind.BASIC, "订单服务", False),
     ("delivery", ServiceKind.BASIC, "配送服务", False),
-    ("supply_guarantee", ServiceKind.BASIC, "货源保障", False),
-    ("field_visit", ServiceKind.BASIC, "走访服务", True),
-    ("business_guidance", ServiceKind.MARKETING, "经营指导", True),
-    ("information_support", ServiceKind.MARKETING, "信息支持", False),
-    ("promotion_support", ServiceKind.MARKETING, "促销支持", True),
+    ("supply_guarantee", ServiceKind.BASIC, "货源保障服务", False),
+    ("field_visit", ServiceKind.BASIC, "实地拜访服务", True),
+    ("business_guidance", ServiceKind.MARKETING, "经营指导服务", True),
+    ("information_support", ServiceKind.MARKETING, "信息支持服务", False),
+    ("promotion_support", ServiceKind.MARKETING, "促销支持服务", True),
     ("birthday_greeting", ServiceKind.EMOTIONAL, "生日祝福", False),
-    ("important_events", ServiceKind.EMOTIONAL, "重要事项关注", False),
-    ("greeting_message", ServiceKind.EMOTIONAL, "问候短信", False),
+    ("important_events", ServiceKind.EMOTIONAL, "重要事件关注", False),
+    ("greeting_message", ServiceKind.EMOTIONAL, "赠送短信", False),
     ("help_away_from_home", ServiceKind.EMOTIONAL, "异地引路", False),
     ("legal_advice", ServiceKind.EMOTIONAL, "法律咨询", False),
 ]
@@ -31,8 +34,8 @@ COMMON = {
 
 # class name → (visit frequency, response hours, extra items and how often)
 STANDARDS = {
-    "核心客户": (VisitFrequency.TWICE_WEEKLY, 24, {"business_guidance": F.MONTHLY, "information_support": F.WEEKLY,
-                                              "promotion_support": F.MONTHLY, "greeting_message": F.MONTHLY}),
+    "核心客户": (VisitFrequency.WEEKLY, 24, {"business_guidance": F.MONTHLY, "information_support": F.WEEKLY,
+                                         "promotion_support": F.MONTHLY, "greeting_message": F.MONTHLY}),
     "重点客户": (VisitFrequency.WEEKLY, 48, {"business_guidance": F.MONTHLY, "information_support": F.WEEKLY,
                                          "promotion_support": F.QUARTERLY, "greeting_message": F.QUARTERLY}),
     "普通客户": (VisitFrequency.FORTNIGHTLY, 72, {"business_guidance": F.QUARTERLY, "information_support": F.MONTHLY,

@@ -1,6 +1,7 @@
 """Duty 2: the service catalogue (the article's three kinds, twelve items) and service standards per
 customer class — how often a class is visited, which services apply how often, how fast needs are met."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,41 @@ class ItemFrequency(models.TextChoices):
     QUARTERLY = "quarterly", _("Quarterly")
     YEARLY = "yearly", _("Yearly")
     ON_EVENT = "on_event", _("When the occasion arises")
+
+
+class ServicePolicy(models.Model):
+    """The company's service rules that are not per class: when event services fall due, and the response
+    time of a need whose customer's class has no standard. One per company, edited in the admin."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="service_policy")
+    license_notice_days = models.PositiveSmallIntegerField(
+        _("remind this many days before a licence expires"), default=30, validators=[MaxValueValidator(366)]
+    )
+    tier_change_follow_up_days = models.PositiveSmallIntegerField(
+        _("follow up a tier or class change after (days)"), default=7, validators=[MaxValueValidator(366)]
+    )
+    default_response_hours = models.PositiveSmallIntegerField(
+        _("response time for needs without a class standard (hours)"), default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 31)],
+        help_text=_("Used when the customer's class has no service standard, or the customer no class."),
+    )
+    festival_greeting_days_before = models.PositiveSmallIntegerField(
+        _("send the Spring Festival greeting this many days before"), default=3, validators=[MaxValueValidator(30)],
+        help_text=_("The festival's date is computed from the lunar calendar."),
+    )
+
+    class Meta:
+        verbose_name = _("service policy")
+        verbose_name_plural = _("service policies")
+
+    def __str__(self):
+        return str(self.company)
+
+    @classmethod
+    def for_company(cls, company: Company | int) -> "ServicePolicy":
+        """The company's (or company id's) policy, created with the defaults on first use."""
+        policy, _created = cls.objects.get_or_create(company_id=getattr(company, "pk", company))
+        return policy
 
 
 class ServiceItem(models.Model):

@@ -10,12 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldcrm.care.models import ServicePolicy
 from fieldcrm.errors import ActionRefused, InvalidInput
 from fieldcrm.followup.models import Demand
 
-# When the customer's class has no service standard (or no class at all) a need is answered within two
-# days: the middle of the default standards (24 h for core customers, 72 h for the smallest).
-DEFAULT_RESPONSE_HOURS = 48
 DESCRIPTION_MAX = Demand._meta.get_field("description").max_length
 RESOLUTION_MAX = Demand._meta.get_field("resolution").max_length
 # A phone's clock may run a little ahead of the server's.
@@ -26,10 +24,13 @@ RAISED_AT_MAX_AGE = timedelta(days=30)
 
 
 def response_hours_for(customer) -> int:
-    """The response time the customer's class promises, from its service standard."""
+    """The response time the customer's class promises, from its service standard; without one, the
+    company's default (care.ServicePolicy, edited in the admin)."""
     customer_class = customer.customer_class
     standard = getattr(customer_class, "service_standard", None) if customer_class is not None else None
-    return standard.response_hours if standard is not None else DEFAULT_RESPONSE_HOURS
+    if standard is not None:
+        return standard.response_hours
+    return ServicePolicy.for_company(customer.company_id).default_response_hours
 
 
 def _moment(value, *, earliest=None, what, field):

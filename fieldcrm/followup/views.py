@@ -51,9 +51,9 @@ def demand_list(request):
         "statuses": Demand.Status.choices,
         "overdue_count": visible.overdue(now).count(),
         "close_form": CloseDemandForm(),
-        "next": f"{reverse('followup:list')}?status={status}",
+        "next": f"{reverse('followup:demand_list')}?status={status}",
     }
-    return render(request, "followup/demand_list.html", context)
+    return render(request, "followup/demands.html", context)
 
 
 @login_required
@@ -109,4 +109,4 @@ def demand_close(request, pk):
             actions.close_demand(demand, by=request.user, resolution=form.cleaned_data["resolution"],
                                  feedback_given=form.cleaned_data["feedback_given"])
             messages.success(request, _("Need closed."))
-    return redirect(safe_next(request, reverse("followup:list")))
+    return redirect(safe_next(request, reverse("followup:demand_list")))

@@ -44,7 +44,7 @@ def customer_list(request):
         "query": query.urlencode(),
         "can_export": access.can_export_customers(request.user),
     }
-    template = "customers/customer_rows.html" if request.htmx else "customers/customer_list.html"
+    template = "customers/_customer_rows.html" if request.htmx else "customers/customer_list.html"
     return render(request, template, context)
 
 
