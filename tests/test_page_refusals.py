@@ -158,3 +158,13 @@ def test_an_out_of_range_week_is_named_in_the_message(login, cast, friday):
     page = client.get(reverse("visits:index"), {"week": "9999-12-27"})
     messages = [str(m) for m in page.context["messages"]]
     assert messages == ["Choose a week between 2000-01-03 and 2199-12-30."]
+
+
+def test_a_forged_version_is_a_form_error(login, cast):
+    shop = make_customer(cast["alice"])
+    for version in (10**30, 0, -5):
+        response = login(cast["alice"]).post(reverse("customers:propose", args=[shop.customer_code]),
+                                             {"field": "phone", "new_value": "13800001111", "version": version})
+        assert response.status_code == 302, version
+    shop.refresh_from_db()
+    assert shop.version == 1 and shop.phone != "13800001111"

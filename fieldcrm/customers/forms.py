@@ -9,7 +9,8 @@ class ProposeChangeForm(forms.Form):
     field = forms.ChoiceField(label=_("Field"))
     new_value = forms.CharField(label=_("New value"), max_length=200, required=False)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Bounded like the column, so a forged number is a form error and never reaches the database.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
