@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils import timezone
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -125,9 +125,8 @@ class User(AbstractUser):
 
     @property
     def is_department_staff(self):
-        return self.role in (self.Role.DEPARTMENT, self.Role.MONOPOLY)
         """Department staff and monopoly officers: they read the company's customers and coordinate."""
-
+        return self.role in (self.Role.DEPARTMENT, self.Role.MONOPOLY)
 
     def overseen(self, manager: str = "manager") -> Q:
         """The rows, linked to a customer manager through the `manager` path, that this user works on or
@@ -140,6 +139,7 @@ class User(AbstractUser):
         if self.is_manager:
             return Q(**{manager: self.pk})
         return Q(pk__in=[])
+
 
 class ApiToken(models.Model):
     """A personal API token. Only a hash is stored; the token is shown once when created."""
@@ -208,3 +208,4 @@ class PersonalDataExport(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.kind} {self.exported_at:%Y-%m-%d %H:%M}"
+
