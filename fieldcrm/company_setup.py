@@ -20,7 +20,7 @@ DEPARTMENT_NAMES = {
 
 # Default owner of each profile field (company configuration; admins change it in the admin).
 # None = the manager edits the field directly.
-DEFAULT_FIELD_OWNERS = {
+DEFAULT_FIELD_OWNERS: dict[str, Department.Kind | None] = {
     "name": Department.Kind.MONOPOLY,
     "license_no": Department.Kind.MONOPOLY,
     "owner_name": Department.Kind.MONOPOLY,
@@ -62,11 +62,11 @@ def setup_company(name: str, code: str) -> Company:
         CustomerClass.objects.get_or_create(
             company=company, name=class_name, defaults={"sort_order": order, "description": description}
         )
-    for field, kind in DEFAULT_FIELD_OWNERS.items():
+    for field, owner in DEFAULT_FIELD_OWNERS.items():
         FieldPolicy.objects.get_or_create(
             company=company,
             field=field,
-            defaults={"manager_editable": kind is None, "department": departments.get(kind)},
+            defaults={"manager_editable": owner is None, "department": departments[owner] if owner else None},
         )
     setup_care(company)
     ServicePolicy.for_company(company)

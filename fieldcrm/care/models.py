@@ -120,7 +120,7 @@ class ServiceStandard(models.Model):
 
     @property
     def visits_per_four_weeks(self) -> int:
-        return VISITS_PER_FOUR_WEEKS[self.visit_frequency]
+        return VISITS_PER_FOUR_WEEKS[VisitFrequency(self.visit_frequency)]
 
 
 class StandardItem(models.Model):
@@ -170,7 +170,7 @@ class Promotion(models.Model):
 
         from fieldcrm.customers.models import BusinessFormat
 
-        errors = {}
+        errors: dict[str, object] = {}
         if self.tier_min and self.tier_max and self.tier_min > self.tier_max:
             errors["tier_max"] = _("The highest tier is below the lowest.")
         if not isinstance(self.business_formats, list):
