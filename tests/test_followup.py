@@ -217,7 +217,7 @@ def test_another_manager_gets_404_on_every_page(login, cast, shop, demand, who):
     assert Demand.objects.get(pk=demand.pk).is_open and Demand.objects.count() == 1
 
 
-def test_supervisor_sees_and_closes_the_teams_needs(login, cast, shop, demand):
+def test_supervisor_sees_and_closes_the_teams_demands(login, cast, shop, demand):
     sam = login(cast["sam"])
     assert "中华(硬)断货" in sam.get("/demands/").content.decode()
     assert sam.get(f"/customers/{shop.customer_code}/demands/").status_code == 200
@@ -310,7 +310,7 @@ def test_api_another_manager_cannot_read(login, cast, demand, who):
     assert client.get("/api/v1/demands").json() == []
 
 
-def test_api_supervisor_sees_the_teams_needs(login, cast, demand):
+def test_api_supervisor_sees_the_teams_demands(login, cast, demand):
     assert [d["id"] for d in login(cast["sam"]).get("/api/v1/demands").json()] == [demand.pk]
 
 

@@ -25,13 +25,13 @@ def demand_reasons(manager, week_start, policy) -> dict[int, list[reasons.Provid
     though its visit is on Monday)."""
     week_end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), datetime.min.time()))
     now = timezone.now()
-    needs = Demand.objects.open().filter(customer__manager=manager, due_at__lt=week_end).order_by("due_at", "pk")
+    demands = Demand.objects.open().filter(customer__manager=manager, due_at__lt=week_end).order_by("due_at", "pk")
     found: dict[int, list[reasons.ProvidedReason]] = {}
-    for need in needs:
-        due = timezone.localtime(need.due_at)
-        args = {"kind": need.kind, "due": f"{due:%m-%d %H:%M}", "summary": _summary(need.description),
-                "overdue": need.due_at < now}
-        found.setdefault(need.customer_id, []).append(reasons.ProvidedReason(DEMAND, args=args, visit_by=due.date()))
+    for demand in demands:
+        due = timezone.localtime(demand.due_at)
+        args = {"kind": demand.kind, "due": f"{due:%m-%d %H:%M}", "summary": _summary(demand.description),
+                "overdue": demand.due_at < now}
+        found.setdefault(demand.customer_id, []).append(reasons.ProvidedReason(DEMAND, args=args, visit_by=due.date()))
     return found
 
 
