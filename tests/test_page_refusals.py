@@ -14,6 +14,7 @@ from fieldcrm.care.models import ServiceItem, ServiceTask
 from fieldcrm.customers import access as customers_access
 from fieldcrm.errors import ActionRefused, InvalidInput
 from fieldcrm.followup import access as followup_access
+from fieldcrm.imports import access as imports_access
 from fieldcrm.pages import RefusalMiddleware, refusal_as_message, refusal_on_form, safe_url
 from fieldcrm.visits import access as visits_access
 from tests.factories import TODAY, WEEK, make_customer
@@ -117,13 +118,20 @@ def test_a_huge_id_is_404_on_every_page(login, cast, who, pk):
             assert response.status_code == 404, (name, response.status_code)
 
 
+def test_a_huge_import_run_id_is_404(login, cast):
+    ada = login(cast["ada"])  # (anyone else gets 403 first: imports are for administrators)
+    for name, method in (("imports:preview", "get"), ("imports:report", "get"), ("imports:confirm", "post")):
+        assert getattr(ada, method)(reverse(name, args=[2**63])).status_code == 404, name
+
+
 @pytest.mark.parametrize("pk", [2**63, -1, "x"])
 def test_every_lookup_answers_404_to_an_id_that_names_no_row(cast, pk):
     """The access lookups check ids before the database sees them (pages and API alike)."""
     lookups = [care_access.get_task_for_user, followup_access.get_demand_for_user,
                customers_access.get_change_request_for_user, visits_access.get_plan_for_user,
                visits_access.get_visit_for_user, visits_access.get_coordination_visit,
-               visits_access.get_join_request_to_decide, visits_access.get_run_for_user, visits_access.get_job_for_user]
+               visits_access.get_join_request_to_decide, visits_access.get_run_for_user, visits_access.get_job_for_user,
+               imports_access.get_run_for_user]
     for lookup in lookups:
         with pytest.raises(Http404):
             lookup(cast["ada"], pk)

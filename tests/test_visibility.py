@@ -16,6 +16,7 @@ from fieldcrm.customers import actions as customer_actions
 from fieldcrm.customers.models import ChangeRequest, Customer
 from fieldcrm.followup import access as followup_access
 from fieldcrm.followup.models import Demand
+from fieldcrm.imports import access as imports_access
 from fieldcrm.visits import access as visits_access
 from fieldcrm.visits.models import PlannedVisit, WeekPlan
 from tests.factories import TODAY, WEEK, make_customer
@@ -122,7 +123,7 @@ def test_models_modules_do_not_import_access():
         assert not any(name.endswith(".access") or ".access." in name for name in imported), path
 
 
-ACCESS_MODULES = (customers_access, care_access, followup_access, visits_access)
+ACCESS_MODULES = (customers_access, care_access, followup_access, visits_access, imports_access)
 
 
 def test_lookups_take_one_keyword_for_change():

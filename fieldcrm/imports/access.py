@@ -1,9 +1,9 @@
 """Who may import, and the 404 door to one's own import runs (pages only; imports have no API)."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 
 from fieldcrm.imports.models import ImportRun
+from fieldcrm.lib.ids import one_or_404
 
 
 def can_import(user) -> bool:
@@ -20,7 +20,4 @@ def get_run_for_user(user, pk: int) -> ImportRun:
     """One of the user's own runs (a run holds the uploaded personal data: another admin gets 404 too);
     403 for anyone who may not import at all."""
     require_importer(user)
-    run = ImportRun.objects.filter(pk=pk, user=user).first()
-    if run is None:
-        raise Http404("No such import")
-    return run
+    return one_or_404(ImportRun.objects.filter(user=user), pk, "No such import")
