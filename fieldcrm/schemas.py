@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from annotated_types import Interval
 from django.db.models import Q
@@ -67,6 +67,10 @@ class InputSchema(Schema):
 class ListFilters(FilterSchema, InputSchema):
     """Filters of a list endpoint: each field narrows the list by its `FilterLookup` (or a `filter_<name>`
     method); `limit` and `offset`, which a paged list declares with its own bounds, page it (`page`)."""
+
+    if TYPE_CHECKING:  # declared by each paged subclass, with its own default and bounds
+        limit: int
+        offset: int
 
     def filter_limit(self, value) -> Q:
         return Q()

@@ -85,22 +85,22 @@ def first_visit(cast, status=WeekPlan.Status.DRAFT) -> PlannedVisit:
     return plan(cast, status).visits.order_by("day").first()
 
 
-def change_request(cast, client) -> int:
-    shop = store(cast["alice"])
-    response = client.post(f"{API}/change-requests", {"customer_code": shop.customer_code, "field": "phone",
-                                                      "new_value": "13800001111"},
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token(cast['alice'])}")
+def created_by_alice(cast, client, url, body) -> dict:
+    """POST `body` as alice on one of her new stores; the created object."""
+    body = {"customer_code": store(cast["alice"]).customer_code, **body}
+    response = client.post(url, body, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {token(cast['alice'])}")
     assert response.status_code == 201, response.content
-    return response.json()["change_request"]["id"]
+    return response.json()
+
+
+def change_request(cast, client) -> int:
+    created = created_by_alice(cast, client, f"{API}/change-requests", {"field": "phone", "new_value": "13800001111"})
+    return created["change_request"]["id"]
 
 
 def need(cast, client) -> int:
-    shop = store(cast["alice"])
-    response = client.post(f"{API}/demands", {"customer_code": shop.customer_code, "kind": "supply",
-                                              "description": "中华(硬)断货"},
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token(cast['alice'])}")
-    assert response.status_code == 201, response.content
-    return response.json()["id"]
+    return created_by_alice(cast, client, f"{API}/demands", {"kind": "supply", "description": "中华(硬)断货"})["id"]
 
 
 def service_task(cast) -> ServiceTask:

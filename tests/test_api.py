@@ -5,6 +5,7 @@ from datetime import date, time
 
 from django.core.management import call_command
 
+from fieldcrm.api import api
 from fieldcrm.customers.fields import PROFILE_FIELDS
 from fieldcrm.customers.models import ChangeRequest, CustomerClass
 from fieldcrm.org.models import ApiToken
@@ -111,3 +112,40 @@ def test_list_issues_no_query_per_row(cast, client, django_assert_max_num_querie
     with django_assert_max_num_queries(6):
         body = client.get("/api/v1/customers?limit=30", **headers).json()
     assert len(body["items"]) == 30
+
+
+def test_paths_and_operation_ids_stay_as_clients_know_them():
+    """Clients generated from the OpenAPI document call methods named after the operation ids: moving an
+    endpoint to another module must not rename it."""
+    spec = api.get_openapi_schema(path_prefix="/api/v1")
+    operations = {(method, path): op["operationId"] for path, ops in spec["paths"].items() for method, op in ops.items()}
+    assert operations == {
+        ("get", "/api/v1/change-requests"): "fieldcrm_api_list_change_requests",
+        ("post", "/api/v1/change-requests"): "fieldcrm_api_propose_change",
+        ("get", "/api/v1/change-requests/{pk}"): "fieldcrm_api_get_change_request",
+        ("post", "/api/v1/change-requests/{pk}/approve"): "fieldcrm_api_approve_change_request",
+        ("post", "/api/v1/change-requests/{pk}/reject"): "fieldcrm_api_reject_change_request",
+        ("get", "/api/v1/coordination/visits"): "fieldcrm_visits_api_coordination_visits",
+        ("get", "/api/v1/customers"): "fieldcrm_api_list_customers",
+        ("get", "/api/v1/customers/{code}"): "fieldcrm_api_get_customer",
+        ("get", "/api/v1/demands"): "fieldcrm_followup_api_list_demands",
+        ("post", "/api/v1/demands"): "fieldcrm_followup_api_raise_demand",
+        ("get", "/api/v1/demands/{pk}"): "fieldcrm_followup_api_get_demand",
+        ("post", "/api/v1/demands/{pk}/close"): "fieldcrm_followup_api_close_demand",
+        ("get", "/api/v1/planning-jobs/{pk}"): "fieldcrm_visits_api_get_job",
+        ("get", "/api/v1/service-items"): "fieldcrm_api_list_service_items",
+        ("get", "/api/v1/service-standards"): "fieldcrm_api_list_service_standards",
+        ("get", "/api/v1/service-tasks"): "fieldcrm_api_list_service_tasks",
+        ("post", "/api/v1/service-tasks/{pk}/done"): "fieldcrm_api_complete_service_task",
+        ("get", "/api/v1/visit-plans"): "fieldcrm_visits_api_list_plans",
+        ("post", "/api/v1/visit-plans/generate"): "fieldcrm_visits_api_generate_plans",
+        ("get", "/api/v1/visit-plans/{pk}"): "fieldcrm_visits_api_get_plan",
+        ("post", "/api/v1/visit-plans/{pk}/approve"): "fieldcrm_visits_api_approve_plan",
+        ("post", "/api/v1/visit-plans/{pk}/reoptimise"): "fieldcrm_visits_api_reoptimise_plan",
+        ("post", "/api/v1/visit-plans/{pk}/return"): "fieldcrm_visits_api_return_plan",
+        ("post", "/api/v1/visit-plans/{pk}/submit"): "fieldcrm_visits_api_submit_plan",
+        ("post", "/api/v1/visit-plans/{pk}/visits"): "fieldcrm_visits_api_add_visit",
+        ("patch", "/api/v1/visits/{pk}"): "fieldcrm_visits_api_change_visit",
+        ("post", "/api/v1/visits/{pk}/join"): "fieldcrm_visits_api_join_visit",
+        ("post", "/api/v1/visits/{pk}/remove"): "fieldcrm_visits_api_remove_visit",
+    }

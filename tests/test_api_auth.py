@@ -48,22 +48,13 @@ def test_the_cases_cover_every_write_endpoint():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("logged_in", [False, True], ids=["token only", "token and a session without csrf"])
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=" ".join)
-def test_a_token_needs_no_csrf_token(cast, endpoint):
+def test_a_token_needs_no_csrf_token(cast, endpoint, logged_in):
+    """Also when the client is logged in too (a script in a page): the token decides."""
     case = CASES[endpoint]
     call = case.ok(cast)
-    response = send(Client(enforce_csrf_checks=True), call,
-                    HTTP_AUTHORIZATION=f"Bearer {api_calls.token(cast[call.user])}")
-    assert response.status_code == case.status, response.content
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=" ".join)
-def test_a_token_wins_over_a_session_without_csrf(cast, endpoint):
-    """A browser that is logged in and also sends a token (a script in the page) is judged by the token."""
-    case = CASES[endpoint]
-    call = case.ok(cast)
-    client = session_client(cast["ada"], csrf=False)
+    client = session_client(cast["ada"], csrf=False) if logged_in else Client(enforce_csrf_checks=True)
     response = send(client, call, HTTP_AUTHORIZATION=f"Bearer {api_calls.token(cast[call.user])}")
     assert response.status_code == case.status, response.content
 
