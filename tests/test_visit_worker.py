@@ -11,7 +11,7 @@ from fieldcrm.celery import app
 from fieldcrm.visits.models import PlanningJob, WeekPlan
 from fieldcrm.visits.tasks import start_run
 from tests.conftest import need_service
-from tests.factories import WEEK, make_store
+from tests.factories import TODAY, WEEK, make_store
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -37,7 +37,8 @@ def redis_app(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_plans_each_manager_through_redis(redis_app, cast):
+def test_worker_plans_each_manager_through_redis(redis_app, cast, time_machine):
+    time_machine.move_to(TODAY, tick=True)  # WEEK is next week; the worker thread shares the clock
     for n in range(6):
         make_store(cast["alice"], n, "重点客户")
         make_store(cast["bob"], n + 10, "重点客户")
