@@ -244,7 +244,7 @@ def _optimise(run: _Search, multi) -> Plan:
                 best = _walk_patterns(run, model, best, left * cfg.repair_share)
             if best.is_feasible() and router_feasible(router, model.to_plan(best)):
                 log(f"first routing: {best.distance() / SCALE:.3f}")
-                restart = _restarter(run, model)
+                restart = _Restarter(run, model)
                 best = _pattern_search(run, model, best, multi, restart)
                 return model.to_plan(best)
             log("relaxed start infeasible; starting from the construction")
@@ -280,6 +280,7 @@ def _onto_patterns(model, plan: Plan) -> Plan:
         if plan.pattern.get(s) not in stops[s].patterns:
             remove_stop(plan, s)  # (its pattern holds the days it is on, as HorizonModel.to_plan sets it)
             choice = best_pattern(relaxed, plan, s)
+            assert choice is not None  # the limits are ignored: some pattern always fits
             insert_stop(plan, s, choice[1], choice[2])
     return plan
 
@@ -308,26 +309,27 @@ def _walk_patterns(run: _Search, model, sol: Solution, seconds) -> Solution:
     return out
 
 
-def _restarter(run: _Search, model):
+class _Restarter:
     """A fresh start for a stalled pattern search: a new relaxed solution (other seed), projected and
-    routed; returns a feasible solution of ``model`` or None."""
-    problem, router, deadline, max_iterations, _rng, _log, cfg = run.unpack()
-    total = deadline - time.perf_counter()
-    cache = {}
+    routed; `restart(route_seconds)` returns a feasible solution of ``model`` or None. ``seconds``: what
+    the relaxed run of one restart costs."""
 
-    def restart(route_seconds: float):
-        if "model" not in cache:
-            cache["model"] = HorizonModel(problem, router, None, relaxed=True)
-        seconds = cfg.restart_share * total
-        plan = _relaxed_patterns(run, seconds, cache["model"])
+    def __init__(self, run: _Search, model: HorizonModel):
+        self.run, self.model = run, model
+        self.seconds = run.cfg.restart_share * (run.deadline - time.perf_counter())
+        self._relaxed: HorizonModel | None = None
+
+    def __call__(self, route_seconds: float) -> Solution | None:
+        run = self.run
+        if self._relaxed is None:
+            self._relaxed = HorizonModel(run.problem, run.router, None, relaxed=True)
+        plan = _relaxed_patterns(run, self.seconds, self._relaxed)
         if plan is None:
             return None
-        iters = None if max_iterations is None else max(1, int(max_iterations * 0.6) // cfg.rounds_deterministic)
-        sol = run.ils(model, _Stop(route_seconds, iters), plan).best
+        iters = None if run.max_iterations is None else max(
+            1, int(run.max_iterations * 0.6) // run.cfg.rounds_deterministic)
+        sol = run.ils(self.model, _Stop(route_seconds, iters), plan).best
         return sol if sol.is_feasible() else None
-
-    restart.seconds = cfg.restart_share * total
-    return restart
 
 
 def router_feasible(router: Router, plan: Plan) -> bool:
@@ -342,7 +344,7 @@ def router_feasible(router: Router, plan: Plan) -> bool:
     return True
 
 
-def _pattern_search(run: _Search, model: HorizonModel, best: Solution, multi, restart=None):
+def _pattern_search(run: _Search, model: HorizonModel, best: Solution, multi, restart: _Restarter | None = None):
     """Rounds of (a) cheap pattern descent (exact deltas, no PyVRP), (b) a tabu walk over the patterns
     (:class:`planner.tabu.PatternTabu`), (c) a short warm-started PyVRP run.  The time of (b) follows
     its success: (b) and (c) are given time in proportion to their recent gain per second.  When a
@@ -372,7 +374,7 @@ def _pattern_search(run: _Search, model: HorizonModel, best: Solution, multi, re
         left = deadline - time.perf_counter()
         if (max_iterations is not None and rounds >= cfg.rounds_deterministic) or left < 0.2:
             break
-        if shares and (
+        if share is not None and shares and (
             rounds >= shares[0] * cfg.rounds_deterministic
             if max_iterations is not None
             else left <= (1 - shares[0]) * start_left
@@ -380,7 +382,7 @@ def _pattern_search(run: _Search, model: HorizonModel, best: Solution, multi, re
             shares.pop(0)
             share.offer(model.to_plan(best), best_cost / SCALE)
             offered = True
-        if offered:
+        if offered and share is not None:
             got = share.take(left if max_iterations is not None else 0.0)
             if max_iterations is not None:
                 offered = False
@@ -438,9 +440,9 @@ def _pattern_search(run: _Search, model: HorizonModel, best: Solution, multi, re
         left = deadline - time.perf_counter()
         room = cfg.restart_room * (restart.seconds + round_seconds) if restart is not None else math.inf
         if restart is not None and stall >= cfg.stall_rounds and left > room:
-            sol = restart(round_seconds)
-            if sol is not None:
-                cur, base, base_cost, stall = sol, sol, ce.cost(sol), 0
+            fresh = restart(round_seconds)
+            if fresh is not None:
+                cur, base, base_cost, stall = fresh, fresh, ce.cost(fresh), 0
                 log(f"round {rounds}: restart at {base_cost / SCALE:.3f} (best {best_cost / SCALE:.3f})")
                 if base_cost < best_cost:
                     best, best_cost = base, base_cost

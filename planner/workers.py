@@ -18,6 +18,7 @@ import os
 import queue
 import time
 from collections.abc import Callable
+from typing import Any
 
 from planner.problem import Problem
 from planner.routes import Plan
@@ -80,7 +81,7 @@ def run_workers(search: Search, workers: int, seed: int, deadline: float, max_it
         return [search(seed, None, True)]
     blocking = max_iterations is not None
     procs = []
-    share = None
+    share: tuple[Any, Any] | None = None
     for k in range(1, workers):
         recv, send = ctx.Pipe(duplex=False)
         child_share = None
@@ -108,7 +109,7 @@ def run_workers(search: Search, workers: int, seed: int, deadline: float, max_it
     return plans
 
 
-def _child(search: Search, seed: int, conn, share, blocking: bool) -> None:
+def _child(search: Search, seed: int, conn, share: tuple[Any, Any] | None, blocking: bool) -> None:
     try:
         conn.send(search(seed, Share(*share, blocking=blocking) if share is not None else None, False))
     finally:

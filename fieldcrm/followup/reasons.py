@@ -42,7 +42,8 @@ def _summary(text: str) -> str:
 
 def demand_reason_text(args: dict) -> str:
     """A need as a visit reason, in the reader's language."""
-    values = {"kind": dict(Demand.Kind.choices).get(args.get("kind"), args.get("kind", "")),
+    kind = args.get("kind", "")
+    values = {"kind": dict(Demand.Kind.choices).get(kind, kind),
               "due": args.get("due", ""), "summary": args.get("summary", "")}
     if args.get("overdue"):
         return _("Need overdue since %(due)s (%(kind)s): %(summary)s") % values

@@ -62,7 +62,7 @@ def generate_week_plan(manager, week_start: date, *, by=None, time_limit=None, w
         plan.save()
         plan.refresh_from_db()
         days = week_days(plan, policy)
-        visits = []
+        visits: list[PlannedVisit] = []
         for route in solution["routes"]:
             for sequence, stop_id in enumerate(route["stops"], start=1):
                 candidate = week.candidates[stop_id]

@@ -79,7 +79,8 @@ def visits_due(frequency: str | None, customer_pk: int, last_visit: date | None,
         return 2
     if frequency == VisitFrequency.WEEKLY:
         return 1
-    period = {VisitFrequency.FORTNIGHTLY: 2, VisitFrequency.MONTHLY: 4}.get(frequency)
+    periods: dict[str, int] = {VisitFrequency.FORTNIGHTLY: 2, VisitFrequency.MONTHLY: 4}
+    period = periods.get(frequency) if frequency else None
     if period is None:
         return 0
     if last_visit is None:

@@ -81,7 +81,8 @@ def reason_text(reason: dict) -> str:
 
 
 def _standard_text(args: dict) -> str:
-    frequency = dict(VisitFrequency.choices).get(args.get("frequency"), args.get("frequency", ""))
+    code = args.get("frequency", "")
+    frequency = dict(VisitFrequency.choices).get(code, code)
     return _("%(class)s: %(frequency)s") % {"class": args.get("cls", ""), "frequency": frequency}
 
 
@@ -90,7 +91,7 @@ def _service_text(args: dict) -> str:
 
 
 def _stale_text(args: dict) -> str:
-    names = [str(Customer._meta.get_field(name).verbose_name) for name in args.get("fields", [])]
+    names = [str(getattr(Customer._meta.get_field(name), "verbose_name", name)) for name in args.get("fields", [])]
     return _("Verify: %(fields)s") % {"fields": pgettext("list separator", ", ").join(names)}
 
 
@@ -99,7 +100,8 @@ def _new_text(args: dict) -> str:
 
 
 def _tier_change_text(args: dict) -> str:
-    label = dict(ClassificationChange.Field.choices).get(args.get("field"), args.get("field", ""))
+    field = args.get("field", "")
+    label = dict(ClassificationChange.Field.choices).get(field, field)
     return f"{label} {args.get('old') or '—'} → {args.get('new') or '—'}"
 
 

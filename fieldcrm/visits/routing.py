@@ -60,7 +60,7 @@ def plan_days(plan, policy=None, visits=None) -> list[DayRoute]:
 def day_route(day, visits, depot, policy) -> DayRoute:
     """Walk the day in order; sets each visit's `arrival` (not saved) and returns the totals."""
     route = DayRoute(day, list(visits))
-    now = minutes(policy.day_start)
+    now = float(minutes(policy.day_start))
     here = depot
     for visit in route.visits:
         customer = visit.customer
@@ -69,7 +69,7 @@ def day_route(day, visits, depot, policy) -> DayRoute:
         if here is not None and point is not None:
             now += _drive(route, here, point, policy)
         if customer.opens_at is not None and now < minutes(customer.opens_at):
-            now = minutes(customer.opens_at)
+            now = float(minutes(customer.opens_at))
         if customer.closes_at is not None and now > minutes(customer.closes_at) - stay:
             route.late.append(visit)
         visit.arrival = _time_of(now)
