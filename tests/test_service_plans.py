@@ -85,6 +85,7 @@ def test_greeting_can_fall_in_the_year_before_the_festival(cast, core_shop):
 
 
 def test_policy_is_created_with_the_defaults(cast):
+    assert ServicePolicy.objects.filter(company=cast["company"]).exists()  # by setup_company
     policy = ServicePolicy.for_company(cast["company"])
     assert (policy.license_notice_days, policy.tier_change_follow_up_days, policy.default_response_hours,
             policy.festival_greeting_days_before) == (30, 7, 48, 3)
