@@ -37,6 +37,15 @@ def test_migration_to_the_articles_words_keeps_an_admins_names_and_reverses(cast
     assert names["ordering"] == "网上订货"
 
 
+def test_migration_drops_the_frequency_from_the_top_class_description(cast):
+    migration = importlib.import_module("fieldcrm.care.migrations.0008_top_class_description")
+    top = CustomerClass.objects.filter(company=cast["company"], name="核心客户")
+    migration.restore_it(apps, None)
+    assert top.get().description == "Top tiers: weekly visits"
+    migration.drop_the_frequency(apps, None)
+    assert top.get().description == "Top tiers"
+
+
 def test_the_service_standards_alone_say_how_often_a_class_is_visited(cast):
     for customer_class in CustomerClass.objects.filter(company=cast["company"]):
         assert customer_class.service_standard.visit_frequency == STANDARDS[customer_class.name][0]
