@@ -7,12 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from fieldcrm.imports.flow import write_rejection_report
+from fieldcrm.imports.flow import SheetImport, write_rejection_report
 from fieldcrm.org.models import User
 
 
 class ImportCommand(BaseCommand):
-    importer_class = None
+    importer_class: type[SheetImport]  # set by each command
 
     def add_arguments(self, parser):
         parser.add_argument("file", help=".xlsx, .xls or .csv")

@@ -103,7 +103,7 @@ class CustomerImport(SheetImport):
 
     def lookup_state(self):
         return {"managers": self.managers, "territories": self.territories, "classes": self.classes,
-                "company": self.company.pk}
+                "company": self.company.pk}  # type: ignore[union-attr]  # prepare() found a company
 
     def _manager_lookup(self) -> dict:
         lookup = {}
@@ -196,7 +196,8 @@ class CustomerImport(SheetImport):
 
     def _new_defaults(self, now) -> dict:
         defaults = {name: field.get_default() for name, field in CUSTOMER_FIELD_OBJECTS.items()}
-        defaults.update(company_id=self.company.pk, created_at=now, updated_at=now, version=1)
+        defaults.update(company_id=self.company.pk,  # type: ignore[union-attr]  # prepare() found a company
+                        created_at=now, updated_at=now, version=1)
         return defaults
 
     def _create(self, rows, now):

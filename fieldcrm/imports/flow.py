@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -106,7 +107,7 @@ class SheetImport:
     key_field: str = ""  # the key among the cleaned attributes
     key_column: str = ""  # the key among the file's columns, when named differently
     kind: str = ""  # ImportRun.kind, and the upload form's choice
-    label = ""  # what the upload form calls it
+    label: str | Promise = ""  # what the upload form calls it
 
     def __init__(self, user, language: str = "zh-hans"):
         self.user = user
@@ -190,7 +191,7 @@ class SheetImport:
         spec = {c.field: list(c.aliases) for c in self.columns}
         mapping, ignored = match_columns(sheet.header, spec)
         self.headers = {f: display(sheet.header[i]) for f, i in mapping.items()}
-        checked = {"ignored": ignored, "rejected": [], "rows": [], "total": 0, "missing": False,
+        checked: dict[str, Any] = {"ignored": ignored, "rejected": [], "rows": [], "total": 0, "missing": False,
                    "headers": self.headers, "present": set(mapping)}
         missing = [c for c in self.columns if c.required and c.field not in mapping]
         for column in missing:
@@ -294,7 +295,8 @@ class SheetImport:
 
     def clean_columns(self, raw: dict) -> tuple[dict, list[tuple[str, str]]]:
         """Run each present column's own cleaner; blank optional cells become None."""
-        cleaned, problems = {}, []
+        cleaned: dict[str, Any] = {}
+        problems: list[tuple[str, str]] = []
         for column in self.columns:
             if column.field not in raw:
                 continue

@@ -106,8 +106,8 @@ class SkuImport(SheetImport):
         for attrs in new_rows:
             fields = {name: value for name, value in attrs.items() if name != "brand"}
             sku = Sku(brand_id=self._brand(attrs["brand"]), **fields)
-            sku._change_reason = "import"
-            sku._history_user = self.user
+            sku._change_reason = "import"  # type: ignore[attr-defined]  # read by simple-history on save
+            sku._history_user = self.user  # type: ignore[attr-defined]
             sku.save()
         for attrs in updated_rows:
             sku = self.stored[attrs["code"]]
@@ -116,6 +116,6 @@ class SkuImport(SheetImport):
                     sku.brand_id = self._brand(value)
                 else:
                     setattr(sku, name, value)
-            sku._change_reason = "import"
-            sku._history_user = self.user
+            sku._change_reason = "import"  # type: ignore[attr-defined]  # read by simple-history on save
+            sku._history_user = self.user  # type: ignore[attr-defined]
             sku.save()

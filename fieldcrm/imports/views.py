@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,7 +54,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             for chunk in uploaded.chunks():
                 out.write(chunk)
         run = ImportRun.objects.create(
-            kind=form.cleaned_data["kind"], user=request.user, file_name=uploaded.name[:200], staged_path=str(staged)
+            kind=form.cleaned_data["kind"], user=request.user,  # type: ignore[misc]  # login_required: a User
+            file_name=uploaded.name[:200], staged_path=str(staged)
         )
         importer = IMPORTERS[run.kind](request.user, request.LANGUAGE_CODE)
         try:
@@ -70,7 +71,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         run.summary = _summarise(result)
         run.save()
         return redirect("imports:preview", pk=run.pk)
-    runs = ImportRun.objects.filter(user=request.user)[:20]
+    runs = ImportRun.objects.filter(user=request.user)[:20]  # type: ignore[misc]  # login_required: a User
     return render(request, "imports/upload.html", {"form": form, "runs": runs})
 
 
@@ -110,7 +111,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report(request: HttpRequest, pk: int) -> HttpResponse:
+def report(request: HttpRequest, pk: int) -> HttpResponseBase:
     run = get_run_for_user(request.user, pk)
     path = _report_path(run)
     if not path.exists():
