@@ -23,6 +23,7 @@ import functools
 import math
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pyvrp import (
@@ -236,7 +237,7 @@ class HorizonModel:
                 band = self._band
                 early = min(v.days) * band
                 late = (max(v.days) + 1) * band - 1
-            kwargs = {
+            kwargs: dict[str, Any] = {
                 "location": v.stop + 1 if self.banded else i + 1,
                 "delivery": [demands[i]] if cap is not None else [],
                 "service_duration": math.ceil(stop.service * SCALE - 1e-6),
@@ -272,7 +273,7 @@ class HorizonModel:
             # a shift far shorter than a band: waiting for a later day's band is a huge duration excess
             # (time warp), so a visit never sits on a day it is not allowed on in a feasible solution
             shift = band // 4 if p.max_route_duration is None else math.floor(p.max_route_duration * SCALE + 1e-6)
-            kwargs = {"capacity": [cap] if cap is not None else [], "shift_duration": shift}
+            kwargs: dict[str, Any] = {"capacity": [cap] if cap is not None else [], "shift_duration": shift}
             vtypes.append(
                 VehicleType(
                     num_available=p.vehicles,
@@ -282,7 +283,8 @@ class HorizonModel:
                     **kwargs,
                 )
             )
-        return ProblemData(locations, clients, [Depot(location=0)], vtypes, [dist], [dur])
+        # pyvrp's stub spells the matrices' shape as int
+        return ProblemData(locations, clients, [Depot(location=0)], vtypes, [dist], [dur])  # type: ignore[list-item]
 
     def _build(self) -> ProblemData:
         p = self.problem
@@ -297,7 +299,7 @@ class HorizonModel:
         clients = [c[1] for c in self._client_variants()]
         depot = Depot(location=0)
         _, cap = self._int_demands()
-        vt_kwargs = {
+        vt_kwargs: dict[str, Any] = {
             "capacity": [cap] if cap is not None else [],
             "tw_early": math.ceil(p.day_start * SCALE - 1e-6),
         }
@@ -376,7 +378,7 @@ class HorizonModel:
                 if not route:
                     continue
                 visits = [self.index[(s, day)] for s in route if (s, day) in self.index]
-                visits = [i for i in visits if i not in seen and not seen.add(i)]  # never a visit twice
+                visits = [i for i in visits if i not in seen and not seen.add(i)]  # type: ignore[func-returns-value]  # never a visit twice
                 if not visits:
                     continue
                 vtype = day if self.per_day else 0

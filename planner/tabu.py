@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class PatternTabu:
         loads, durs = [], []
         empty_done = False
         for k, route in enumerate(plan.routes[d]):
-            pts = [0] + [s + 1 for s in route] + [0]
+            pts: Any = [0] + [s + 1 for s in route] + [0]  # a list here, the stops' index array below
             loads.append(float(self.demand[pts].sum()))
             durs.append(float(self.time[pts[:-1], pts[1:]].sum() + self.service[pts].sum()))
             if not route:
@@ -155,7 +156,7 @@ class PatternTabu:
     def _feasible(self, plan: Plan, lx: float | None = None, dx: float | None = None) -> bool:
         if lx is None:
             lx, dx = self._excess(plan)
-        if lx > EPS or dx > EPS:
+        if lx > EPS or dx > EPS:  # type: ignore[operator]  # callers pass lx and dx together
             return False
         # windows: insertions keep them, but a polish by PyVRP may leave a (penalised) time warp
         return not self.windows or all(self.router.windows_ok(r) for day in plan.routes for r in day)
