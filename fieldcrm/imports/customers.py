@@ -97,6 +97,7 @@ class CustomerImport(SheetImport):
         self.live_licenses = {}
         rows = Customer.objects.values_list("customer_code", "status", "license_no", *self.attrs)
         for code, status, license_no, *values in rows.iterator(chunk_size=5000):
+            # hash() is salted per process, which is fine here: compared only within this run.
             self.stored[code] = hash(tuple(values))
             if status != CustomerStatus.REVOKED:
                 self.live_licenses[license_no] = code
