@@ -115,12 +115,15 @@ def embedded_server(data_dir: Path):
         for _ in range(300):
             try:
                 urllib.request.urlopen(f"{base}/api/v1/customers", timeout=2).close()
+                break
             except urllib.error.HTTPError:
                 break  # it answers (401: no credentials)
             except OSError:
                 if server.poll() is not None:
                     raise RuntimeError((data_dir / "server.log").read_text()) from None
                 time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not answer within 30 s")
         yield base, json.loads(out.read_text())
     finally:
         server.terminate()
