@@ -125,7 +125,7 @@ def test_weekly_plan_journey(cast, live_server, browser, tmp_path):
     week = next_week_start(today)
     for n in range(10):
         make_store(alice, n, "重点客户", order_day=None)
-    birthday = today + timedelta(days=2)  # in this week's window whatever the day (1980 has a 29 February)
+    birthday = today + timedelta(days=2)  # due soon: on the month's first page whatever the day (1980 has a 29 Feb)
     make_store(alice, 20, "培育客户", name="生日烟酒店", owner_birthday=date(1980, birthday.month, birthday.day))
     make_store(alice, 21, "培育客户", name="新开便利店", created_at=timezone.now() - timedelta(days=2))
     monday = today - timedelta(days=today.weekday())
