@@ -31,7 +31,7 @@ COLUMNS = [
     Column("name", ("客户名称", "店名", "name", "customer name", "store name"), True, fields.parse_name),
     Column("license_no", ("许可证号", "license_no", "licence_no", "license no", "许可证编号"), True,
            fields.parse_license),
-    Column("owner_name", ("负责人", "户主", "经营者", "owner_name", "owner"), True, fields.parse_owner_name),
+    Column("owner_name", ("户主姓名", "负责人", "户主", "经营者", "owner_name", "owner"), True, fields.parse_owner_name),
     Column("phone", ("联系电话", "phone", "电话", "手机"), True, cleaning.clean_phone),
     Column("address", ("经营地址", "address", "地址"), True, fields.parse_address),
     Column("longitude", ("经度", "longitude", "lon", "lng")),
