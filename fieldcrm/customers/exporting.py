@@ -5,7 +5,8 @@ import xlsxwriter
 from fieldcrm.customers.fields import FORMAT_EXPORT, MARKET_EXPORT, SCALE_EXPORT, STATUS_EXPORT
 
 HEADER = [
-    "客户编码", "客户名称", "许可证号", "户主姓名", "联系电话", "经营地址", "经度", "纬度", "坐标系", "业态", "市场类型",
+    "客户编码", "客户名称", "许可证号", "户主姓名", "联系电话", "经营地址", "经度", "纬度", "坐标系", "业态",
+    "市场类型",
     "经营规模", "档位", "客户分类", "订货日", "营业时间", "客户经理", "片区", "户主生日", "许可证有效期至", "状态",
 ]
 
