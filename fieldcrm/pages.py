@@ -1,13 +1,11 @@
 """Page helpers shared by every app's views: domain refusals shown to the user, and safe redirects.
 
 Actions raise a `fieldcrm.errors.Refusal` when the user asks for something the state does not allow; no
-view catches one by hand. A page shows it in one of three ways:
+view catches one by hand. A page shows it in one of two ways:
 
 - `refusal_as_message(request)` around the action, in a view that redirects somewhere of its own choosing
   afterwards: the refusal becomes an error message and the view goes on to its redirect (a success message
   written inside the block is skipped).
-- `refusal_on_form(form)` around the action, in a view that re-renders its form: the refusal becomes an
-  error of the form, on the field it names or on the whole form.
 - `RefusalMiddleware` for any refusal a view lets escape: the message, and a redirect back to the page the
   user came from (`next`, else the referring page of this site, else home). So a refusal on a page is
   never a server error. The API maps refusals to JSON itself (fieldcrm/api.py).
@@ -54,16 +52,6 @@ def refusal_as_message(request):
         yield
     except Refusal as refusal:
         messages.error(request, str(refusal))
-
-
-@contextmanager
-def refusal_on_form(form):
-    """Run the block; a refusal raised in it becomes an error of `form` (on its field when the refusal
-    names one of the form's fields), so the view re-renders the form as for any invalid input."""
-    try:
-        yield
-    except Refusal as refusal:
-        form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal))
 
 
 class RefusalMiddleware:

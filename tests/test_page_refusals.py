@@ -2,7 +2,6 @@
 the site, ids beyond 64 bits and weeks near year 1 or 9999 answered without a server error."""
 
 import pytest
-from django import forms
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import Http404
@@ -12,10 +11,10 @@ from django.urls import reverse
 from fieldcrm.care import access as care_access
 from fieldcrm.care.models import ServiceItem, ServiceTask
 from fieldcrm.customers import access as customers_access
-from fieldcrm.errors import ActionRefused, InvalidInput
+from fieldcrm.errors import ActionRefused
 from fieldcrm.followup import access as followup_access
 from fieldcrm.imports import access as imports_access
-from fieldcrm.pages import RefusalMiddleware, refusal_as_message, refusal_on_form, safe_url
+from fieldcrm.pages import RefusalMiddleware, refusal_as_message, safe_url
 from fieldcrm.visits import access as visits_access
 from tests.factories import TODAY, WEEK, make_customer
 
@@ -43,19 +42,6 @@ def test_refusal_as_message_skips_the_rest_of_the_block():
     with refusal_as_message(request):
         pass
     assert _texts(request) == ["already decided"]
-
-
-def test_refusal_on_form_puts_the_message_on_the_field_it_names():
-    class NoteForm(forms.Form):
-        note = forms.CharField(required=False)
-
-    form = NoteForm({"note": ""})
-    assert form.is_valid()
-    with refusal_on_form(form):
-        raise InvalidInput("say why", field="note")
-    with refusal_on_form(form):
-        raise ActionRefused("not now")  # names no field of the form: an error of the whole form
-    assert form.errors == {"note": ["say why"], "__all__": ["not now"]}
 
 
 def test_middleware_sends_an_escaped_refusal_back_with_its_message():
