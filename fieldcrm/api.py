@@ -21,6 +21,7 @@ from fieldcrm.care.api import router as care_router
 from fieldcrm.customers.api import router as customers_router
 from fieldcrm.errors import Refusal
 from fieldcrm.followup.api import router as followup_router
+from fieldcrm.notices.api import router as notices_router
 from fieldcrm.org.models import ApiToken
 from fieldcrm.visits.api import router as visits_router
 
@@ -104,3 +105,4 @@ api.add_router("", customers_router)
 api.add_router("", care_router)
 api.add_router("", visits_router)
 api.add_router("", followup_router)
+api.add_router("", notices_router)

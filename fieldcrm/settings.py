@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "fieldcrm.org",
+    "fieldcrm.notices",
     "fieldcrm.catalog",
     "fieldcrm.customers",
     "fieldcrm.care",
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fieldcrm.notices.context_processors.unread_notices",
             ],
         },
     },
@@ -207,6 +209,9 @@ LOGGING = {
 
 # Greetings and notices to retailers go through this sender (default: an outbox in the database).
 MESSAGE_SENDER = env_str("MESSAGE_SENDER", "fieldcrm.care.senders.OutboxSender")
+# Notices to staff (needs routed, plans decided, ...): always in the in-app inbox; a sender named here may
+# also pass them on by SMS or WeChat work (fieldcrm/notices/senders.py).
+NOTICE_SENDER = env_str("NOTICE_SENDER", "fieldcrm.notices.senders.InAppSender")
 
 # Customer list: profile fields count as stale when not verified for this many days.
 STALE_PROFILE_DAYS = env_int("STALE_PROFILE_DAYS", 180)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("fieldcrm.visits.urls")),
     path("", include("fieldcrm.followup.urls")),
     path("", include("fieldcrm.imports.urls")),
+    path("", include("fieldcrm.notices.urls")),
 ]

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fieldcrm.care.models import ServiceItem, ServiceTask
+from fieldcrm.notices.models import Notice
 from fieldcrm.org.models import ApiToken
 from fieldcrm.visits.models import PlannedVisit, WeekPlan
 from tests.factories import make_customer
@@ -101,6 +102,10 @@ def change_request(cast, client) -> int:
 
 def need(cast, client) -> int:
     return created_by_alice(cast, client, f"{API}/demands", {"kind": "supply", "description": "中华(硬)断货"})["id"]
+
+
+def notice(cast) -> Notice:
+    return Notice.objects.create(recipient=cast["alice"], kind=Notice.Kind.PLAN_APPROVED, args={"week": str(WEEK)})
 
 
 def service_task(cast) -> ServiceTask:
@@ -235,6 +240,9 @@ def _cases(client) -> dict[tuple[str, str], Case]:
         ("post", f"{API}/demands/{{pk}}/close"): Case(
             lambda cast: Call("post", f"{API}/demands/{need(cast, c)}/close", {"resolution": "已补货"}),
             200, "bob", "dora", close_closed),
+        ("post", f"{API}/notices/{{pk}}/read"): Case(
+            lambda cast: Call("post", f"{API}/notices/{notice(cast).pk}/read"),
+            200, "bob", None, None),  # only its recipient sees a notice; reading twice changes nothing
     }
 
 

@@ -132,6 +132,8 @@ def test_paths_and_operation_ids_stay_as_clients_know_them():
         ("post", "/api/v1/demands"): "fieldcrm_followup_api_raise_demand",
         ("get", "/api/v1/demands/{pk}"): "fieldcrm_followup_api_get_demand",
         ("post", "/api/v1/demands/{pk}/close"): "fieldcrm_followup_api_close_demand",
+        ("get", "/api/v1/notices"): "fieldcrm_notices_api_list_notices",
+        ("post", "/api/v1/notices/{pk}/read"): "fieldcrm_notices_api_read_notice",
         ("get", "/api/v1/planning-jobs/{pk}"): "fieldcrm_visits_api_get_job",
         ("get", "/api/v1/service-items"): "fieldcrm_api_list_service_items",
         ("get", "/api/v1/service-standards"): "fieldcrm_api_list_service_standards",
