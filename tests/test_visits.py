@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 import planner
@@ -535,6 +536,15 @@ def test_run_page_polls_until_the_run_is_finished(cast, stores, queued, login):
     assert 'id="run-status"' in finished and "hx-trigger" not in finished
     page = sam.get(f"/visits/runs/{run.pk}/").content.decode()
     assert page.count('id="run-status"') == 1 and "hx-trigger" not in page
+
+
+def test_run_page_stops_polling_when_a_job_is_lost(cast, stores, queued, login):
+    sam = login(cast["sam"])
+    run = start_run(cast["company"], WEEK, [cast["alice"]], by=cast["sam"])
+    with time_machine.travel(timezone.now() + PlanningJob.STALL_AFTER + timedelta(minutes=1)):
+        lost = sam.get(f"/visits/runs/{run.pk}/", headers={"HX-Request": "true"}).content.decode()
+        assert run.counts()["lost"] == 1
+    assert 'id="run-status"' in lost and "hx-trigger" not in lost
 
 
 def test_only_the_adapter_imports_the_planner():

@@ -247,7 +247,13 @@ class PlanningRun(models.Model):
         for row in self.jobs.values("status").annotate(n=models.Count("pk")):
             counts[row["status"]] = row["n"]
         counts["total"] = sum(counts.values())
-        counts["finished"] = counts[PlanningJob.Status.DONE] + counts[PlanningJob.Status.FAILED]
+        # A job waiting beyond PlanningJob.STALL_AFTER is lost: the run is over for it, so the page stops polling.
+        since = timezone.now() - PlanningJob.STALL_AFTER
+        counts["lost"] = self.jobs.filter(
+            models.Q(started_at__lt=since) | models.Q(started_at__isnull=True, created_at__lt=since),
+            status__in=[PlanningJob.Status.QUEUED, PlanningJob.Status.RUNNING],
+        ).count()
+        counts["finished"] = counts[PlanningJob.Status.DONE] + counts[PlanningJob.Status.FAILED] + counts["lost"]
         return counts
 
 
