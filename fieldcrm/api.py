@@ -21,8 +21,10 @@ from fieldcrm.care.api import router as care_router
 from fieldcrm.customers.api import router as customers_router
 from fieldcrm.errors import Refusal
 from fieldcrm.followup.api import router as followup_router
+from fieldcrm.monopoly.api import router as monopoly_router
 from fieldcrm.notices.api import router as notices_router
 from fieldcrm.org.models import ApiToken
+from fieldcrm.photos.api import router as photos_router
 from fieldcrm.visits.api import router as visits_router
 
 log = logging.getLogger(__name__)
@@ -105,4 +107,6 @@ api.add_router("", customers_router)
 api.add_router("", care_router)
 api.add_router("", visits_router)
 api.add_router("", followup_router)
+api.add_router("", monopoly_router)
+api.add_router("", photos_router)
 api.add_router("", notices_router)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "fieldcrm.care",
     "fieldcrm.visits",
     "fieldcrm.followup",
+    "fieldcrm.photos",
+    "fieldcrm.monopoly",
     "fieldcrm.imports",
 ]
 
@@ -160,6 +162,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
+# Evidence photos are stored under MEDIA_ROOT (never served as public media: downloads go through the API,
+# which checks who may see them and strips EXIF). The phone resizes before upload; larger files are refused.
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_MB", 8) * 1024 * 1024
 # Uploaded spreadsheets are staged here between preview and confirm.
 IMPORT_STAGING_DIR = DATA_DIR / "imports"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("fieldcrm.care.urls")),
     path("", include("fieldcrm.visits.urls")),
     path("", include("fieldcrm.followup.urls")),
+    path("", include("fieldcrm.monopoly.urls")),
     path("", include("fieldcrm.imports.urls")),
     path("", include("fieldcrm.notices.urls")),
 ]

@@ -8,16 +8,21 @@ than each app's internals; plans are written as rows (the planner is not what th
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import encode_multipart
+
 from fieldcrm.care.models import ServiceItem, ServiceTask
 from fieldcrm.notices.models import Notice
 from fieldcrm.org.models import ApiToken
 from fieldcrm.visits.models import PlannedVisit, WeekPlan
-from tests.factories import make_customer
+from tests.factories import image_bytes, make_customer
 
 API = "/api/v1"
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -33,6 +38,7 @@ class Call:
     url: str
     body: dict = field(default_factory=dict)
     user: str = "alice"  # who may make it
+    multipart: bool = False  # a form with a file (a photo upload): bytes values are sent as files
 
 
 @dataclass
@@ -54,6 +60,19 @@ class Case:
 def write_endpoints(spec: dict) -> set[tuple[str, str]]:
     return {(method, path) for path, operations in spec["paths"].items() for method in operations
             if method in WRITE_METHODS}
+
+
+BOUNDARY = "fieldcrm-test-boundary"
+
+
+def encoded(call: Call, body: dict | None = None) -> tuple[str | bytes, str]:
+    """(data, content type) of the call's body (or `body`) as sent: JSON, or multipart form data."""
+    body = call.body if body is None else body
+    if not call.multipart:
+        return json.dumps(body), "application/json"
+    fields = {name: SimpleUploadedFile(name, value) if isinstance(value, bytes) else value
+              for name, value in body.items()}
+    return encode_multipart(BOUNDARY, fields), f"multipart/form-data; boundary={BOUNDARY}"
 
 
 def token(user) -> str:
@@ -106,6 +125,23 @@ def need(cast, client) -> int:
 
 def notice(cast) -> Notice:
     return Notice.objects.create(recipient=cast["alice"], kind=Notice.Kind.PLAN_APPROVED, args={"week": str(WEEK)})
+
+
+def market_report(cast, client) -> int:
+    """A market report alice sends about one of her stores."""
+    body = {"client_uuid": str(uuid.uuid4()), "kind": "counterfeit", "description": "疑似假烟",
+            "observed_at": TODAY.isoformat(), "latitude": CENTRE[0], "longitude": CENTRE[1],
+            "customer_code": store(cast["alice"]).customer_code}
+    response = client.post(f"{API}/market-reports", body, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {token(cast['alice'])}")
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def photo_upload(cast, client, data: bytes | None = None, **fields) -> Call:
+    return Call("post", f"{API}/photos", {"client_uuid": str(uuid.uuid4()), "owner_type": "market_report",
+                                          "owner_id": market_report(cast, client), "taken_at": TODAY.isoformat(),
+                                          "file": data or image_bytes(), **fields}, multipart=True)
 
 
 def service_task(cast) -> ServiceTask:
@@ -172,7 +208,36 @@ def _cases(client) -> dict[tuple[str, str], Case]:
         return Refused("post", f"{API}/demands/{pk}/close", {"resolution": "再次"}, status=409,
                        detail="This need is already closed.")
 
+    def decide_decided(cast):
+        pk = market_report(cast, c)
+        response = c.post(f"{API}/market-reports/{pk}/outcome", {"status": "confirmed", "outcome": "属实"},
+                          content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token(cast['max'])}")
+        assert response.status_code == 200, response.content
+        return Refused("post", f"{API}/market-reports/{pk}/outcome", {"status": "unfounded", "outcome": "改判"},
+                       user="max", status=409, detail="This report has already been decided.")
+
+    def not_an_image(cast):
+        call = photo_upload(cast, c, b"not an image")
+        return Refused(call.method, call.url, call.body, multipart=True, status=400,
+                       detail="The file is not a readable image.", field="file")
+
+    def market_report_body(cast, description="柜台有外省烟"):
+        return {"client_uuid": str(uuid.uuid4()), "kind": "smuggled", "description": description,
+                "observed_at": TODAY.isoformat(), "latitude": CENTRE[0], "longitude": CENTRE[1],
+                "customer_code": store(cast["alice"]).customer_code}
+
     return {
+        ("post", f"{API}/market-reports"): Case(
+            lambda cast: Call("post", f"{API}/market-reports", market_report_body(cast)),
+            201, "bob", "dora",  # dora reads the store but does not report
+            lambda cast: Refused("post", f"{API}/market-reports", market_report_body(cast, "   "), status=400,
+                                 detail="Describe what you observed.", field="description")),
+        ("post", f"{API}/market-reports/{{pk}}/outcome"): Case(
+            lambda cast: Call("post", f"{API}/market-reports/{market_report(cast, c)}/outcome",
+                              {"status": "confirmed", "outcome": "属实，已查处"}, user="max"),
+            200, "dora", "alice",  # only the reporter and officers see it; the reporter does not decide
+            decide_decided),
+        ("post", f"{API}/photos"): Case(lambda cast: photo_upload(cast, c), 201, "bob", "max", not_an_image),
         ("post", f"{API}/change-requests"): Case(propose, 201, "bob", "dora", propose_same),
         ("post", f"{API}/change-requests/{{pk}}/approve"): Case(
             lambda cast: Call("post", f"{API}/change-requests/{change_request(cast, c)}/approve", {}, user="dora"),

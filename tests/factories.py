@@ -90,3 +90,27 @@ def make_store(manager, n, cls, **fields):
     }
     values.update(fields)
     return make_customer(manager, **values)
+
+
+# --- evidence photos (tests/test_photos.py, tests/test_market_reports.py, tests/api_calls.py) --------------
+
+GPS_LATITUDE = (34.0, 43.0, 17.91)  # 34°43'17.91" N, in a photo's EXIF
+
+
+def image_bytes(fmt="JPEG", *, gps=True, size=(32, 24), colour=(200, 30, 30)) -> bytes:
+    """A small photo as a phone sends it; a JPEG carries EXIF with a GPS position and a camera make."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, colour)
+    out = io.BytesIO()
+    if fmt == "JPEG" and gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # Make
+        exif.get_ifd(0x8825).update({1: "N", 2: GPS_LATITUDE, 3: "E", 4: (116.0, 56.0, 13.39)})
+        image.save(out, fmt, exif=exif.tobytes())
+    else:
+        image.save(out, fmt)
+    return out.getvalue()
+

@@ -29,7 +29,8 @@ def _friday_before_the_week(time_machine):
 
 
 def send(client, call, **headers):
-    return getattr(client, call.method)(call.url, call.body, content_type="application/json", **headers)
+    data, content_type = api_calls.encoded(call)
+    return getattr(client, call.method)(call.url, data, content_type=content_type, **headers)
 
 
 def session_client(user, csrf: bool) -> Client:
@@ -82,9 +83,9 @@ def test_no_credentials_is_401(cast):
 
 
 def http(live_server, call, headers) -> tuple[int, dict | None]:
-    data = json.dumps(call.body).encode()
-    request = urllib.request.Request(live_server.url + call.url, data=data, method=call.method.upper(),  # noqa: S310 (http://localhost)
-                                     headers={"Content-Type": "application/json", **headers})
+    data, content_type = api_calls.encoded(call)
+    request = urllib.request.Request(live_server.url + call.url, data=data if isinstance(data, bytes) else data.encode(),  # noqa: S310 (http://localhost)
+                                     method=call.method.upper(), headers={"Content-Type": content_type, **headers})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             body = response.read()

@@ -2,7 +2,6 @@
 sent out-of-range numbers (beyond 64 bits, negative), text with a NUL character, and dates in year 1 and
 9999; each must be refused with 400 or 422 naming the field."""
 
-import json
 from datetime import timedelta
 from urllib.parse import quote, urlencode
 
@@ -60,7 +59,10 @@ def body_fields(operation: dict) -> dict:
     body = operation.get("requestBody")
     if not body:
         return {}
-    return _schema(body["content"]["application/json"]["schema"]).get("properties", {})
+    content = body["content"]
+    # A photo upload is a multipart form: its fields are probed like a JSON body's.
+    schema = content["application/json" if "application/json" in content else "multipart/form-data"]["schema"]
+    return _schema(schema).get("properties", {})
 
 
 def base_call(cast, method, path):
@@ -75,7 +77,8 @@ def base_call(cast, method, path):
 def send(client, cast, call, url, body):
     kwargs = {"HTTP_AUTHORIZATION": f"Bearer {api_calls.token(cast[call.user])}", "HTTP_ACCEPT_LANGUAGE": "en"}
     if method_has_body(call.method):
-        return getattr(client, call.method)(url, json.dumps(body), content_type="application/json", **kwargs)
+        data, content_type = api_calls.encoded(call, body)
+        return getattr(client, call.method)(url, data, content_type=content_type, **kwargs)
     return getattr(client, call.method)(url, **kwargs)
 
 

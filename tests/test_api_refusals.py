@@ -23,7 +23,8 @@ def _friday_before_the_week(time_machine):
 
 
 def send(client, call, user, language="en"):
-    body = {} if call.method == "delete" else {"data": call.body, "content_type": "application/json"}
+    data, content_type = api_calls.encoded(call)
+    body = {} if call.method == "delete" else {"data": data, "content_type": content_type}
     return getattr(client, call.method)(call.url, HTTP_AUTHORIZATION=f"Bearer {api_calls.token(user)}",
                                         HTTP_ACCEPT_LANGUAGE=language, **body)
 

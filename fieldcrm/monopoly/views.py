@@ -1,0 +1,132 @@
+"""Market report pages: the reporter's form and "my reports", the officer's queue and report page with the
+outcome form, and the supervisor's counts. Plain POST forms; every write goes through monopoly/actions.py
+(photos through photos/actions.py); every opening of a report is logged."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fieldcrm.customers.models import Customer
+from fieldcrm.monopoly import actions
+from fieldcrm.monopoly.access import can_report, get_report_for_user, get_report_to_decide, is_officer
+from fieldcrm.monopoly.evidence import OWNER_TYPE
+from fieldcrm.monopoly.forms import CountsForm, OutcomeForm, ReportForm
+from fieldcrm.monopoly.models import MarketReport
+from fieldcrm.monopoly.models import report_counts as counts_per_reporter
+from fieldcrm.pages import refusal_as_message
+from fieldcrm.photos import actions as photo_actions
+from fieldcrm.photos.models import Photo
+
+PER_PAGE = 50
+
+
+def _is_officer(user) -> bool:
+    return user.role == user.Role.MONOPOLY
+
+
+@login_required
+def report_list(request):
+    """An officer's queue (by status, submitted first) or the user's own reports with their outcomes."""
+    reports = MarketReport.objects.visible_to(request.user).select_related("customer", "reporter")
+    officer = _is_officer(request.user)
+    status = request.GET.get("status") or (MarketReport.Status.SUBMITTED if officer else "")
+    if status in MarketReport.Status.values:
+        reports = reports.filter(status=status)
+    page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "officer": officer, "status": status, "statuses": MarketReport.Status.choices,
+               "can_report": can_report(request.user),
+               "can_count": request.user.is_supervisor or request.user.is_company_admin}
+    return render(request, "monopoly/reports.html", context)
+
+
+def _customer(user, code: str):
+    return Customer.objects.visible_to(user).filter(customer_code=code).first() if code else None
+
+
+def _submit(request, form) -> MarketReport | None:
+    data = form.cleaned_data
+    customer = _customer(request.user, data["customer_code"].strip())
+    if data["customer_code"].strip() and customer is None:
+        form.add_error("customer_code", _("No customer of yours has this code."))
+        return None
+    now = timezone.now()
+    with transaction.atomic():
+        report, _created = actions.submit_report(
+            by=request.user, client_uuid=data["client_uuid"], kind=data["kind"], description=data["description"],
+            observed_at=now, latitude=data["latitude"], longitude=data["longitude"],
+            accuracy_m=data["accuracy_m"], customer=customer, address=data["address"])
+        for n, upload in enumerate(data["photos"]):
+            # Derived from the report's uuid: a form sent twice stores each photo once.
+            photo_actions.store_photo(report, upload=upload, client_uuid=uuid.uuid5(data["client_uuid"], str(n)),
+                                      taken_at=now, latitude=data["latitude"], longitude=data["longitude"],
+                                      by=request.user)
+    return report
+
+
+@login_required
+def report_new(request):
+    """Report to the monopoly office: kind, description, the position from the browser, store, photos."""
+    if not can_report(request.user):
+        raise PermissionDenied
+    form = ReportForm(request.POST or None, request.FILES or None,
+                      initial={"client_uuid": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid():
+        report = None
+        with refusal_as_message(request):
+            report = _submit(request, form)
+        if report is not None:
+            messages.success(request, _("Your report was sent to the monopoly office."))
+            return redirect("monopoly:detail", report.pk)
+    return render(request, "monopoly/report_new.html", {"form": form, "owner_type": OWNER_TYPE})
+
+
+@login_required
+def report_detail(request, pk):
+    """One report with its photos and, once decided, the outcome; the officer's outcome form. Logged."""
+    report = get_report_for_user(request.user, pk)
+    actions.record_view(report, request.user)
+    officer = is_officer(request.user, report)
+    context = {
+        "report": report,
+        "photos": Photo.objects.of(report),
+        "officer": officer,
+        "outcome_form": OutcomeForm() if officer and not report.is_decided else None,
+        "views": report.views.select_related("viewer").order_by("-viewed_at", "-pk")[:20] if officer else None,
+    }
+    return render(request, "monopoly/report_detail.html", context)
+
+
+@login_required
+@require_POST
+def report_outcome(request, pk):
+    report = get_report_to_decide(request.user, pk)
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("monopoly:detail", report.pk)
+    with refusal_as_message(request):
+        actions.decide_report(report, by=request.user, status=form.cleaned_data["status"],
+                              outcome=form.cleaned_data["outcome"])
+        messages.success(request, _("The outcome was recorded; the reporter will see it."))
+    return redirect("monopoly:detail", report.pk)
+
+
+@login_required
+def report_counts(request):
+    """Reports per manager in a period, for supervisors and admins: counts, never content."""
+    if not (request.user.is_supervisor or request.user.is_company_admin):
+        raise PermissionDenied
+    form = CountsForm(request.GET or None)
+    start = end = None
+    if form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    rows = counts_per_reporter(request.user, start, end)
+    return render(request, "monopoly/counts.html", {"form": form, "rows": rows})

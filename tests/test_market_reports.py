@@ -1,0 +1,202 @@
+"""Market reports to the monopoly office (duty 5): submitted once per client_uuid, seen only by the reporter
+and the company's monopoly officers (everyone else 404, on pages and API, photos included), decided by an
+officer with the outcome the reporter then sees, and every opening logged."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from fieldcrm.monopoly.models import MarketReport, ReportView
+from fieldcrm.notices.models import Notice
+from fieldcrm.org.models import ApiToken
+from fieldcrm.photos.models import Photo
+from tests.factories import image_bytes, make_customer
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def auth(user) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user)}", "HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def body(**fields) -> dict:
+    return {"client_uuid": str(uuid.uuid4()), "kind": "smuggled", "description": "柜台有外省烟，无本地条码",
+            "observed_at": timezone.now().isoformat(), "latitude": 34.7216, "longitude": 116.9372, **fields}
+
+
+def submit(client, user, **fields):
+    return client.post(f"{API}/market-reports", body(**fields), content_type="application/json", **auth(user))
+
+
+def add_photo(client, user, report_id) -> int:
+    response = client.post(f"{API}/photos", {
+        "client_uuid": str(uuid.uuid4()), "owner_type": "market_report", "owner_id": report_id,
+        "taken_at": timezone.now().isoformat(), "file": SimpleUploadedFile("p.jpg", image_bytes())}, **auth(user))
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def test_a_report_is_submitted_once_per_client_uuid(cast, client):
+    shop = make_customer(cast["alice"])
+    first = submit(client, cast["alice"], customer_code=shop.customer_code)
+    assert first.status_code == 201, first.content
+    assert first.json()["status"] == "submitted" and first.json()["customer_code"] == shop.customer_code
+    again = submit(client, cast["alice"], client_uuid=first.json()["client_uuid"], description="改过的描述")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert MarketReport.objects.get().description == "柜台有外省烟，无本地条码"  # evidence is not rewritten
+
+
+def test_a_place_that_is_not_a_customer(cast, client):
+    response = submit(client, cast["alice"], kind="unlicensed", address="沛县汉源大道路边无证摊点")
+    assert response.status_code == 201 and response.json()["customer_code"] is None
+    assert response.json()["address"] == "沛县汉源大道路边无证摊点"
+
+
+def test_a_store_the_reporter_cannot_see_is_404_and_staff_do_not_report(cast, client):
+    bobs = make_customer(cast["bob"])
+    assert submit(client, cast["alice"], customer_code=bobs.customer_code).status_code == 404
+    assert submit(client, cast["dora"]).status_code == 403
+    assert submit(client, cast["max"]).status_code == 403
+    assert not MarketReport.objects.exists()
+
+
+@pytest.mark.parametrize("shift,field", [(timedelta(hours=1), "observed_at"), (-timedelta(days=31), "observed_at")])
+def test_an_observation_time_far_off_is_refused(cast, client, shift, field):
+    response = submit(client, cast["alice"], observed_at=(timezone.now() + shift).isoformat())
+    assert response.status_code == 400 and response.json()["field"] == field
+
+
+def test_a_report_is_invisible_to_everyone_but_the_reporter_and_the_officer(cast, client, login):
+    report_id = submit(client, cast["alice"]).json()["id"]
+    photo_id = add_photo(client, cast["alice"], report_id)
+    page = reverse("monopoly:detail", args=[report_id])
+    for who in ("bob", "charlie", "sam", "dora", "ada"):
+        user = cast[who]
+        assert client.get(f"{API}/market-reports/{report_id}", **auth(user)).status_code == 404, who
+        assert client.get(f"{API}/market-reports", **auth(user)).json() == [], who
+        assert client.get(f"{API}/photos/{photo_id}", **auth(user)).status_code == 404, who
+        assert client.get(f"{API}/photos/{photo_id}/file", **auth(user)).status_code == 404, who
+        assert login(user).get(page).status_code == 404, who
+        assert client.post(f"{API}/market-reports/{report_id}/outcome", {"status": "confirmed", "outcome": "x"},
+                           content_type="application/json", **auth(user)).status_code == 404, who
+    for who in ("alice", "max"):
+        assert client.get(f"{API}/market-reports/{report_id}", **auth(cast[who])).status_code == 200, who
+        assert login(cast[who]).get(page).status_code == 200, who
+    assert not ReportView.objects.filter(viewer__username__in=["bob", "charlie", "sam", "dora", "ada"]).exists()
+
+
+def test_the_officer_confirms_and_the_reporter_sees_the_outcome(cast, client, django_capture_on_commit_callbacks):
+    report_id = submit(client, cast["alice"]).json()["id"]
+    queue = client.get(f"{API}/market-reports?status=submitted", **auth(cast["max"])).json()
+    assert [r["id"] for r in queue] == [report_id]
+    outcome = {"status": "confirmed", "outcome": "已查获外省烟12条，移交稽查"}
+    assert client.post(f"{API}/market-reports/{report_id}/outcome", outcome, content_type="application/json",
+                       **auth(cast["alice"])).status_code == 403  # the reporter does not judge her own report
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{API}/market-reports/{report_id}/outcome", outcome,
+                               content_type="application/json", **auth(cast["max"]))
+    assert response.status_code == 200, response.content
+    seen = client.get(f"{API}/market-reports/{report_id}", **auth(cast["alice"])).json()
+    assert (seen["status"], seen["outcome"], seen["decided_by"]) == ("confirmed", outcome["outcome"], "max")
+    notice = Notice.objects.get(recipient=cast["alice"])
+    assert notice.kind == "report_outcome" and notice.link == reverse("monopoly:detail", args=[report_id])
+    assert "外省烟" not in notice.text  # a notice may leave the system: it names the report, not its content
+    again = client.post(f"{API}/market-reports/{report_id}/outcome", {"status": "unfounded", "outcome": "改判"},
+                        content_type="application/json", **auth(cast["max"]))
+    assert again.status_code == 409
+    assert client.get(f"{API}/market-reports?status=submitted", **auth(cast["max"])).json() == []
+
+
+def test_the_outcome_must_be_a_decision_with_text(cast, client):
+    report_id = submit(client, cast["alice"]).json()["id"]
+    url = f"{API}/market-reports/{report_id}/outcome"
+    response = client.post(url, {"status": "submitted", "outcome": "x"}, content_type="application/json",
+                           **auth(cast["max"]))
+    assert response.status_code == 400 and response.json()["field"] == "status"
+    response = client.post(url, {"status": "referred", "outcome": "  "}, content_type="application/json",
+                           **auth(cast["max"]))
+    assert response.status_code == 400 and response.json()["field"] == "outcome"
+
+
+def test_the_view_log_records_who_opened_it(cast, client, login):
+    report_id = submit(client, cast["alice"]).json()["id"]
+    photo_id = add_photo(client, cast["alice"], report_id)
+    client.get(f"{API}/market-reports/{report_id}", **auth(cast["max"]))
+    login(cast["alice"]).get(reverse("monopoly:detail", args=[report_id]))
+    client.get(f"{API}/photos/{photo_id}/file", **auth(cast["max"]))
+    log = [(v.viewer.username, v.photo_id) for v in ReportView.objects.filter(report_id=report_id)]
+    assert log == [("max", None), ("alice", None), ("max", photo_id)]
+    page = login(cast["max"]).get(reverse("monopoly:detail", args=[report_id]))
+    assert b"max" in page.content and page.context["views"]
+
+
+def test_supervisors_see_counts_per_manager_never_content(cast, client, login):
+    for _n in range(2):
+        submit(client, cast["alice"])
+    submit(client, cast["bob"])
+    submit(client, cast["charlie"])  # another area
+    counts = client.get(f"{API}/market-reports/counts", **auth(cast["sam"]))
+    assert counts.status_code == 200
+    assert counts.json() == [{"manager": "alice", "full_name": "王丽", "reports": 2},
+                             {"manager": "bob", "full_name": "李强", "reports": 1}]
+    assert len(client.get(f"{API}/market-reports/counts", **auth(cast["ada"])).json()) == 3
+    assert client.get(f"{API}/market-reports/counts", **auth(cast["alice"])).status_code == 403
+    page = login(cast["sam"]).get(reverse("monopoly:counts"))
+    assert page.status_code == 200 and "王丽" in page.content.decode()
+    assert "外省烟" not in page.content.decode()
+    assert login(cast["alice"]).get(reverse("monopoly:counts")).status_code == 403
+
+
+def test_a_manager_reports_on_the_page_with_photos(cast, login):
+    shop = make_customer(cast["alice"])
+    page = login(cast["alice"])
+    form = {"client_uuid": str(uuid.uuid4()), "kind": "minors", "description": "向学生售烟",
+            "customer_code": shop.customer_code, "address": "", "latitude": "34.72", "longitude": "116.93",
+            "accuracy_m": "12", "photos": [SimpleUploadedFile("a.jpg", image_bytes()),
+                                           SimpleUploadedFile("b.png", image_bytes("PNG"))]}
+    response = page.post(reverse("monopoly:new"), form)
+    report = MarketReport.objects.get()
+    assert response.status_code == 302 and response.url == reverse("monopoly:detail", args=[report.pk])
+    assert (report.reporter, report.customer, report.kind) == (cast["alice"], shop, "minors")
+    assert Photo.objects.of(report).count() == 2
+    form["photos"] = [SimpleUploadedFile("a.jpg", image_bytes()), SimpleUploadedFile("b.png", image_bytes("PNG"))]
+    page.post(reverse("monopoly:new"), form)  # sent twice: nothing doubles
+    assert MarketReport.objects.count() == 1 and Photo.objects.count() == 2
+    with translation.override("en"):
+        mine = page.get(reverse("monopoly:list"))
+    assert "向学生售烟" in mine.content.decode()
+
+
+def test_a_page_form_without_a_position_or_with_a_bad_photo_stores_nothing(cast, login):
+    page = login(cast["alice"])
+    form = {"client_uuid": str(uuid.uuid4()), "kind": "price", "description": "中华标价高于规定"}
+    assert page.post(reverse("monopoly:new"), form).status_code == 200  # the form again, asking for a position
+    bad = {**form, "latitude": "34.72", "longitude": "116.93", "photos": [SimpleUploadedFile("x.jpg", b"not an image")]}
+    page.post(reverse("monopoly:new"), bad)
+    assert not MarketReport.objects.exists() and not Photo.objects.exists()
+
+
+def test_the_officer_decides_on_the_page(cast, client, login):
+    report_id = submit(client, cast["alice"]).json()["id"]
+    officer = login(cast["max"])
+    queue = officer.get(reverse("monopoly:list"))
+    assert list(queue.context["page"]) == [MarketReport.objects.get()]
+    response = officer.post(reverse("monopoly:outcome", args=[report_id]),
+                            {"status": "referred", "outcome": "转交市局稽查"})
+    assert response.status_code == 302
+    report = MarketReport.objects.get()
+    assert (report.status, report.decided_by) == ("referred", cast["max"])
+    mine = login(cast["alice"]).get(reverse("monopoly:detail", args=[report_id]))
+    assert "转交市局稽查" in mine.content.decode()
+    assert login(cast["alice"]).post(reverse("monopoly:outcome", args=[report_id]),
+                                     {"status": "confirmed", "outcome": "x"}).status_code == 403
