@@ -174,7 +174,12 @@ def test_a_manager_reports_on_the_page_with_photos(cast, login):
     assert MarketReport.objects.count() == 1 and Photo.objects.count() == 2
     with translation.override("en"):
         mine = page.get(reverse("monopoly:list"))
-    assert "向学生售烟" in mine.content.decode()
+    assert "向学生售烟" in mine.content.decode() and mine.context["status"] == "all"
+    shown = page.get(reverse("monopoly:detail", args=[report.pk]))
+    for photo in Photo.objects.of(report):
+        url = reverse("api:photo_file", args=[photo.pk])
+        assert url in shown.content.decode()
+        assert page.get(url).status_code == 200  # the page's <img> loads through the session
 
 
 def test_a_page_form_without_a_position_or_with_a_bad_photo_stores_nothing(cast, login):

@@ -13,8 +13,8 @@ class PhotosField(forms.FileField):
     """Several photos in one field (Django's documented recipe); each is checked by photos/actions.py."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
-                                                             "capture": "environment"}))
+        # No `capture`: on Android it would force the camera and hide photos taken before.
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

@@ -37,7 +37,7 @@ def report_list(request):
     """An officer's queue (by status, submitted first) or the user's own reports with their outcomes."""
     reports = MarketReport.objects.visible_to(request.user).select_related("customer", "reporter")
     officer = _is_officer(request.user)
-    status = request.GET.get("status") or (MarketReport.Status.SUBMITTED if officer else "")
+    status = request.GET.get("status") or (MarketReport.Status.SUBMITTED if officer else "all")
     if status in MarketReport.Status.values:
         reports = reports.filter(status=status)
     page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
