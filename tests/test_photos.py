@@ -102,6 +102,13 @@ def test_what_is_not_a_photo_is_refused_naming_the_file(cast, client):
     assert not Photo.objects.exists()
 
 
+def test_a_photo_with_too_many_pixels_is_refused(cast, client, monkeypatch):
+    monkeypatch.setattr("fieldcrm.photos.actions.MAX_PIXELS", 32 * 24 - 1)
+    report = new_report(client, cast["alice"])
+    response = upload(client, cast["alice"], report, image_bytes())
+    assert response.status_code == 400 and response.json()["field"] == "file"
+
+
 def test_a_photo_above_the_limit_is_refused(cast, client, settings):
     settings.PHOTO_MAX_BYTES = 100
     report = new_report(client, cast["alice"])

@@ -25,6 +25,9 @@ from fieldcrm.photos.models import Photo
 CLOCK_SKEW = timedelta(minutes=5)
 # Photos queued offline arrive within days; an older time is a wrong clock.
 TAKEN_AT_MAX_AGE = timedelta(days=30)
+# A phone photo has at most a few tens of megapixels; a small file declaring more (a "decompression bomb")
+# would take gigabytes to rebuild on download.
+MAX_PIXELS = 50_000_000
 FORMATS = {"JPEG": (Photo.Format.JPEG, "jpg"), "PNG": (Photo.Format.PNG, "png"), "WEBP": (Photo.Format.WEBP, "webp")}
 
 
@@ -44,12 +47,14 @@ def image_format(data: bytes) -> tuple[str, str]:
     """(content type, extension) of a JPEG, PNG or WebP image, judged by its content, not its name."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
+            kind, (width, height) = image.format, image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise InvalidInput(_("The file is not a readable image."), field="file") from None
     if kind not in FORMATS:
         raise InvalidInput(_("Send a JPEG, PNG or WebP photo."), field="file")
+    if width * height > MAX_PIXELS:
+        raise InvalidInput(_("The photo has too many pixels; send it at its phone size."), field="file")
     return FORMATS[kind]
 
 
