@@ -18,6 +18,7 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
 from fieldcrm.care.api import router as care_router
+from fieldcrm.catalog.api import router as catalog_router
 from fieldcrm.customers.api import router as customers_router
 from fieldcrm.errors import Refusal
 from fieldcrm.followup.api import router as followup_router
@@ -105,6 +106,7 @@ def failed(request, exc: Exception):
 
 api.add_router("", customers_router)
 api.add_router("", care_router)
+api.add_router("", catalog_router)
 api.add_router("", visits_router)
 api.add_router("", followup_router)
 api.add_router("", monopoly_router)

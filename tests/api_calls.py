@@ -22,7 +22,7 @@ from fieldcrm.care.models import ServiceItem, ServiceTask
 from fieldcrm.notices.models import Notice
 from fieldcrm.org.models import ApiToken
 from fieldcrm.visits.models import PlannedVisit, WeekPlan
-from tests.factories import image_bytes, make_customer
+from tests.factories import image_bytes, make_customer, make_visit
 
 API = "/api/v1"
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -119,8 +119,29 @@ def change_request(cast, client) -> int:
     return created["change_request"]["id"]
 
 
-def need(cast, client) -> int:
-    return created_by_alice(cast, client, f"{API}/demands", {"kind": "supply", "description": "中华(硬)断货"})["id"]
+def need(cast, client, kind="supply") -> int:
+    return created_by_alice(cast, client, f"{API}/demands", {"kind": kind, "description": "中华(硬)断货"})["id"]
+
+
+def need_step(cast, client, pk, step, body=None, user="alice") -> int:
+    """Take one step of a need's lifecycle through the API (resolve, feedback, hand-back, ...)."""
+    response = client.post(f"{API}/demands/{pk}/{step}", body or {}, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {token(cast[user])}")
+    assert response.status_code == 200, response.content
+    return pk
+
+
+def service_need(cast, client) -> int:
+    """A complaint: routed to customer service, where dora works."""
+    return need(cast, client, kind="complaint")
+
+
+def resolved_need(cast, client) -> int:
+    return need_step(cast, client, need(cast, client), "resolve", {"resolution": "已补货"})
+
+
+def closed_need(cast, client) -> int:
+    return need_step(cast, client, resolved_need(cast, client), "feedback", {"channel": "visit", "satisfied": True})
 
 
 def notice(cast) -> Notice:
@@ -148,6 +169,17 @@ def service_task(cast) -> ServiceTask:
     item = ServiceItem.objects.filter(company=cast["company"]).first()
     return ServiceTask.objects.create(customer=store(cast["alice"]), item=item, source="standard", due_date=WEEK,
                                       reason="按标准")
+
+
+def visit_body(cast, **fields) -> dict:
+    """A visit alice records at one of her new stores, an hour before TODAY."""
+    return {"client_uuid": str(uuid.uuid4()), "customer_code": store(cast["alice"]).customer_code,
+            "checked_in_at": (TODAY - timedelta(hours=1)).isoformat(), "latitude": CENTRE[0],
+            "longitude": CENTRE[1], **fields}
+
+
+def recorded_visit(cast):
+    return make_visit(store(cast["alice"]), TODAY - timedelta(hours=1))
 
 
 def decide(cast, client, pk, verb, user="dora", body=None):
@@ -200,13 +232,20 @@ def _cases(client) -> dict[tuple[str, str], Case]:
                        status=400, detail=f"{WEEK + timedelta(days=7)} is not a working day of this plan's week.",
                        field="day")
 
-    def close_closed(cast):
-        pk = need(cast, c)
-        response = c.post(f"{API}/demands/{pk}/close", {"resolution": "已补货"}, content_type="application/json",
-                          HTTP_AUTHORIZATION=f"Bearer {token(cast['alice'])}")
-        assert response.status_code == 200, response.content
-        return Refused("post", f"{API}/demands/{pk}/close", {"resolution": "再次"}, status=409,
-                       detail="This need is already closed.")
+    def close_unresolved(cast):
+        return Refused("post", f"{API}/demands/{need(cast, c)}/close", {}, status=409,
+                       detail="Resolve the need and record the feedback to the retailer first: a need closes only "
+                              "once the retailer has been told the outcome.")
+
+    def accept_handed_back(cast):
+        pk = need_step(cast, c, service_need(cast, c), "hand-back", {"reason": "请直接答复"}, user="dora")
+        return Refused("post", f"{API}/demands/{pk}/accept", {}, user="dora", status=409,
+                       detail="Only a need waiting for the department can be accepted.")
+
+    def hand_back_resolved(cast):
+        pk = need_step(cast, c, service_need(cast, c), "resolve", {"resolution": "已处理"}, user="dora")
+        return Refused("post", f"{API}/demands/{pk}/hand-back", {"reason": "x"}, user="dora", status=409,
+                       detail="Only a need the department has not resolved can be handed back.")
 
     def decide_decided(cast):
         pk = market_report(cast, c)
@@ -302,9 +341,59 @@ def _cases(client) -> dict[tuple[str, str], Case]:
             lambda cast: Refused("post", f"{API}/demands", {"customer_code": store(cast["alice"]).customer_code,
                                                             "kind": "supply", "description": "   "},
                                  status=400, detail="Describe what the retailer needs.", field="description")),
-        ("post", f"{API}/demands/{{pk}}/close"): Case(
-            lambda cast: Call("post", f"{API}/demands/{need(cast, c)}/close", {"resolution": "已补货"}),
-            200, "bob", "dora", close_closed),
+        ("post", f"{API}/demands/{{pk}}/close"): Case(  # a need whose feedback is recorded: as it is
+            lambda cast: Call("post", f"{API}/demands/{closed_need(cast, c)}/close", {}),
+            200, "bob", "sam", close_unresolved),
+        ("post", f"{API}/demands/{{pk}}/accept"): Case(
+            lambda cast: Call("post", f"{API}/demands/{service_need(cast, c)}/accept", user="dora"),
+            200, "bob", "sam", accept_handed_back),
+        ("post", f"{API}/demands/{{pk}}/resolve"): Case(
+            lambda cast: Call("post", f"{API}/demands/{service_need(cast, c)}/resolve", {"resolution": "已上门处理"},
+                              user="dora"),
+            200, "bob", "sam",
+            lambda cast: Refused("post", f"{API}/demands/{service_need(cast, c)}/resolve", {"resolution": "  "},
+                                 user="dora", status=400, detail="Say how the need was resolved.",
+                                 field="resolution")),
+        ("post", f"{API}/demands/{{pk}}/hand-back"): Case(
+            lambda cast: Call("post", f"{API}/demands/{service_need(cast, c)}/hand-back", {"reason": "请直接答复"},
+                              user="dora"),
+            200, "bob", "sam", hand_back_resolved),
+        ("post", f"{API}/demands/{{pk}}/feedback"): Case(
+            lambda cast: Call("post", f"{API}/demands/{resolved_need(cast, c)}/feedback",
+                              {"channel": "visit", "retailer_response": "满意", "satisfied": True}),
+            200, "bob", "sam",
+            lambda cast: Refused("post", f"{API}/demands/{need(cast, c)}/feedback", {"channel": "phone"},
+                                 status=409, detail="Resolve the need first: the retailer is told the outcome once "
+                                                    "it is resolved.")),
+        ("post", f"{API}/visits"): Case(
+            lambda cast: Call("post", f"{API}/visits", visit_body(cast)),
+            201, "bob", "sam",  # sam reads his team's stores and visits but records none
+            lambda cast: Refused("post", f"{API}/visits",
+                                 visit_body(cast, observations=[{"sku_code": "NO-SUCH-SKU", "stock_cartons": 3}]),
+                                 status=400, detail="No SKU has the code NO-SUCH-SKU.",
+                                 field="observations[0].sku_code")),
+        ("post", f"{API}/visits/{{pk}}/check-out"): Case(
+            lambda cast: Call("post", f"{API}/visits/{recorded_visit(cast).pk}/check-out",
+                              {"checked_out_at": TODAY.isoformat()}),
+            200, "bob", "sam",
+            lambda cast: Refused("post", f"{API}/visits/{recorded_visit(cast).pk}/check-out",
+                                 {"checked_out_at": (TODAY - timedelta(hours=2)).isoformat()}, status=400,
+                                 detail="Check-out is before check-in.", field="checked_out_at")),
+        ("patch", f"{API}/planned-visits/{{pk}}"): Case(
+            lambda cast: Call("patch", f"{API}/planned-visits/{first_visit(cast).pk}", {"problems": "陈列整改"}),
+            200, "bob", "sam",
+            lambda cast: Refused("patch", f"{API}/planned-visits/{first_visit(cast).pk}",
+                                 {"problems": "x", "version": 0}, status=409, detail=STALE_PLAN)),
+        ("post", f"{API}/planned-visits/{{pk}}/remove"): Case(
+            lambda cast: Call("post", f"{API}/planned-visits/{first_visit(cast).pk}/remove"),
+            204, "bob", "sam", remove_waiting),
+        ("post", f"{API}/planned-visits/{{pk}}/join"): Case(
+            lambda cast: Call("post", f"{API}/planned-visits/{first_visit(cast, SUBMITTED).pk}/join",
+                              {"note": "联合检查"}, user="max"),
+            201, "bob", None,
+            lambda cast: Refused("post", f"{API}/planned-visits/{first_visit(cast, SUBMITTED).pk}/join",
+                                 {"note": "  "}, user="max", status=400, detail="Say why you want to join the visit.",
+                                 field="note")),
         ("post", f"{API}/notices/{{pk}}/read"): Case(
             lambda cast: Call("post", f"{API}/notices/{notice(cast).pk}/read"),
             200, "bob", None, None),  # only its recipient sees a notice; reading twice changes nothing

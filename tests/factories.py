@@ -114,3 +114,17 @@ def image_bytes(fmt="JPEG", *, gps=True, size=(32, 24), colour=(200, 30, 30)) ->
         image.save(out, fmt)
     return out.getvalue()
 
+
+# --- visits done at the store (tests/test_field_visits.py, tests/test_visits.py) ------------------------
+
+
+def make_visit(customer, at, manager=None, **fields):
+    """A visit recorded at the store, checked in at `at` (written as a row, without the action's checks)."""
+    import uuid
+
+    from fieldcrm.visits.models import Visit
+
+    values = {"client_uuid": uuid.uuid4(), "customer": customer, "manager": manager or customer.manager,
+              "checked_in_at": at, "latitude": customer.latitude or 0.0, "longitude": customer.longitude or 0.0,
+              "distance_m": 0.0, "on_site": True, "ad_hoc": True}
+    return Visit.objects.create(**{**values, **fields})

@@ -1,6 +1,6 @@
 """Weekly visit plans: who is due and why, the routed week, edits, submission and approval, jobs."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -13,7 +13,7 @@ from fieldcrm.errors import ActionRefused, InvalidInput, StaleVersion, TooLarge
 from fieldcrm.visits import actions, candidates, planning, reasons, routing, tasks
 from fieldcrm.visits.models import PlanChange, PlannedVisit, PlanningJob, PlanningPolicy, Reason, WeekPlan
 from fieldcrm.visits.tasks import plan_week_job, start_manager_job, start_run
-from tests.factories import CENTRE, TODAY, WEEK, make_store
+from tests.factories import CENTRE, TODAY, WEEK, make_store, make_visit
 
 
 @pytest.fixture(autouse=True)
@@ -372,12 +372,12 @@ def test_reasons_read_in_the_readers_language(cast, db):
     assert reasons.reason_text({"code": "manual", "text": "补货"}) == "补货"
 
 
-def test_never_visited_only_once_the_plans_cover_the_period(cast, stores):
+def test_never_visited_only_once_the_visits_cover_the_period(cast, stores):
     policy = PlanningPolicy.for_company(cast["company"])
-    plan = actions.generate_week_plan(cast["alice"], WEEK)
-    assert plan.visits.exists()
-    # Taken over after the plan was made (an old store, not a new retailer), so never planned; its stale
-    # phone brings it into every week's candidates, whatever its monthly turn.
+    # Visits recorded from WEEK on: the history starts there.
+    make_visit(stores[0], timezone.make_aware(datetime.combine(WEEK, time(10, 0))))
+    # Taken over later (an old store, not a new retailer), so never visited; its stale phone brings it into
+    # every week's candidates, whatever its monthly turn.
     monthly = make_store(cast["alice"], 80, "培育客户", phone_verified_at=timezone.now() - timedelta(days=200))
 
     def reasons_next(week):
@@ -385,7 +385,7 @@ def test_never_visited_only_once_the_plans_cover_the_period(cast, stores):
         assert len(found) == 1, "the stale store is a candidate every week"
         return found[0].reasons
 
-    soon = reasons_next(WEEK + timedelta(weeks=1))  # the plans cover one week only: absence means nothing yet
+    soon = reasons_next(WEEK + timedelta(weeks=1))  # the visits cover one week only: absence means nothing yet
     assert Reason.STALE in [r["code"] for r in soon] and Reason.NOT_VISITED not in [r["code"] for r in soon]
     far = WEEK + timedelta(days=policy.not_visited_days + 7)
     assert {"code": "not_visited", "text": reasons.reason_text({"code": "not_visited"})} in reasons_next(far)

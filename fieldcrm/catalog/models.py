@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -59,6 +60,9 @@ class Sku(models.Model):
     price_class = models.CharField(_("price class"), max_length=1, choices=PriceClass.choices)
     manufacturer = models.CharField(_("manufacturer"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ON_SALE)
+    # When the SKU came to market here: "new SKUs" on the visit checklist are those of the last 30 days.
+    # Unknown (null) for the SKUs that existed before it was recorded.
+    launched_on = models.DateField(_("launched on"), null=True, blank=True, default=timezone.localdate)
     history = HistoricalRecords()
 
     class Meta:
@@ -68,3 +72,25 @@ class Sku(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class PriceChange(models.Model):
+    """A change of a SKU's wholesale or suggested retail price, made or coming (`effective_on` may be ahead):
+    the news a manager gives retailers at the visit. The SKU import records one when it changes a price."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="price_changes", verbose_name=_("SKU"))
+    effective_on = models.DateField(_("effective on"))
+    old_wholesale_price = models.DecimalField(_("old wholesale price (元/条)"), max_digits=10, decimal_places=2)
+    new_wholesale_price = models.DecimalField(_("new wholesale price (元/条)"), max_digits=10, decimal_places=2)
+    old_retail_price = models.DecimalField(_("old retail price (元/条)"), max_digits=10, decimal_places=2)
+    new_retail_price = models.DecimalField(_("new retail price (元/条)"), max_digits=10, decimal_places=2)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("price change")
+        verbose_name_plural = _("price changes")
+        ordering = ["-effective_on", "-pk"]
+        indexes = [models.Index(fields=["effective_on"])]
+
+    def __str__(self):
+        return f"{self.sku_id} {self.effective_on}"

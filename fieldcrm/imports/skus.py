@@ -2,10 +2,11 @@
 
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fieldcrm.catalog.models import Brand, PriceClass, Sku, price_class_for
+from fieldcrm.catalog.models import Brand, PriceChange, PriceClass, Sku, price_class_for
 from fieldcrm.imports.flow import Column, RowProblems, SheetImport, display
 from fieldcrm.lib import cleaning
 from fieldcrm.lib.cleaning import CleanError
@@ -111,6 +112,7 @@ class SkuImport(SheetImport):
             sku.save()
         for attrs in updated_rows:
             sku = self.stored[attrs["code"]]
+            self._record_price_change(sku, attrs)
             for name, value in attrs.items():
                 if name == "brand":
                     sku.brand_id = self._brand(value)
@@ -119,3 +121,14 @@ class SkuImport(SheetImport):
             sku._change_reason = "import"  # type: ignore[attr-defined]  # read by simple-history on save
             sku._history_user = self.user  # type: ignore[attr-defined]
             sku.save()
+
+    def _record_price_change(self, sku, attrs):
+        """A changed wholesale or retail price is news for the retailers (the visit checklist): it is logged,
+        effective on the day of the import (the file has no effective date)."""
+        wholesale = attrs.get("wholesale_price", sku.wholesale_price)
+        retail = attrs.get("retail_price", sku.retail_price)
+        if wholesale == sku.wholesale_price and retail == sku.retail_price:
+            return
+        PriceChange.objects.create(sku=sku, effective_on=timezone.localdate(),
+                                   old_wholesale_price=sku.wholesale_price, new_wholesale_price=wholesale,
+                                   old_retail_price=sku.retail_price, new_retail_price=retail)

@@ -17,9 +17,10 @@ answer to a request to join one of their visits is `get_join_request_to_decide`.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+from fieldcrm.customers.access import get_customer_for_user
 from fieldcrm.customers.models import Customer
 from fieldcrm.lib.ids import one_or_404, valid_code
-from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningRun, WeekPlan
+from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningRun, Visit, WeekPlan
 
 
 def can_edit_plan(user, plan) -> bool:
@@ -106,3 +107,20 @@ def get_job_for_user(user, pk) -> PlanningJob:
     # Signed out, the pk is None, which would match the scheduled runs (requested by nobody).
     return one_or_404(jobs.select_related("manager", "run") if user.is_authenticated else jobs.none(), pk,
                       "No such job")
+
+
+def get_recorded_visit_for_user(user, pk, *, for_change: bool = False) -> Visit:
+    """A visit done at a store, if the user may see it (else 404); with for_change=True, 403 unless they made it."""
+    visit = one_or_404(Visit.objects.visible_to(user).select_related("customer", "manager"), pk, "No such visit")
+    if for_change and visit.manager_id != user.pk:
+        raise PermissionDenied
+    return visit
+
+
+def customer_to_visit(user, customer_code: str) -> Customer:
+    """The store the user is about to record a visit to: 404 if they cannot see it, 403 unless it is theirs
+    (a supervisor reads their team's visits but records none)."""
+    customer = get_customer_for_user(user, customer_code)
+    if customer.manager_id != user.pk:
+        raise PermissionDenied
+    return customer

@@ -4,7 +4,9 @@ state conflicts (submitted plan, stale version) 409."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+import uuid
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Annotated
 
 from django.utils import timezone
@@ -13,9 +15,11 @@ from ninja import Field, FilterLookup, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from fieldcrm.schemas import CustomerCode, CustomerName, Day, Id, InputSchema, ListFilters, Version, refusals
-from fieldcrm.visits import access, actions
-from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, WeekPlan
+from fieldcrm.customers.access import get_customer_for_user
+from fieldcrm.schemas import CustomerCode, CustomerName, Day, Id, InputSchema, ListFilters, Text, Version, refusals
+from fieldcrm.visits import access, actions, checklist, fieldwork
+from fieldcrm.visits.checklist_items import planned_visit_on
+from fieldcrm.visits.models import JoinRequest, OpinionTopic, PlannedVisit, PlanningJob, Visit, WeekPlan
 from fieldcrm.visits.reasons import reason_text
 from fieldcrm.visits.routing import plan_days
 from fieldcrm.visits.tasks import start_planning
@@ -43,6 +47,8 @@ class VisitOut(Schema):
     reasons: list[ReasonOut]
     problems: str
     ad_hoc: bool
+    outcome: PlannedVisit.Outcome = Field(description="done (on site), off_site, missed (its day passed with "
+                                                      "no visit) or pending")
 
 
 class DayOut(Schema):
@@ -187,7 +193,13 @@ def add_visit(request, pk: Id, payload: AddIn):
     return Status(201, PlannedVisit.objects.select_related("customer").get(pk=visit.pk))
 
 
-@router.patch("/visits/{pk}", response=refusals({200: VisitOut}))
+@router.patch("/planned-visits/{pk}", response=refusals({200: VisitOut}))
+def change_planned_visit(request, pk: Id, payload: VisitPatch):
+    return change_visit(request, pk, payload)
+
+
+@router.patch("/visits/{pk}", response=refusals({200: VisitOut}), deprecated=True,
+              description="Deprecated alias of PATCH /planned-visits/{pk}.")
 def change_visit(request, pk: Id, payload: VisitPatch):
     visit = access.get_visit_for_user(request.user, pk, for_change=True)
     edit = {"by": request.user, "reason": payload.reason, "expected_version": payload.version}
@@ -203,7 +215,13 @@ def change_visit(request, pk: Id, payload: VisitPatch):
     return PlannedVisit.objects.select_related("customer").get(pk=visit.pk)
 
 
-@router.post("/visits/{pk}/remove", response=refusals({204: None}))
+@router.post("/planned-visits/{pk}/remove", response=refusals({204: None}))
+def remove_planned_visit(request, pk: Id, payload: EditIn):
+    return remove_visit(request, pk, payload)
+
+
+@router.post("/visits/{pk}/remove", response=refusals({204: None}), deprecated=True,
+             description="Deprecated alias of POST /planned-visits/{pk}/remove.")
 def remove_visit(request, pk: Id, payload: EditIn):
     visit = access.get_visit_for_user(request.user, pk, for_change=True)
     actions.remove_visit(visit, by=request.user, reason=payload.reason, expected_version=payload.version)
@@ -245,8 +263,195 @@ def coordination_visits(request, week: Day | None = None):
     return visits.filter(day__gte=week, day__lt=week + timedelta(days=7)).select_related("customer")[:1000]
 
 
-@router.post("/visits/{pk}/join", response=refusals({201: JoinOut}), tags=["coordination"])
+@router.post("/planned-visits/{pk}/join", response=refusals({201: JoinOut}), tags=["coordination"])
+def join_planned_visit(request, pk: Id, payload: JoinIn):
+    return join_visit(request, pk, payload)
+
+
+@router.post("/visits/{pk}/join", response=refusals({201: JoinOut}), tags=["coordination"], deprecated=True,
+             description="Deprecated alias of POST /planned-visits/{pk}/join.")
 def join_visit(request, pk: Id, payload: JoinIn):
     visit = access.get_coordination_visit(request.user, pk)
     join = actions.request_join(visit, by=request.user, note=payload.note)
     return Status(201, JoinRequest.objects.get(pk=join.pk))
+
+
+# --- duty 4: visits done at the store (field-api.md "Visits") ----------------------------------------------
+# The phone replays queued visits by client_uuid: the same one again answers 200 with the first visit.
+
+Cartons = Annotated[int, Field(ge=0, le=1_000_000)]
+Price = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=10, decimal_places=2)]
+
+
+class OpinionIn(InputSchema):
+    topic: OpinionTopic
+    text: str = Field(..., min_length=1, max_length=1000)
+
+
+class ObservationIn(InputSchema):
+    sku_code: str = Field(..., min_length=1, max_length=30)
+    stock_cartons: Cartons | None = Field(None, description="条 on the shelf and in stock")
+    retail_price: Price | None = Field(None, description="the retail price asked, 元 per 条")
+    sales_last_week_cartons: Cartons | None = None
+    price_tag_ok: bool | None = None
+
+
+class AnswerIn(InputSchema):
+    code: str = Field(..., min_length=1, max_length=60, description="an item code from the checklist")
+    done: bool
+    note: str = Field("", max_length=500)
+    text: str = Field("", max_length=500, description="the item as shown (kept when it left the checklist)")
+
+
+class RecordIn(InputSchema):
+    client_uuid: uuid.UUID
+    customer_code: str = Field(..., max_length=20)
+    planned_visit: Id | None = None
+    checked_in_at: datetime
+    latitude: float = Field(..., ge=-90, le=90)
+    longitude: float = Field(..., ge=-180, le=180)
+    accuracy_m: float | None = Field(None, ge=0, le=1_000_000)
+    checked_out_at: datetime | None = None
+    opinions: list[OpinionIn] = Field(default_factory=list, max_length=50)
+    observations: list[ObservationIn] = Field(default_factory=list, max_length=500)
+    checklist: list[AnswerIn] = Field(default_factory=list, max_length=200)
+    notes: str = Field("", max_length=2000)
+
+
+class CheckOutIn(InputSchema):
+    checked_out_at: datetime
+
+
+class OpinionOut(Schema):
+    topic: str
+    text: str
+
+
+class ObservationOut(Schema):
+    sku_code: str = Field(alias="sku.code")
+    stock_cartons: int | None
+    retail_price: Decimal | None
+    sales_last_week_cartons: int | None
+    price_tag_ok: bool | None
+
+
+class AnswerOut(Schema):
+    code: str
+    kind: str
+    text: str
+    done: bool
+    note: str
+
+
+class RecordedVisitOut(Schema):
+    id: int
+    client_uuid: uuid.UUID
+    customer_code: CustomerCode
+    customer_name: CustomerName
+    manager: str = Field(alias="manager.username")
+    planned_visit: int | None = Field(alias="planned_visit_id")
+    ad_hoc: bool
+    checked_in_at: datetime
+    latitude: float
+    longitude: float
+    accuracy_m: float | None
+    distance_m: float | None = Field(description="metres from the store's stored position; null without one")
+    on_site: bool
+    checked_out_at: datetime | None
+    notes: str
+    created_at: datetime
+    opinions: list[OpinionOut]
+    observations: list[ObservationOut]
+    checklist: list[AnswerOut] = Field(alias="checklist_answers")
+
+
+class VisitSummaryOut(Schema):
+    id: int
+    client_uuid: uuid.UUID
+    customer_code: CustomerCode
+    customer_name: CustomerName
+    manager: str = Field(alias="manager.username")
+    planned_visit: int | None = Field(alias="planned_visit_id")
+    ad_hoc: bool
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+    distance_m: float | None
+    on_site: bool
+
+
+class RecordedVisitFilters(ListFilters):
+    customer_code: Annotated[str | None, FilterLookup("customer__customer_code")] = Field(None, max_length=20)
+    manager: Annotated[str | None, FilterLookup("manager__username")] = Field(None, description="a manager's login")
+    start: Annotated[Day | None, FilterLookup("checked_in_at__date__gte")] = Field(None, description="from this day")
+    end: Annotated[Day | None, FilterLookup("checked_in_at__date__lt")] = Field(None, description="before this day")
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=10**9)
+
+
+class ChecklistItemOut(Schema):
+    code: str
+    kind: str
+    text: str
+    data: dict
+
+
+class ChecklistOut(Schema):
+    customer_code: str
+    day: date
+    planned_visit: int | None
+    items: list[ChecklistItemOut]
+
+
+def _aware(moment: datetime) -> datetime:
+    # A phone that sends a local time without an offset means the installation's time zone.
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _recorded(pk: int) -> Visit:
+    return (Visit.objects.select_related("customer", "manager")
+            .prefetch_related("opinions", "observations__sku", "checklist_answers").get(pk=pk))
+
+
+@router.post("/visits", response=refusals({200: RecordedVisitOut, 201: RecordedVisitOut}), tags=["visits"])
+def record_visit(request, payload: RecordIn):
+    replayed = Visit.objects.filter(client_uuid=payload.client_uuid, manager_id=request.user.pk).first()
+    if replayed is not None:  # before the store lookup: the store may have been reassigned since
+        return Status(200, _recorded(replayed.pk))
+    customer = access.customer_to_visit(request.user, payload.customer_code)
+    record = fieldwork.VisitRecord(
+        client_uuid=payload.client_uuid, checked_in_at=_aware(payload.checked_in_at), latitude=payload.latitude,
+        longitude=payload.longitude, accuracy_m=payload.accuracy_m, planned_visit=payload.planned_visit,
+        checked_out_at=_aware(payload.checked_out_at) if payload.checked_out_at else None,
+        opinions=[(o.topic, o.text) for o in payload.opinions],
+        observations=[fieldwork.Observation(**o.dict()) for o in payload.observations],
+        checklist=[fieldwork.Answer(**a.dict()) for a in payload.checklist], notes=payload.notes)
+    visit, created = fieldwork.record_visit(customer, record, by=request.user)
+    return Status(201 if created else 200, _recorded(visit.pk))
+
+
+@router.get("/visits", response=list[VisitSummaryOut], tags=["visits"])
+def list_recorded_visits(request, filters: Query[RecordedVisitFilters]):
+    visits = filters.filter(Visit.objects.visible_to(request.user).select_related("customer", "manager"))
+    return filters.page(visits.order_by("-checked_in_at", "-pk"))
+
+
+@router.get("/visits/{pk}", response=refusals({200: RecordedVisitOut}), tags=["visits"])
+def get_recorded_visit(request, pk: Id):
+    return _recorded(access.get_recorded_visit_for_user(request.user, pk).pk)
+
+
+@router.post("/visits/{pk}/check-out", response=refusals({200: RecordedVisitOut}), tags=["visits"])
+def check_out_visit(request, pk: Id, payload: CheckOutIn):
+    visit = access.get_recorded_visit_for_user(request.user, pk, for_change=True)
+    fieldwork.check_out(visit, _aware(payload.checked_out_at), by=request.user)
+    return _recorded(visit.pk)
+
+
+@router.get("/customers/{code}/checklist", response=refusals({200: ChecklistOut}), tags=["visits"])
+def customer_checklist(request, code: Text, day: Day | None = None):
+    customer = get_customer_for_user(request.user, code)
+    day = day or timezone.localdate()
+    planned = planned_visit_on(customer, day, request.user)
+    items = checklist.items_for(customer, day, request.user, planned)
+    return {"customer_code": customer.customer_code, "day": day, "planned_visit": planned.pk if planned else None,
+            "items": [item.as_dict() for item in items]}

@@ -6,3 +6,10 @@ class VisitsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "fieldcrm.visits"
     verbose_name = _("Visit plans")
+
+    def ready(self):
+        # The checklist items visits knows itself (plan problems, services, news, stale fields); other apps
+        # register theirs from their own ready().
+        from fieldcrm.visits.checklist_items import register
+
+        register()

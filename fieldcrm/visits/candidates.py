@@ -3,7 +3,7 @@
 - `week_candidates(manager, week_start, policy)`: every active store of the manager due in the week, as a
   `Candidate` (how many visits, the reasons, the last day a deadline allows).
 - `visits_due(frequency, customer_pk, last_visit, week_start)`: visits the class standard asks for.
-- `last_visits(manager, before)`: each store's last planned visit day.
+- `last_visits(manager, before)`: each store's last visit day (visits recorded at the store).
 - `active_stores(manager)`: the manager's active stores (what a plan may include).
 - `standard_of(customer)`, `service_minutes(customer)`: the store's service standard and time at the store.
 
@@ -23,7 +23,7 @@ from django.utils import timezone
 from fieldcrm.care.models import ServiceTask, VisitFrequency
 from fieldcrm.customers.models import ClassificationChange, Customer, CustomerStatus
 from fieldcrm.visits import reasons
-from fieldcrm.visits.models import PlannedVisit, PlanningPolicy, Reason
+from fieldcrm.visits.models import PlanningPolicy, Reason, Visit
 
 TIER_CHANGE_LOOKBACK_DAYS = 14
 DEFAULT_SERVICE_MINUTES = 15  # time at a store whose class has no standard
@@ -90,15 +90,15 @@ def visits_due(frequency: str | None, customer_pk: int, last_visit: date | None,
 
 
 def last_visits(manager, before: date) -> dict[int, date]:
-    """The last planned visit day of each of the manager's stores before a date.
-
-    A planned visit stands in for a visit done until field visits (duty 4) record the real ones."""
+    """The day of the last visit made (checked in) to each of the manager's stores before a date, whoever
+    made it (a store handed over keeps its history). A planned visit that was skipped does not count."""
+    start = timezone.make_aware(datetime.combine(before, datetime.min.time()))
     rows = (
-        PlannedVisit.objects.filter(plan__manager=manager, day__lt=before)
+        Visit.objects.checked_in().filter(customer__manager=manager, checked_in_at__lt=start)
         .values("customer_id")
-        .annotate(last=Max("day"))
+        .annotate(last=Max("checked_in_at"))
     )
-    return {row["customer_id"]: row["last"] for row in rows}
+    return {row["customer_id"]: timezone.localdate(row["last"]) for row in rows}
 
 
 def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[Candidate]:

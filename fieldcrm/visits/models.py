@@ -5,6 +5,7 @@ change is an ad-hoc change with its reason. Planning jobs record progress so a f
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,9 @@ class PlanningPolicy(models.Model):
     )
     new_retailer_days = models.PositiveSmallIntegerField(_("a retailer counts as new for (days)"), default=30)
     not_visited_days = models.PositiveSmallIntegerField(_("not visited for too long (days)"), default=35)
+    checkin_radius_m = models.PositiveIntegerField(
+        _("check-in radius (m)"), default=200,
+        help_text=_("A visit checked in farther than this from the store's stored position is off-site."))
 
     class Meta:
         verbose_name = _("planning policy")
@@ -160,6 +164,27 @@ class PlannedVisit(models.Model):
 
     def __str__(self):
         return f"{self.day} #{self.sequence} {self.customer_id}"
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Done")
+        OFF_SITE = "off_site", _("Done off-site")
+        MISSED = "missed", _("Missed")
+        PENDING = "pending", _("To do")
+
+    @property
+    def outcome(self) -> str:
+        """Done (on site), off-site, missed (its day has passed with no visit) or still to do. Lists
+        `select_related("done_visit")` to read it without a query per row."""
+        try:
+            done = self.done_visit
+        except models.ObjectDoesNotExist:
+            done = None
+        if done is not None:
+            return self.Outcome.DONE if done.on_site else self.Outcome.OFF_SITE
+        return self.Outcome.MISSED if self.day < timezone.localdate() else self.Outcome.PENDING
+
+    def get_outcome_display(self) -> str:
+        return str(self.Outcome(self.outcome).label)
 
 
 class PlanChange(models.Model):
@@ -294,3 +319,134 @@ class PlanningJob(models.Model):
     def stalled(self) -> bool:
         waiting = self.status in (self.Status.QUEUED, self.Status.RUNNING)
         return waiting and timezone.now() - (self.started_at or self.created_at) > self.STALL_AFTER
+
+
+# --- duty 4: visits done at the store ---------------------------------------------------------------------
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The visits a user may see: a manager their own, a supervisor those of the area they lead, an
+        admin the company's (like the plans; coordinating staff see none)."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(user.overseen("manager"), manager__company_id=user.company_id)
+
+    def checked_in(self):
+        """Visits that count as made: every recorded visit has checked in (the phone sends the check-in)."""
+        return self.exclude(checked_in_at__isnull=True)
+
+
+class Visit(models.Model):
+    """A visit done at a store, recorded by the manager's phone (possibly offline, replayed by `client_uuid`):
+    where the phone was at check-in and how far that is from the store, what was seen and said, the
+    checklist's answers, and check-out. It carries out at most one planned visit, or is ad hoc."""
+
+    client_uuid = models.UUIDField(unique=True, editable=False)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="visits",
+                                 verbose_name=_("customer"))
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits_made",
+                                verbose_name=_("manager"))
+    planned_visit = models.OneToOneField(PlannedVisit, on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="done_visit", verbose_name=_("planned visit"))
+    ad_hoc = models.BooleanField(_("unplanned"), default=False)
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    latitude = models.FloatField(_("latitude at check-in (WGS-84)"))
+    longitude = models.FloatField(_("longitude at check-in (WGS-84)"))
+    accuracy_m = models.FloatField(_("position accuracy (m)"), null=True, blank=True)
+    # Null when the store has no stored position: then on_site is unknown and stored as False.
+    distance_m = models.FloatField(_("distance from the store (m)"), null=True, blank=True)
+    on_site = models.BooleanField(_("on site"), default=False)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-checked_in_at", "-pk"]
+        indexes = [
+            # "last visit per customer" and "a manager's visits in a period".
+            models.Index(fields=["customer", "-checked_in_at"], name="visit_customer_last"),
+            models.Index(fields=["manager", "checked_in_at"], name="visit_manager_period"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(checked_out_at__isnull=True)
+                           | models.Q(checked_out_at__gte=models.F("checked_in_at"))),
+                name="visit_out_after_in"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+
+class OpinionTopic(models.TextChoices):
+    ORDERING = "ordering", _("Ordering")
+    SUPPLY = "supply", _("Supply")
+    DELIVERY = "delivery", _("Delivery")
+    PRICE = "price", _("Price")
+    PRODUCT = "product", _("Product")
+    SERVICE = "service", _("Service")
+    OTHER = "other", _("Other")
+
+
+class VisitOpinion(models.Model):
+    """What the retailer said about ordering and supply."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="opinions")
+    topic = models.CharField(_("topic"), max_length=10, choices=OpinionTopic.choices)
+    text = models.TextField(_("opinion"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("retailer's opinion")
+        verbose_name_plural = _("retailers' opinions")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.visit_id} {self.topic}"
+
+
+class SkuObservation(models.Model):
+    """One SKU as seen on the shelf: stock in 条, the retail price asked (元/条), last week's sales, the tag."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="observations")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
+    stock_cartons = models.PositiveIntegerField(_("stock (条)"), null=True, blank=True)
+    retail_price = models.DecimalField(_("retail price seen (元/条)"), max_digits=10, decimal_places=2, null=True,
+                                       blank=True, validators=[MinValueValidator(0)])
+    sales_last_week_cartons = models.PositiveIntegerField(_("sales last week (条)"), null=True, blank=True)
+    price_tag_ok = models.BooleanField(_("price tag right"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SKU observation")
+        verbose_name_plural = _("SKU observations")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["visit", "sku"], name="one_observation_per_sku")]
+
+    def __str__(self):
+        return f"{self.visit_id} {self.sku_id}"
+
+
+class ChecklistAnswer(models.Model):
+    """A checklist item as it was shown at the store and how it was answered."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="checklist_answers")
+    code = models.CharField(_("item"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=30)
+    text = models.CharField(_("text as shown"), max_length=500, blank=True)
+    done = models.BooleanField(_("done"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("checklist answer")
+        verbose_name_plural = _("checklist answers")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["visit", "code"], name="one_answer_per_item")]
+
+    def __str__(self):
+        return f"{self.visit_id} {self.code}"

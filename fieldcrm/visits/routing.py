@@ -51,7 +51,7 @@ def plan_days(plan, policy=None, visits=None) -> list[DayRoute]:
     `visits`: the plan's visits when the caller loaded several plans' at once."""
     policy = policy or PlanningPolicy.for_company(plan.manager.company)
     if visits is None:
-        visits = list(plan.visits.select_related("customer__customer_class__service_standard")
+        visits = list(plan.visits.select_related("customer__customer_class__service_standard", "done_visit")
                       .prefetch_related("join_requests"))
     depot = depot_of_plan(plan)
     return [day_route(day, [v for v in visits if v.day == day], depot, policy) for day in week_days(plan, policy)]

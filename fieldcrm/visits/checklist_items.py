@@ -1,0 +1,182 @@
+"""The checklist items visits knows itself, registered in `VisitsConfig.ready()` (see `visits.checklist`):
+
+- `problems:<planned visit id>`: the plan's problems to solve at this visit;
+- `service:<task id>`: care's open service tasks due by the day, with their content (item 10 of issue 10:
+  information support says which price changes and new SKUs, promotion support which promotion, business
+  guidance what advice); answering it done completes the task;
+- news to give: `new_sku:<code>` (SKUs launched in the last `NEW_SKU_DAYS`), `price_change:<id>` (made in
+  the last `PRICE_NEWS_DAYS` or coming within as many days), `promotion:<id>` (running or about to be
+  briefed, aimed at this store's tier and format);
+- `verify:<field>`: volatile profile fields not verified within STALE_PROFILE_DAYS; answering it done marks
+  the field verified by the manager.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils.translation import gettext as _
+
+from fieldcrm.care.actions import complete_task
+from fieldcrm.care.models import Promotion, ServiceTask
+from fieldcrm.catalog.models import PriceChange, Sku
+from fieldcrm.customers.actions import verify_fields
+from fieldcrm.customers.models import VOLATILE_FIELDS, Customer
+from fieldcrm.errors import InvalidInput
+from fieldcrm.visits import checklist
+from fieldcrm.visits.checklist import ChecklistItem
+from fieldcrm.visits.models import PlannedVisit
+
+NEW_SKU_DAYS = 30
+PRICE_NEWS_DAYS = 30
+
+
+@dataclass
+class News:
+    skus: list[Sku]
+    price_changes: list[PriceChange]
+    promotions: list[Promotion]
+
+
+def news_for(customer: Customer, day: date) -> News:
+    """What is new to tell this retailer on this day."""
+    skus = Sku.objects.filter(status=Sku.Status.ON_SALE, launched_on__gt=day - timedelta(days=NEW_SKU_DAYS),
+                              launched_on__lte=day).select_related("brand").order_by("-launched_on", "code")
+    changes = PriceChange.objects.filter(
+        effective_on__gt=day - timedelta(days=PRICE_NEWS_DAYS), effective_on__lte=day + timedelta(days=PRICE_NEWS_DAYS),
+    ).select_related("sku").order_by("effective_on", "pk")
+    promotions = [p for p in Promotion.objects.filter(company_id=customer.company_id, ends_on__gte=day)
+                  if p.brief_on <= day + timedelta(days=7) and p.targets(customer)]
+    return News(list(skus[:50]), list(changes[:50]), promotions)
+
+
+def _sku_text(sku: Sku) -> str:
+    return _("New SKU %(name)s (%(code)s), %(price)s 元/条 suggested retail") % {
+        "name": sku.name, "code": sku.code, "price": sku.retail_price}
+
+
+def _price_text(change: PriceChange) -> str:
+    return _("%(name)s from %(date)s: wholesale %(old_w)s → %(new_w)s, retail %(old_r)s → %(new_r)s 元/条") % {
+        "name": change.sku.name, "date": f"{change.effective_on:%m-%d}",
+        "old_w": change.old_wholesale_price, "new_w": change.new_wholesale_price,
+        "old_r": change.old_retail_price, "new_r": change.new_retail_price}
+
+
+def _promotion_text(promotion: Promotion) -> str:
+    return _("Promotion %(name)s, %(start)s to %(end)s") % {
+        "name": promotion.name, "start": f"{promotion.starts_on:%m-%d}", "end": f"{promotion.ends_on:%m-%d}"}
+
+
+def planned_visit_on(customer: Customer, day: date, user) -> PlannedVisit | None:
+    return (PlannedVisit.objects.filter(customer=customer, day=day, plan__manager_id=customer.manager_id)
+            .select_related("plan").first())
+
+
+# --- providers ---------------------------------------------------------------------------------------------
+
+
+def problems(customer, day, user, planned_visit):
+    planned_visit = planned_visit or planned_visit_on(customer, day, user)
+    if planned_visit is None or not planned_visit.problems.strip():
+        return []
+    return [ChecklistItem(f"problems:{planned_visit.pk}", "problems", planned_visit.problems.strip(),
+                          {"planned_visit": planned_visit.pk})]
+
+
+def _service_content(task: ServiceTask, news: News) -> str:
+    """What the service is about (item 10): the news for information support, the promotion for promotion
+    support, the advice (the task's details) for business guidance; else the task's details."""
+    code = task.item.code
+    if code == "information_support":
+        told = [_sku_text(s) for s in news.skus] + [_price_text(c) for c in news.price_changes]
+        return "; ".join(told) if told else _("nothing new to tell")
+    if code == "promotion_support":
+        named = [p for p in news.promotions if p.name[:200] == task.reason]
+        return "; ".join(_promotion_text(p) for p in named) or task.reason
+    return task.reason or task.item.description
+
+
+def services(customer, day, user, planned_visit):
+    tasks = (ServiceTask.objects.open().filter(customer=customer, due_date__lte=day)
+             .select_related("item").order_by("due_date", "pk"))
+    if not tasks:
+        return []
+    news = news_for(customer, day)
+    items = []
+    for task in tasks:
+        content = _service_content(task, news)
+        text = f"{task.item.name}: {content}" if content else task.item.name
+        items.append(ChecklistItem(f"service:{task.pk}", "service", text,
+                                   {"task": task.pk, "service": task.item.code, "due": task.due_date.isoformat(),
+                                    "has_content": bool(content)}))
+    return items
+
+
+def news(customer, day, user, planned_visit):
+    found = news_for(customer, day)
+    items = [ChecklistItem(f"new_sku:{sku.code}", "new_sku", _sku_text(sku),
+                           {"sku_code": sku.code, "launched_on": sku.launched_on and sku.launched_on.isoformat()})
+             for sku in found.skus]
+    items += [ChecklistItem(f"price_change:{c.pk}", "price_change", _price_text(c),
+                            {"sku_code": c.sku.code, "effective_on": c.effective_on.isoformat(),
+                             "new_wholesale_price": str(c.new_wholesale_price),
+                             "new_retail_price": str(c.new_retail_price)})
+              for c in found.price_changes]
+    items += [ChecklistItem(f"promotion:{p.pk}", "promotion", _promotion_text(p),
+                            {"starts_on": p.starts_on.isoformat(), "ends_on": p.ends_on.isoformat()})
+              for p in found.promotions]
+    return items
+
+
+def stale_fields(customer, day, user, planned_visit):
+    items = []
+    for field in customer.stale_fields():
+        label = getattr(Customer._meta.get_field(field), "verbose_name", field)
+        value = getattr(customer, field) or "—"
+        items.append(ChecklistItem(f"verify:{field}", "verify",
+                                   _("Verify %(field)s: %(value)s") % {"field": label, "value": value},
+                                   {"field": field}))
+    return items
+
+
+# --- answer hooks -------------------------------------------------------------------------------------------
+
+
+def _code_arg(code: str) -> str:
+    return code.split(":", 1)[1] if ":" in code else ""
+
+
+def complete_service(code, done, note, by, visit):
+    """Done: the service task is completed by the manager (a task already done stays as it was)."""
+    arg = _code_arg(code)
+    task = (ServiceTask.objects.filter(customer_id=visit.customer_id, pk=int(arg)).select_related("item").first()
+            if arg.isdigit() else None)
+    if task is None:
+        raise InvalidInput(_("No such service for this store: %(code)s.") % {"code": code}, field="checklist")
+    if done:
+        complete_task(task, by=by, note=note)
+
+
+def verify_field(code, done, note, by, visit):
+    """Done: the manager confirmed the profile field at the store."""
+    field = _code_arg(code)
+    if field not in VOLATILE_FIELDS:
+        raise InvalidInput(_("No such field to verify: %(code)s.") % {"code": code}, field="checklist")
+    if done:
+        verify_fields(visit.customer, [field], by=by)
+
+
+def register() -> None:
+    checklist.register("problems", problems)
+    checklist.register("service", services, answer=complete_service)
+    # One provider for the three kinds of news (one query set); the other two kinds are registered without
+    # a provider of their own so their answers are accepted.
+    checklist.register("new_sku", news)
+    checklist.register("price_change", _none)
+    checklist.register("promotion", _none)
+    checklist.register("verify", stale_fields, answer=verify_field)
+
+
+def _none(customer, day, user, planned_visit):
+    return []
