@@ -23,7 +23,7 @@ from fieldcrm.customers.models import (
     CustomerStatus,
     MarketType,
 )
-from fieldcrm.followup.actions import close_demand, raise_demand
+from fieldcrm.followup.actions import raise_demand, record_feedback, resolve_demand
 from fieldcrm.followup.models import Demand
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
 from fieldcrm.visits.actions import generate_week_plan
@@ -143,8 +143,10 @@ class DemoBuilder:
             self.demand(picked[3], manager, hours_ago=24 * 5)  # overdue: nobody answered it
             for store in picked[4:]:
                 demand = self.demand(store, manager, hours_ago=24 * self.rng.randint(6, 20))
-                close_demand(demand, by=manager, resolution=DEMAND_SAMPLES[demand.kind][1],
-                             closed_at=demand.raised_at + timedelta(hours=self.rng.randint(2, demand.response_hours)))
+                resolved_at = demand.raised_at + timedelta(hours=self.rng.randint(2, demand.response_hours))
+                resolve_demand(demand, by=manager, resolution=DEMAND_SAMPLES[demand.kind][1], resolved_at=resolved_at)
+                record_feedback(demand, by=manager, channel=Demand.Channel.PHONE, satisfied=True,
+                                given_at=resolved_at)
 
     def demand(self, store, manager, hours_ago):
         kind = self.rng.choice(list(DEMAND_SAMPLES))

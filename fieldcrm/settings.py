@@ -185,6 +185,9 @@ CELERY_BEAT_SCHEDULE = {
                        "schedule": crontab(hour=20, minute=0, day_of_week="thu")},
     "plan-services": {"task": "fieldcrm.care.tasks.plan_services_for_all",
                       "schedule": crontab(hour=23, minute=0, day_of_week="sun")},
+    # Needs past their deadline, unresolved: to the supervisor (each once).
+    "escalate-demands": {"task": "fieldcrm.followup.tasks.escalate_overdue_demands",
+                         "schedule": crontab(minute=15)},
 }
 
 SESSION_COOKIE_HTTPONLY = True

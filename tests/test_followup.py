@@ -1,5 +1,6 @@
-"""Retailer needs (duty 5's core): the deadline from the service standard, raising and closing, who sees and
-acts on them (pages and API), and the visit-plan reason they give."""
+"""Retailer needs (duty 5's core): the deadline from the service standard, raising, resolving and closing by
+feedback, who sees and acts on them (pages and API), and the visit-plan reason they give. The department
+lifecycle (routing, inbox, hand back, escalation, timeline, migration) is tests/test_demand_lifecycle.py."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -51,6 +52,12 @@ def shop(cast):
 def demand(cast, shop):
     return actions.raise_demand(shop, kind=Demand.Kind.SUPPLY, description="中华(硬)断货，希望增加投放",
                                 by=cast["alice"])
+
+
+def _settle(demand, by, at=None):
+    """The manager settles the need alone and tells the retailer (at `at`, default now): it closes."""
+    actions.resolve_demand(demand, by=by, resolution="已处理", resolved_at=at)
+    return actions.record_feedback(demand, by=by, channel="phone", satisfied=True, given_at=at)
 
 
 # --- the deadline and the actions -------------------------------------------------------------------------
@@ -116,30 +123,35 @@ def test_a_repeated_submission_records_the_need_once(cast, shop):
         actions.raise_demand(other, kind="supply", description="补货", by=cast["alice"], client_uuid=key)
 
 
-def test_closing_records_resolution_and_feedback_once(cast, demand, time_machine):
+def test_resolving_and_feedback_close_the_need_once(cast, demand, time_machine):
     with translation.override("en"), pytest.raises(InvalidInput, match="resolved"):
-        actions.close_demand(demand, by=cast["alice"], resolution=" ")
+        actions.resolve_demand(demand, by=cast["alice"], resolution=" ")
     time_machine.move_to(TODAY + timedelta(hours=5), tick=False)
-    closed = actions.close_demand(demand, by=cast["alice"], resolution="已协调货源，下周增加投放")
+    actions.resolve_demand(demand, by=cast["alice"], resolution="已协调货源，下周增加投放")
+    closed = actions.record_feedback(demand, by=cast["alice"], channel="visit", retailer_response="好的",
+                                     satisfied=True)
     assert closed.status == Demand.Status.CLOSED and closed.closed_by == cast["alice"]
     assert closed.closed_at == closed.feedback_at == TODAY + timedelta(hours=5)
     assert not closed.closed_late
     assert list(Demand.objects.answered_in_time()) == [closed]
     with pytest.raises(ActionRefused):
-        actions.close_demand(demand, by=cast["alice"], resolution="再关一次")
+        actions.record_feedback(demand, by=cast["alice"], channel="phone", satisfied=True)
+    with pytest.raises(ActionRefused):
+        actions.resolve_demand(demand, by=cast["alice"], resolution="再处理一次")
+    assert actions.close_demand(demand, by=cast["alice"]).status == Demand.Status.CLOSED  # recorded: a no-op
     assert Demand.objects.get(pk=demand.pk).resolution == "已协调货源，下周增加投放"
 
 
-def test_closing_without_feedback_or_late_does_not_count_as_answered(cast, shop, demand, time_machine):
+def test_resolved_without_feedback_or_told_late_does_not_count_as_answered(cast, shop, demand, time_machine):
     other = actions.raise_demand(shop, kind="equipment", description="灯箱坏了", by=cast["alice"])
     time_machine.move_to(TODAY + timedelta(hours=49), tick=False)
-    late = actions.close_demand(demand, by=cast["alice"], resolution="已补货")
-    quiet = actions.close_demand(other, by=cast["alice"], resolution="已修好", feedback_given=False)
-    assert late.closed_late and quiet.feedback_at is None
+    late = _settle(demand, cast["alice"])
+    quiet = actions.resolve_demand(other, by=cast["alice"], resolution="已修好")
+    assert late.closed_late and quiet.feedback_at is None and quiet.is_open
     assert not Demand.objects.answered_in_time().exists()
     with pytest.raises(InvalidInput):
-        actions.close_demand(actions.raise_demand(shop, kind="other", description="x", by=cast["alice"]),
-                             by=cast["alice"], resolution="ok", closed_at=TODAY)  # before it was raised
+        _settle(actions.raise_demand(shop, kind="other", description="x", by=cast["alice"]), cast["alice"],
+                at=TODAY)  # before it was raised
 
 
 # --- pages ------------------------------------------------------------------------------------------------
@@ -153,7 +165,7 @@ def test_customer_page_loads_the_needs_section(login, cast, shop, demand):
     html = section.content.decode()
     assert section.status_code == 200 and "<html" not in html
     assert "中华(硬)断货" in html and "2026-11-29 10:00" in html  # the deadline in Asia/Shanghai
-    assert 'id="raise-demand"' in html and f'action="/demands/{demand.pk}/close"' in html
+    assert 'id="raise-demand"' in html and f'href="/demands/{demand.pk}/"' in html
     full = alice.get(f"/customers/{shop.customer_code}/demands/").content.decode()
     assert "<html" in full and "中华(硬)断货" in full  # a page of its own without JavaScript
 
@@ -170,23 +182,26 @@ def test_manager_raises_and_closes_a_need_through_the_pages(login, cast, shop):
     refused = alice.post(f"/customers/{shop.customer_code}/demands/raise", {"kind": "delivery", "description": ""})
     assert refused.status_code == 302 and Demand.objects.count() == 1
     back = f"/customers/{shop.customer_code}/"
-    closed = alice.post(f"/demands/{demand.pk}/close", {"resolution": "已调整线路", "feedback_given": "on",
-                                                       "next": back})
-    assert closed["Location"] == back
+    early = alice.post(f"/demands/{demand.pk}/close", {"next": back})
+    assert early["Location"] == back and Demand.objects.get(pk=demand.pk).is_open  # refused: not resolved
+    alice.post(f"/demands/{demand.pk}/resolve", {"resolution": "已调整线路"})
+    told = alice.post(f"/demands/{demand.pk}/feedback", {"channel": "phone", "retailer_response": "满意",
+                                                         "satisfied": "true", "next": back})
+    assert told["Location"] == back
     demand.refresh_from_db()
-    assert demand.status == Demand.Status.CLOSED and demand.feedback_at is not None
-    again = alice.post(f"/demands/{demand.pk}/close", {"resolution": "x", "next": "https://evil.example/"})
-    assert again["Location"] == "/demands/"  # refused (already closed), and no redirect off the site
+    assert demand.status == Demand.Status.CLOSED and demand.feedback_at is not None and demand.satisfied
+    again = alice.post(f"/demands/{demand.pk}/feedback", {"channel": "sms", "next": "https://evil.example/"})
+    assert again["Location"] == f"/demands/{demand.pk}/"  # refused (already closed), no redirect off the site
 
 
 def test_demand_list_puts_overdue_first_and_filters_closed(login, cast, shop, demand, django_assert_num_queries):
     old = actions.raise_demand(shop, kind="equipment", description="灯箱坏了", by=cast["alice"],
                                raised_at=TODAY - timedelta(days=3))
     done = actions.raise_demand(shop, kind="other", description="咨询政策", by=cast["alice"])
-    actions.close_demand(done, by=cast["alice"], resolution="已答复")
+    _settle(done, cast["alice"])
     sam = login(cast["sam"])
     sam.get("/demands/")
-    with django_assert_num_queries(5):  # session, user, overdue count, page count, rows
+    with django_assert_num_queries(6):  # session, user, overdue count, page count, rows, unread notices
         page = sam.get("/demands/")
     html = page.content.decode()
     assert html.index("灯箱坏了") < html.index("中华(硬)断货") and "咨询政策" not in html
@@ -217,21 +232,24 @@ def test_another_manager_gets_404_on_every_page(login, cast, shop, demand, who):
     assert Demand.objects.get(pk=demand.pk).is_open and Demand.objects.count() == 1
 
 
-def test_supervisor_sees_and_closes_the_teams_demands(login, cast, shop, demand):
+def test_supervisor_reads_the_teams_demands_but_does_not_act(login, cast, shop, demand):
     sam = login(cast["sam"])
     assert "中华(硬)断货" in sam.get("/demands/").content.decode()
     assert sam.get(f"/customers/{shop.customer_code}/demands/").status_code == 200
-    assert sam.post(f"/demands/{demand.pk}/close", {"resolution": "主任协调解决"}).status_code == 302
-    assert Demand.objects.get(pk=demand.pk).closed_by == cast["sam"]
+    assert sam.get(f"/demands/{demand.pk}/").status_code == 200
+    assert sam.post(f"/demands/{demand.pk}/resolve", {"resolution": "主任协调解决"}).status_code == 403
+    assert Demand.objects.get(pk=demand.pk).status == Demand.Status.OPEN
 
 
-def test_read_only_staff_see_needs_but_get_403_on_writes(login, cast, shop, demand):
+def test_department_staff_see_only_their_departments_needs(login, cast, shop, demand):
+    lamp = actions.raise_demand(shop, kind="equipment", description="灯箱坏了", by=cast["alice"])  # service
     dora = login(cast["dora"])
     section = dora.get(f"/customers/{shop.customer_code}/demands/").content.decode()
-    assert "中华(硬)断货" in section and 'id="raise-demand"' not in section and "close-demand" not in section
+    assert "灯箱坏了" in section and "中华(硬)断货" not in section and 'id="raise-demand"' not in section
     assert dora.post(f"/customers/{shop.customer_code}/demands/raise",
                      {"kind": "supply", "description": "x"}).status_code == 403
-    assert dora.post(f"/demands/{demand.pk}/close", {"resolution": "x"}).status_code == 403
+    assert dora.post(f"/demands/{demand.pk}/close").status_code == 404  # the supply department's
+    assert dora.get(f"/demands/{lamp.pk}/").status_code == 200
 
 
 def test_needs_read_in_chinese_by_default(login, cast, shop, demand):
@@ -256,9 +274,12 @@ def test_api_lists_raises_and_closes(login, cast, shop, demand):
     assert created.status_code == 201
     body = created.json()
     assert body["status"] == "open" and body["raised_by"] == "alice" and not body["overdue"]
-    closed = _post(alice, f"/api/v1/demands/{body['id']}/close", {"resolution": "物料已送达"})
+    early = _post(alice, f"/api/v1/demands/{body['id']}/close", {"resolution": "物料已送达"})
+    assert early.status_code == 409 and "feedback" in early.json()["detail"]
+    assert _post(alice, f"/api/v1/demands/{body['id']}/resolve", {"resolution": "物料已送达"}).status_code == 200
+    closed = _post(alice, f"/api/v1/demands/{body['id']}/feedback", {"channel": "visit", "satisfied": True})
     assert closed.status_code == 200 and closed.json()["status"] == "closed" and closed.json()["feedback_at"]
-    assert _post(alice, f"/api/v1/demands/{body['id']}/close", {"resolution": "again"}).status_code == 409
+    assert _post(alice, f"/api/v1/demands/{body['id']}/close", {}).status_code == 200  # recorded: as it is
     assert [d["id"] for d in alice.get("/api/v1/demands?status=closed").json()] == [body["id"]]
     assert alice.get(f"/api/v1/demands/{demand.pk}").json()["description"] == "中华(硬)断货，希望增加投放"
 
@@ -292,14 +313,16 @@ def test_api_validates_input(login, cast, shop):
     assert not Demand.objects.exists()
 
 
-@pytest.mark.parametrize("who,status", [("bob", 404), ("charlie", 404), ("dora", 403), ("max", 403)])
-def test_api_others_cannot_act(login, cast, shop, demand, who, status):
+@pytest.mark.parametrize("who,statuses", [("bob", [404, 404]), ("charlie", [404, 404]), ("dora", [403, 404]),
+                                          ("max", [403, 404]), ("sam", [201, 403])])
+def test_api_others_cannot_act(login, cast, shop, demand, who, statuses):
     client = login(cast[who])
     calls = [
         _post(client, "/api/v1/demands", {"customer_code": shop.customer_code, "kind": "supply", "description": "x"}),
-        _post(client, f"/api/v1/demands/{demand.pk}/close", {"resolution": "x"}),
+        _post(client, f"/api/v1/demands/{demand.pk}/resolve", {"resolution": "x"}),
     ]
-    assert [c.status_code for c in calls] == [status, status]
+    assert [c.status_code for c in calls] == statuses
+    Demand.objects.exclude(pk=demand.pk).delete()
     assert Demand.objects.get(pk=demand.pk).is_open and Demand.objects.count() == 1
 
 
@@ -370,7 +393,7 @@ def test_closed_and_far_off_needs_give_no_reason(cast):
     closed = make_store(alice, 5, "培育客户")
     actions.raise_demand(far, kind="supply", description="下月补货", by=alice)
     done = actions.raise_demand(closed, kind="supply", description="补货", by=alice)
-    actions.close_demand(done, by=alice, resolution="已补货")
+    _settle(done, alice)
     for store in (far, closed):
         candidate = _candidate(cast, store)
         assert candidate is None or all(r["code"] != DEMAND for r in candidate.reasons)

@@ -169,7 +169,7 @@ def test_concurrent_writes_wait_for_the_lock_and_all_land(tmp_path):
         calls = (
             [("approve", f"/api/v1/change-requests/{pk}/approve", "POST", {"note": "ok"}, dora, None)
              for pk in seeded["change_requests"]]
-            + [("close", f"/api/v1/demands/{pk}/close", "POST", {"resolution": "已补货"}, alice, None)
+            + [("resolve", f"/api/v1/demands/{pk}/resolve", "POST", {"resolution": "已补货"}, alice, None)
                for pk in seeded["demands"]]
             + [("plan edit", f"/api/v1/visits/{pk}", "PATCH", {"problems": f"问题 {pk}"}, alice, None)
                for pk in seeded["visits"]]
@@ -199,7 +199,7 @@ def test_concurrent_writes_wait_for_the_lock_and_all_land(tmp_path):
     assert db.execute(by_status.format("customers_changerequest"), [json.dumps(seeded["change_requests"])]
                       ).fetchall() == [("approved", PER_KIND)]
     assert db.execute(by_status.format("followup_demand"), [json.dumps(seeded["demands"])]
-                      ).fetchall() == [("closed", PER_KIND)]
+                      ).fetchall() == [("resolved", PER_KIND)]
     assert db.execute("SELECT version FROM visits_weekplan WHERE id = ?", [seeded["plan"]]).fetchone() == (
         1 + PER_KIND,)
     assert db.execute("SELECT count(*) FROM visits_plannedvisit WHERE plan_id = ? AND problems LIKE '问题 %'",

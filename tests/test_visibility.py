@@ -60,14 +60,16 @@ def test_change_requests_visible_to_proposer_overseers_and_the_deciding_departme
 
 
 def test_needs_and_service_tasks_follow_their_customer(cast, shops):
-    demand = Demand.objects.create(customer=shops["alice"], kind="delivery", description="送货", raised_by=cast["alice"],
-                                 raised_at=TODAY, response_hours=48, due_at=TODAY)
+    # Department staff see only the needs routed to their department (dora: customer service).
+    demand = Demand.objects.create(customer=shops["alice"], kind="complaint", description="送货", raised_by=cast["alice"],
+                                 raised_at=TODAY, response_hours=48, due_at=TODAY, department=cast["dora"].department)
     item = ServiceItem.objects.filter(company=cast["company"]).first()
     task = ServiceTask.objects.create(customer=shops["alice"], item=item, source="standard", due_date=WEEK)
     for who in ("alice", "sam", "ada", "dora"):
         assert list(Demand.objects.visible_to(cast[who])) == [demand], who
         assert list(ServiceTask.objects.visible_to(cast[who])) == [task], who
     assert not Demand.objects.visible_to(cast["bob"]).exists()
+    assert not Demand.objects.visible_to(cast["max"]).exists()  # the monopoly office's are licence needs
     assert not ServiceTask.objects.visible_to(cast["charlie"]).exists()
 
 

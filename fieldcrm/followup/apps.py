@@ -9,6 +9,8 @@ class FollowupConfig(AppConfig):
     def ready(self):
         # Declares the "demand" reason to visit planning (code, priority, text, provider); visits never
         # imports followup.
-        from fieldcrm.followup.reasons import register
+        from fieldcrm.followup import checklist, reasons
 
-        register()
+        reasons.register()
+        # Needs resolved and awaiting feedback, on the store's next visit checklist.
+        checklist.register()

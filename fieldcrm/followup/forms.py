@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.followup.actions import DESCRIPTION_MAX, RESOLUTION_MAX
+from fieldcrm.followup.actions import DESCRIPTION_MAX, REASON_MAX, RESOLUTION_MAX, RESPONSE_MAX
 from fieldcrm.followup.models import Demand
 
 
@@ -13,10 +13,22 @@ class RaiseDemandForm(forms.Form):
     client_uuid = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
 
-class CloseDemandForm(forms.Form):
-    resolution = forms.CharField(label=_("Resolution"), max_length=RESOLUTION_MAX,
+class ResolveDemandForm(forms.Form):
+    resolution = forms.CharField(label=_("What was done"), max_length=RESOLUTION_MAX,
                                  widget=forms.Textarea(attrs={"rows": 2}))
-    feedback_given = forms.BooleanField(label=_("The retailer has been told"), required=False, initial=True)
+
+
+class HandBackDemandForm(forms.Form):
+    reason = forms.CharField(label=_("Why it goes back to the manager"), max_length=REASON_MAX,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FeedbackForm(forms.Form):
+    channel = forms.ChoiceField(label=_("How the retailer was told"), choices=Demand.Channel.choices)
+    retailer_response = forms.CharField(label=_("The retailer's response"), max_length=RESPONSE_MAX,
+                                        required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    satisfied = forms.NullBooleanField(label=_("Satisfied"), required=False, widget=forms.NullBooleanSelect)
+    client_uuid = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
 
 class DemandFilterForm(forms.Form):

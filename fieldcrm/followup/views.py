@@ -1,6 +1,8 @@
 """Needs pages: the needs section of a customer page (loaded into it by htmx, or a page of its own), the
-list of needs across the user's customers, and the raise / close forms. Plain POST forms that come back
-where they were sent from, so they work on any phone browser; every write goes through followup/actions.py."""
+list of needs across the user's customers, the inbox (a department's needs to act on; a manager's needs to
+settle or feed back), one need's page with its timeline and the form for each next step the user may take.
+Plain POST forms that come back where they were sent from, so they work on any phone browser; every write
+goes through followup/actions.py."""
 
 import uuid
 
@@ -16,19 +18,25 @@ from django.views.decorators.http import require_POST
 from fieldcrm.customers.access import can_edit_customer, get_customer_for_user
 from fieldcrm.followup import actions
 from fieldcrm.followup.access import get_demand_for_user
-from fieldcrm.followup.forms import CloseDemandForm, DemandFilterForm, RaiseDemandForm
+from fieldcrm.followup.forms import (
+    DemandFilterForm,
+    FeedbackForm,
+    HandBackDemandForm,
+    RaiseDemandForm,
+    ResolveDemandForm,
+)
 from fieldcrm.followup.models import Demand
 from fieldcrm.pages import refusal_as_message, safe_next
 
 RECENTLY_CLOSED = 10
 PER_PAGE = 50
-ROW_RELATED = ("customer__manager", "raised_by", "closed_by")
+ROW_RELATED = ("customer__manager", "raised_by", "closed_by", "department")
 
 
 def _rows(user, demands, now) -> list[dict]:
     return [
         {"demand": d, "overdue": d.is_overdue(now), "near_due": d.is_near_due(now),
-         "can_act": d.is_open and can_edit_customer(user, d.customer)}
+         "can_act": d.is_open and actions.may_act(user, d)}
         for d in demands
     ]
 
@@ -50,7 +58,6 @@ def demand_list(request):
         "status": status,
         "statuses": Demand.Status.choices,
         "overdue_count": visible.overdue(now).count(),
-        "close_form": CloseDemandForm(),
         "next": f"{reverse('followup:demand_list')}?status={status}",
     }
     return render(request, "followup/demands.html", context)
@@ -61,15 +68,14 @@ def customer_demands(request, code):
     """One customer's open and recently closed needs, with the forms to raise and close them."""
     customer = get_customer_for_user(request.user, code)
     now = timezone.now()
-    demands = customer.demands.select_related(*ROW_RELATED)
+    demands = Demand.objects.visible_to(request.user).filter(customer=customer).select_related(*ROW_RELATED)
     closed = demands.filter(status=Demand.Status.CLOSED).order_by("-closed_at", "-pk")[:RECENTLY_CLOSED]
     context = {
         "customer": customer,
-        "open_rows": _rows(request.user, demands.filter(status=Demand.Status.OPEN), now),
+        "open_rows": _rows(request.user, demands.open(), now),
         "closed_rows": _rows(request.user, closed, now),
         "can_edit": can_edit_customer(request.user, customer),
         "raise_form": RaiseDemandForm(initial={"client_uuid": uuid.uuid4()}),
-        "close_form": CloseDemandForm(),
         "next": reverse("customers:detail", args=[customer.customer_code]),
     }
     template = "followup/_customer_demands.html" if request.htmx else "followup/customer_demands.html"
@@ -98,15 +104,78 @@ def demand_raise(request, code):
 
 
 @login_required
-@require_POST
-def demand_close(request, pk):
-    demand = get_demand_for_user(request.user, pk, for_change=True)
-    form = CloseDemandForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The need was not closed: %(errors)s") % {"errors": _form_errors(form)})
+def demand_inbox(request):
+    """What the user has to act on: department staff and monopoly officers, their department's needs not
+    yet resolved; a manager, the needs handed back to settle and the resolved ones to feed back."""
+    user = request.user
+    visible = Demand.objects.visible_to(user).select_related(*ROW_RELATED)
+    if user.is_department_staff:
+        demands = visible.filter(status__in=(Demand.Status.OPEN, Demand.Status.ACCEPTED))
     else:
-        with refusal_as_message(request):
-            actions.close_demand(demand, by=request.user, resolution=form.cleaned_data["resolution"],
-                                 feedback_given=form.cleaned_data["feedback_given"])
-            messages.success(request, _("Need closed."))
-    return redirect(safe_next(request, reverse("followup:demand_list")))
+        demands = visible.filter(status__in=(Demand.Status.HANDED_BACK, Demand.Status.RESOLVED))
+        if not user.is_company_admin:
+            demands = demands.filter(customer__manager=user)
+    page = Paginator(demands.order_by("due_at", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "followup/inbox.html", {
+        "page": page, "rows": _rows(user, page, timezone.now()), "department": user.department,
+        "next": reverse("followup:demand_inbox"),
+    })
+
+
+@login_required
+def demand_detail(request, pk):
+    """One need: where it stands, its timeline, and the form for each step the user may take now."""
+    user = request.user
+    demand = get_demand_for_user(user, pk)
+    status = Demand.Status
+    in_department = actions.in_department(user, demand)
+    manager = actions.is_its_manager(user, demand)
+    context = {
+        "demand": demand,
+        "steps": demand.steps.select_related("by"),
+        "overdue": demand.is_overdue(),
+        "can_accept": in_department and demand.status == status.OPEN,
+        "can_hand_back": in_department and demand.status in (status.OPEN, status.ACCEPTED),
+        "can_resolve": (in_department and demand.status in (status.OPEN, status.ACCEPTED))
+        or (manager and demand.status in Demand.UNRESOLVED),
+        "can_feedback": manager and demand.status == status.RESOLVED,
+        "resolve_form": ResolveDemandForm(),
+        "hand_back_form": HandBackDemandForm(),
+        "feedback_form": FeedbackForm(initial={"client_uuid": uuid.uuid4(), "channel": Demand.Channel.VISIT}),
+    }
+    return render(request, "followup/demand_detail.html", context)
+
+
+def _step_view(form_class, do, done_message):
+    """A POST view for one step: the form (if any), the action, a message, back to the need's page."""
+
+    @login_required
+    @require_POST
+    def view(request, pk):
+        demand = get_demand_for_user(request.user, pk, for_change=True)
+        form = form_class(request.POST) if form_class else None
+        if form is not None and not form.is_valid():
+            messages.error(request, _("Nothing was recorded: %(errors)s") % {"errors": _form_errors(form)})
+        else:
+            with refusal_as_message(request):
+                do(demand, request.user, form.cleaned_data if form is not None else {})
+                messages.success(request, done_message())
+        return redirect(safe_next(request, reverse("followup:demand_detail", args=[demand.pk])))
+
+    return view
+
+
+demand_accept = _step_view(None, lambda d, by, data: actions.accept_demand(d, by=by), lambda: _("Need accepted."))
+demand_resolve = _step_view(
+    ResolveDemandForm, lambda d, by, data: actions.resolve_demand(d, by=by, resolution=data["resolution"]),
+    lambda: _("Need resolved; the manager will tell the retailer."))
+demand_hand_back = _step_view(
+    HandBackDemandForm, lambda d, by, data: actions.hand_back_demand(d, by=by, reason=data["reason"]),
+    lambda: _("Need handed back to the manager."))
+demand_feedback = _step_view(
+    FeedbackForm,
+    lambda d, by, data: actions.record_feedback(d, by=by, channel=data["channel"],
+                                                retailer_response=data["retailer_response"],
+                                                satisfied=data["satisfied"], client_uuid=data["client_uuid"]),
+    lambda: _("Feedback recorded; the need is closed."))
+demand_close = _step_view(None, lambda d, by, data: actions.close_demand(d, by=by), lambda: _("Need closed."))
