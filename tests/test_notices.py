@@ -1,5 +1,7 @@
 """In-app notices: sent on commit, rendered in the reader's language, the inbox, the badge and the API."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 from django.test import override_settings
@@ -100,3 +102,40 @@ def test_api_lists_own_notices_and_read_is_replay_safe(cast, login):
     again = c.post(f"/api/v1/notices/{notice.pk}/read").json()
     assert first["read_at"] is not None and first["read_at"] == again["read_at"]
     assert c.get("/api/v1/notices?unread=true").json() == []
+
+
+def test_change_request_decision_notifies_the_proposer(cast, django_capture_on_commit_callbacks):
+    from fieldcrm.customers import actions as customer_actions
+    from tests.factories import make_customer
+
+    shop = make_customer(cast["alice"], name="老王烟酒店")
+    approved = customer_actions.propose_change(shop, "phone", "13800001111", by=cast["alice"])
+    rejected = customer_actions.propose_change(make_customer(cast["alice"]), "phone", "13800002222",
+                                               by=cast["alice"])
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_actions.approve_change_request(approved, by=cast["dora"])
+        customer_actions.reject_change_request(rejected, by=cast["dora"], note="空号")
+    notices = list(Notice.objects.filter(recipient=cast["alice"], kind="change_request_decided")
+                   .order_by("pk"))
+    assert [n.args["decision"] for n in notices] == ["approved", "rejected"]
+    assert notices[0].link == f"/customers/{shop.customer_code}/"
+
+
+def test_plan_decision_notifies_the_manager(cast, django_capture_on_commit_callbacks):
+    from fieldcrm.visits.actions import decide_plan
+    from fieldcrm.visits.models import WeekPlan
+    from tests.factories import WEEK
+
+    def submitted(week):
+        return WeekPlan.objects.create(manager=cast["alice"], week_start=week, status=WeekPlan.Status.SUBMITTED,
+                                       depot_latitude=34.72, depot_longitude=116.94)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decide_plan(submitted(WEEK), by=cast["sam"], approve=True)
+        returned = decide_plan(submitted(WEEK + timedelta(days=7)),
+                               by=cast["sam"], approve=False, comment="周三多跑两家")
+    kinds = list(Notice.objects.filter(recipient=cast["alice"]).order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["plan_approved", "plan_returned"]
+    with translation.override("en"):
+        assert "周三多跑两家" in Notice.objects.get(kind="plan_returned").rendered()
+    assert Notice.objects.get(kind="plan_returned").link == f"/visits/plans/{returned.pk}/"

@@ -8,6 +8,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from fieldcrm.customers.models import (
 )
 from fieldcrm.errors import ActionRefused, InvalidInput, StaleVersion
 from fieldcrm.lib.cleaning import CleanError
+from fieldcrm.notices import notify
 
 
 def stale_profile() -> StaleVersion:
@@ -227,3 +229,9 @@ def _decide(change_request, status, by, note):
     change_request.decided_at = timezone.now()
     change_request.decision_note = note[:200]
     change_request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if status in (ChangeRequest.Status.APPROVED, ChangeRequest.Status.REJECTED):
+        # The proposer hears the decision (in-app notice, sent when the decision commits).
+        notify(change_request.proposed_by, "change_request_decided",
+               args={"decision": status, "customer": change_request.customer.name,
+                     "field": str(PROFILE_FIELDS[change_request.field].label)},
+               link=reverse("customers:detail", args=[change_request.customer.customer_code]))

@@ -13,11 +13,13 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.customers.models import CustomerStatus
 from fieldcrm.errors import ActionRefused, InvalidInput, StaleVersion
+from fieldcrm.notices import notify
 from fieldcrm.visits import candidates, planning
 from fieldcrm.visits.models import JoinRequest, PlanChange, PlannedVisit, PlanningPolicy, Reason, WeekPlan
 from fieldcrm.visits.routing import cheapest_position, day_route, depot_of_plan
@@ -279,6 +281,10 @@ def decide_plan(plan, *, by, approve: bool, comment="") -> WeekPlan:
         locked.version += 1
         locked.save()
         _log(locked, PlanChange.Kind.APPROVE if approve else PlanChange.Kind.RETURN, by, reason=comment)
+        # The manager hears the decision (in-app notice, sent when it commits).
+        notify(locked.manager, "plan_approved" if approve else "plan_returned",
+               args={"week": locked.week_start.isoformat(), "comment": comment[:100]},
+               link=reverse("visits:plan", args=[locked.pk]))
     return locked
 
 
