@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fieldcrm.api import api
 from fieldcrm.catalog.models import Brand, Sku
@@ -221,3 +221,27 @@ def test_planned_visit_paths_and_deprecated_aliases(cast, client, store):
     assert not spec["paths"][f"{API}/visits/{{pk}}"]["get"].get("deprecated")
     # GET /visits/{pk} is the recorded visit: a planned visit's id is not one.
     assert client.get(f"{API}/visits/{planned.pk}", **auth(cast["alice"])).status_code == 404
+
+
+def test_the_plan_page_shows_each_visits_outcome(cast, login, store):
+    today = TODAY.date()
+    done = _plan(cast, store, today)
+    make_visit(store, TODAY, planned_visit=done)
+    missed = PlannedVisit.objects.create(plan=done.plan, customer=make_customer(cast["alice"]),
+                                         day=today - timedelta(days=1), sequence=1)
+    with translation.override("en"):
+        page = login(cast["alice"]).get(f"/visits/plans/{done.plan_id}/").content.decode()
+    assert page.count("outcome-done") == 1 and page.count("outcome-missed") == 1
+    assert f'id="visit-{missed.pk}"' in page
+
+
+def test_admin_shows_visits_read_only(cast, login, store, skus):
+    visit = make_visit(store, TODAY)
+    SkuObservation.objects.create(visit=visit, sku=skus[0], stock_cartons=2)
+    cast["ada"].is_staff = cast["ada"].is_superuser = True
+    cast["ada"].save()
+    admin = login(cast["ada"])
+    assert admin.get("/admin/visits/visit/").status_code == 200
+    assert admin.get(f"/admin/visits/visit/{visit.pk}/change/").status_code == 200
+    assert admin.get("/admin/catalog/pricechange/").status_code == 200
+    assert admin.post(f"/admin/visits/visit/{visit.pk}/change/", {"notes": "x"}).status_code == 403
