@@ -245,3 +245,17 @@ def test_admin_shows_visits_read_only(cast, login, store, skus):
     assert admin.get(f"/admin/visits/visit/{visit.pk}/change/").status_code == 200
     assert admin.get("/admin/catalog/pricechange/").status_code == 200
     assert admin.post(f"/admin/visits/visit/{visit.pk}/change/", {"notes": "x"}).status_code == 403
+
+
+def test_the_team_page_shows_plan_versus_actual(cast, login, store):
+    today = TODAY.date()  # a Friday: the week's Monday to Thursday have passed
+    done = _plan(cast, store, today)
+    make_visit(store, TODAY, planned_visit=done)
+    off_site = PlannedVisit.objects.create(plan=done.plan, customer=make_customer(cast["alice"]),
+                                           day=today - timedelta(days=2), sequence=1)
+    make_visit(off_site.customer, TODAY - timedelta(days=2), planned_visit=off_site, on_site=False)
+    for n in range(2):
+        PlannedVisit.objects.create(plan=done.plan, customer=make_customer(cast["alice"]),
+                                    day=today - timedelta(days=n + 1), sequence=2)
+    page = login(cast["sam"]).get("/visits/", {"week": done.plan.week_start.isoformat()}).content.decode()
+    assert '<td class="text-end text-nowrap plan-vs-actual">1 · 1 · 2</td>' in page

@@ -5,6 +5,7 @@ plan, so they work on any phone browser; every write goes through visits/actions
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import date, timedelta
 
 from django import forms
@@ -103,7 +104,7 @@ def index(request):
     policy = PlanningPolicy.for_company(company)
     visits_by_plan: dict[int, list] = {}
     for visit in PlannedVisit.objects.filter(plan__in=by_manager.values()).select_related(
-            "customer__customer_class__service_standard"):  # one query for the whole team
+            "customer__customer_class__service_standard", "done_visit"):  # one query for the whole team
         visits_by_plan.setdefault(visit.plan_id, []).append(visit)
     context["rows"] = [
         {"manager": m, "plan": plan, "totals": plan and _totals(plan, policy, visits_by_plan.get(plan.pk, []))}
@@ -115,10 +116,14 @@ def index(request):
 
 
 def _totals(plan, policy, visits) -> dict:
-    """A plan's week at a glance for the supervisor: visits, km, hours, unplanned stores."""
+    """A plan's week at a glance for the supervisor: visits, km, hours, unplanned stores, and plan versus
+    actual so far (planned visits done on site, done off-site, missed)."""
     days = plan_days(plan, policy, visits)
+    outcomes = Counter(visit.outcome for visit in visits)
     return {"visits": sum(len(d.visits) for d in days), "km": sum(d.km for d in days),
-            "hours": sum(d.minutes for d in days) / 60, "unplanned": len(plan.unplanned)}
+            "hours": sum(d.minutes for d in days) / 60, "unplanned": len(plan.unplanned),
+            "done": outcomes[PlannedVisit.Outcome.DONE], "off_site": outcomes[PlannedVisit.Outcome.OFF_SITE],
+            "missed": outcomes[PlannedVisit.Outcome.MISSED]}
 
 
 @login_required
