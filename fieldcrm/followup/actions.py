@@ -152,7 +152,8 @@ def may_act(user, demand: Demand) -> bool:
 
 
 def _locked(demand: Demand) -> Demand:
-    return Demand.objects.select_for_update().select_related("customer", "department").get(pk=demand.pk)
+    # Lock the need's row only: PostgreSQL cannot lock the nullable side of the department's outer join.
+    return Demand.objects.select_for_update(of=("self",)).select_related("customer", "department").get(pk=demand.pk)
 
 
 def _text(value, *, field, empty, limit) -> str:
@@ -303,7 +304,8 @@ def escalate_overdue(now=None) -> int:
     count = 0
     for pk in Demand.objects.to_escalate(now).values_list("pk", flat=True):
         with transaction.atomic():
-            demand = Demand.objects.select_for_update().select_related("customer__manager", "department").get(pk=pk)
+            demand = (Demand.objects.select_for_update(of=("self",))
+                      .select_related("customer__manager", "department").get(pk=pk))
             if demand.escalated_at is not None or demand.status not in Demand.UNRESOLVED:
                 continue
             demand.escalated_at = now
