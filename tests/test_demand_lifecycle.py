@@ -217,6 +217,24 @@ def test_resolved_needs_are_on_the_next_visits_checklist_and_answering_closes_th
     assert Demand.objects.get(pk=other.pk).is_open
 
 
+def test_a_recorded_visit_answering_the_item_closes_the_need(login, cast, shop):
+    demand = _raise(cast, shop, "complaint")
+    actions.resolve_demand(demand, by=cast["dora"], resolution="已上门处理")
+    alice = login(cast["alice"])
+    codes = [i["code"] for i in alice.get(f"/api/v1/customers/{shop.customer_code}/checklist").json()["items"]]
+    assert f"demand:{demand.pk}" in codes
+    visit = {"client_uuid": str(uuid.uuid4()), "customer_code": shop.customer_code,
+             "checked_in_at": TODAY.isoformat(), "latitude": 34.72, "longitude": 116.94,
+             "checklist": [{"code": f"demand:{demand.pk}", "done": True, "note": "店主已知悉"}]}
+    first = _post(alice, "/api/v1/visits", visit)
+    again = _post(alice, "/api/v1/visits", visit)  # a replay of the queued visit
+    assert (first.status_code, again.status_code) == (201, 200), first.content
+    demand.refresh_from_db()
+    assert demand.status == Demand.Status.CLOSED and demand.feedback_channel == "visit"
+    assert demand.retailer_response == "店主已知悉" and demand.feedback_at == TODAY
+    assert demand.steps.filter(action="feedback").count() == 1
+
+
 # --- the migration of needs raised before the lifecycle ------------------------------------------------
 
 

@@ -238,9 +238,10 @@ def resolve_demand(demand: Demand, *, by, resolution: str, resolved_at=None) -> 
 
 
 def record_feedback(demand: Demand, *, by, channel: str, retailer_response: str = "", satisfied: bool | None,
-                    client_uuid=None, given_at=None) -> Demand:
+                    client_uuid=None, given_at=None, at_visit: bool = False) -> Demand:
     """The manager has told the retailer the outcome: this closes the need. A replay with the same
-    `client_uuid` returns the closed need unchanged."""
+    `client_uuid` returns the closed need unchanged. `at_visit`: told at a visit the visits app has accepted
+    (its checklist answer), which stands even if the store changed hands while the phone was offline."""
     if client_uuid and demand.feedback_uuid == client_uuid:
         return demand
     if channel not in Demand.Channel.values:
@@ -253,7 +254,7 @@ def record_feedback(demand: Demand, *, by, channel: str, retailer_response: str 
         demand = _locked(demand)
         if client_uuid and demand.feedback_uuid == client_uuid:
             return demand
-        if not is_its_manager(by, demand):
+        if not at_visit and not is_its_manager(by, demand):
             raise PermissionDenied(_("Only the customer's manager records the feedback to the retailer."))
         if demand.status == Demand.Status.CLOSED:
             raise ActionRefused(_("This need is already closed."))

@@ -64,7 +64,8 @@ class DemandOut(Schema):
 
     @staticmethod
     def resolve_timeline(obj):
-        return list(obj.steps.all())
+        prefetched = getattr(obj, "_prefetched_objects_cache", {}).get("steps")
+        return list(prefetched if prefetched is not None else obj.steps.select_related("by"))
 
 
 class DemandFilters(ListFilters):

@@ -45,7 +45,7 @@ def feedback_at_visit(item_code: str, done: bool, note: str, by, visit) -> None:
     if demand.resolved_at and told_at < demand.resolved_at:
         told_at = demand.resolved_at
     actions.record_feedback(demand, by=by, channel=Demand.Channel.VISIT, retailer_response=note or "",
-                            satisfied=None, given_at=told_at)
+                            satisfied=None, given_at=told_at, at_visit=True)
 
 
 def register() -> None:
