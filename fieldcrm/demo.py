@@ -131,15 +131,19 @@ class DemoBuilder:
 
     def build_demands(self):
         """A few needs per manager: open ones heard in the last day (due in the next one to three days by
-        their class's standard, so next week's plan brings those stores in), one overdue, two closed."""
+        their class's standard, so next week's plan brings those stores in; one of them resolved by its
+        department, awaiting the feedback to the retailer), one overdue, two closed."""
         for manager in self.managers:
             stores = list(Customer.objects.filter(manager=manager, status=CustomerStatus.ACTIVE)
                           .select_related("customer_class__service_standard").order_by("customer_code"))
             if len(stores) < 6:
                 continue
             picked = self.rng.sample(stores, 6)
-            for store in picked[:3]:
-                self.demand(store, manager, hours_ago=self.rng.randint(1, 20))
+            for n, store in enumerate(picked[:3]):
+                demand = self.demand(store, manager, hours_ago=self.rng.randint(1, 20))
+                staff = User.objects.filter(department=demand.department_id).first() if n == 0 else None
+                if staff is not None:  # answered by its department: the manager tells the retailer next visit
+                    resolve_demand(demand, by=staff, resolution=DEMAND_SAMPLES[demand.kind][1])
             self.demand(picked[3], manager, hours_ago=24 * 5)  # overdue: nobody answered it
             for store in picked[4:]:
                 demand = self.demand(store, manager, hours_ago=24 * self.rng.randint(6, 20))
