@@ -111,13 +111,13 @@ def test_department_accepts_resolves_and_the_manager_closes_by_feedback(login, c
     assert _post(dora, f"/api/v1/demands/{demand.pk}/accept").status_code == 200  # again: no change
     assert _post(alice, f"/api/v1/demands/{demand.pk}/accept").status_code == 403  # not the manager's step
     early = _post(alice, f"/api/v1/demands/{demand.pk}/close")
-    assert early.status_code == 409 and "Resolve the need" in early.json()["detail"]
+    assert early.status_code == 409 and "请先办结诉求" in early.json()["detail"]  # names the missing step
     with committed():
         resolved = _post(dora, f"/api/v1/demands/{demand.pk}/resolve", {"resolution": "已上门处理"})
     assert resolved.json()["status"] == "resolved" and resolved.json()["resolved_by"] == "dora"
     assert Notice.objects.filter(recipient=cast["alice"], kind="demand_resolved").count() == 1
     early = _post(alice, f"/api/v1/demands/{demand.pk}/close")
-    assert early.status_code == 409 and "Record the feedback to the retailer" in early.json()["detail"]
+    assert early.status_code == 409 and "请先登记对零售客户的反馈" in early.json()["detail"]
     assert Demand.objects.get(pk=demand.pk).is_open
     assert _post(dora, f"/api/v1/demands/{demand.pk}/feedback", {"channel": "visit"}).status_code == 403
     key = str(uuid.uuid4())

@@ -275,7 +275,7 @@ def test_api_lists_raises_and_closes(login, cast, shop, demand):
     body = created.json()
     assert body["status"] == "open" and body["raised_by"] == "alice" and not body["overdue"]
     early = _post(alice, f"/api/v1/demands/{body['id']}/close", {"resolution": "物料已送达"})
-    assert early.status_code == 409 and "feedback" in early.json()["detail"]
+    assert early.status_code == 409 and "反馈" in early.json()["detail"]  # names the missing step
     assert _post(alice, f"/api/v1/demands/{body['id']}/resolve", {"resolution": "物料已送达"}).status_code == 200
     closed = _post(alice, f"/api/v1/demands/{body['id']}/feedback", {"channel": "visit", "satisfied": True})
     assert closed.status_code == 200 and closed.json()["status"] == "closed" and closed.json()["feedback_at"]
