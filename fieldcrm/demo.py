@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from fieldcrm.care.actions import plan_services
 from fieldcrm.care.models import Promotion
-from fieldcrm.catalog.models import Brand, Sku, price_class_for
+from fieldcrm.catalog.models import Brand, PriceChange, Sku, price_class_for
 from fieldcrm.company_setup import setup_company
 from fieldcrm.customers.models import (
     BusinessFormat,
@@ -197,6 +197,9 @@ class DemoBuilder:
             self.territories.append((territory, place))
 
     def build_skus(self):
+        """The catalogue, on sale for long (no launch date) but for the last SKU, new this week; and two price
+        changes coming: the news the information support services tell."""
+        monday = self.today - timedelta(days=self.today.weekday())
         for index, (brand_name, name, cost, wholesale, retail) in enumerate(SKUS, start=1):
             brand, _ = Brand.objects.get_or_create(name=brand_name)
             cost = Decimal(cost)
@@ -206,8 +209,15 @@ class DemoBuilder:
                     "name": name, "brand": brand, "barcode": ean13(f"690{index:09d}"),
                     "purchase_cost": cost, "wholesale_price": Decimal(wholesale), "retail_price": Decimal(retail),
                     "price_class": price_class_for(cost), "manufacturer": f"{brand_name}卷烟厂",
+                    "launched_on": monday if index == len(SKUS) else None,
                 },
             )
+        for code, effective_on, wholesale, retail in [("6901000001", monday + timedelta(days=10), "390.00", "460"),
+                                                      ("6901000015", monday + timedelta(days=17), "386.00", "460")]:
+            sku = Sku.objects.get(code=code)
+            PriceChange.objects.get_or_create(sku=sku, effective_on=effective_on, defaults={
+                "old_wholesale_price": sku.wholesale_price, "new_wholesale_price": Decimal(wholesale),
+                "old_retail_price": sku.retail_price, "new_retail_price": Decimal(retail)})
 
     def build_customers(self):
         classes = {c.name: c for c in CustomerClass.objects.filter(company=self.company)}

@@ -128,3 +128,29 @@ def make_visit(customer, at, manager=None, **fields):
               "checked_in_at": at, "latitude": customer.latitude or 0.0, "longitude": customer.longitude or 0.0,
               "distance_m": 0.0, "on_site": True, "ad_hoc": True}
     return Visit.objects.create(**{**values, **fields})
+
+
+def make_sku(code="6901028000001", name="中华(硬)", launched_on=None, **fields):
+    """A SKU of the catalogue (launched long ago unless told otherwise)."""
+    from decimal import Decimal
+
+    from fieldcrm.catalog.models import Brand, Sku
+
+    brand, _ = Brand.objects.get_or_create(name=fields.pop("brand", "中华"))
+    prices = {"wholesale_price": Decimal("381.6"), "retail_price": Decimal("450"), "purchase_cost": Decimal("340"),
+              "price_class": "1"}
+    sku, _ = Sku.objects.get_or_create(code=code, defaults={"name": name, "brand": brand, "launched_on": launched_on,
+                                                            **prices, **fields})
+    return sku
+
+
+def make_price_change(effective_on, sku=None, new_wholesale="390", new_retail="460"):
+    """A wholesale/retail price change of a SKU (中华(硬) by default) taking effect on a day."""
+    from decimal import Decimal
+
+    from fieldcrm.catalog.models import PriceChange
+
+    sku = sku or make_sku()
+    return PriceChange.objects.create(sku=sku, effective_on=effective_on, old_wholesale_price=sku.wholesale_price,
+                                      new_wholesale_price=Decimal(new_wholesale), old_retail_price=sku.retail_price,
+                                      new_retail_price=Decimal(new_retail))

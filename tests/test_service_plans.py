@@ -11,7 +11,7 @@ from fieldcrm.care.actions import period_ends, plan_services, spring_festival
 from fieldcrm.care.models import ServicePolicy, ServiceTask
 from fieldcrm.customers import actions
 from fieldcrm.customers.models import CustomerClass
-from tests.factories import make_customer
+from tests.factories import make_customer, make_price_change
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 30)
@@ -35,17 +35,21 @@ def test_period_ends():
 
 
 def test_standard_and_events(cast, core_shop):
+    make_price_change(date(2026, 12, 10))  # told the week before it takes effect
     plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
     tasks = tasks_of(core_shop)
     assert ("birthday_greeting", "birthday", date(2026, 12, 3)) in tasks
     assert ("important_events", "license_expiry", date(2026, 12, 11)) in tasks
     assert ("information_support", "standard", date(2026, 12, 6)) in tasks  # weekly for the core class
+    # ... but only in the week that has news to tell: no empty information support.
+    assert [d for code, _s, d in tasks if code == "information_support"] == [date(2026, 12, 6)]
     assert ("business_guidance", "standard", date(2026, 12, 31)) in tasks  # monthly
     assert not any(code in ("ordering", "delivery") for code, _s, _d in tasks)  # routine, not planned
 
 
 def test_new_retailer_gets_onboarding_series(cast):
     shop = make_customer(cast["alice"], created_at=datetime(2026, 11, 27, 10, tzinfo=SHANGHAI))
+    make_price_change(date(2026, 12, 1))  # the month's news its first information support tells
     plan_services(cast["company"], MONDAY, MONDAY + timedelta(days=28))
     onboarding = {(code, due) for code, source, due in tasks_of(shop) if source == "onboarding"}
     assert onboarding == {("field_visit", date(2026, 11, 30)), ("business_guidance", date(2026, 12, 4)),

@@ -12,6 +12,14 @@ from functools import cached_property
 from django.db import transaction
 from lunardate import LunarDate
 
+from fieldcrm.care.content import (
+    CONTENT_ITEMS,
+    PeriodNews,
+    message_text,
+    news_text,
+    promotion_text,
+    retailer_text,
+)
 from fieldcrm.care.models import (
     ItemFrequency,
     Promotion,
@@ -24,6 +32,8 @@ from fieldcrm.care.models import (
 from fieldcrm.customers.models import ClassificationChange, Customer, CustomerStatus
 
 ONBOARDING_SERIES = [("field_visit", 3), ("business_guidance", 7), ("information_support", 14)]
+# A new retailer's first information support tells what came in the last month.
+ONBOARDING_NEWS_DAYS = 30
 
 
 def period_ends(frequency: str, start: date, end: date) -> list[date]:
@@ -41,6 +51,17 @@ def period_ends(frequency: str, start: date, end: date) -> list[date]:
             ends.append(date(day.year, 12, 31))
         day += timedelta(days=1)
     return ends
+
+
+def period_start(frequency: str, last: date) -> date:
+    """First day of the period (week from Monday, month, quarter, year) that ends on `last`."""
+    if frequency == ItemFrequency.WEEKLY:
+        return last - timedelta(days=6)
+    if frequency == ItemFrequency.MONTHLY:
+        return last.replace(day=1)
+    if frequency == ItemFrequency.QUARTERLY:
+        return date(last.year, (last.month - 1) // 3 * 3 + 1, 1)
+    return date(last.year, 1, 1)
 
 
 def _month_end(day: date) -> date:
@@ -70,7 +91,9 @@ def spring_festival(year: int) -> date | None:
 
 class ServiceTaskBuilder:
     """Collects the service tasks due in [start, end) for a company's customers, by its standards, events
-    and service policy; plan_services writes them."""
+    and service policy; plan_services writes them. Each task carries its content (care/content.py); a
+    service that is only its content (information support, promotion support, business guidance) is not
+    planned when it has nothing to say."""
 
     def __init__(self, company, start: date, end: date):
         self.company = company
@@ -79,13 +102,37 @@ class ServiceTaskBuilder:
         self.items = {item.code: item for item in ServiceItem.objects.filter(company=company, active=True)}
         self.tasks: list[ServiceTask] = []
         # Promotions whose briefing day falls in the period.
-        self.promotions = [p for p in Promotion.objects.filter(company=company, ends_on__gte=start)
-                           if start <= p.brief_on < end]
+        self.running = list(Promotion.objects.filter(company=company, ends_on__gte=start, starts_on__lt=end))
+        self.promotions = [p for p in self.running if start <= p.brief_on < end]
+        self.news = PeriodNews(start, end)
 
-    def add(self, customer, code, source, due, reason=""):
+    def add(self, customer, code, source, due, reason="", content=""):
         item = self.items.get(code)
-        if item is not None:
-            self.tasks.append(ServiceTask(customer=customer, item=item, source=source, due_date=due, reason=reason))
+        if item is None:
+            return
+        if code == "business_guidance":
+            content = "；".join(part for part in (content, item.standard_content) if part)
+        if code in CONTENT_ITEMS and not content.strip():
+            return  # nothing to deliver: no task, no empty message
+        self.tasks.append(ServiceTask(customer=customer, item=item, source=source, due_date=due, reason=reason,
+                                      content=content))
+
+    def _news_between(self, first: date, last: date) -> str:
+        return retailer_text(news_text, self.news.between(first, last))
+
+    def _running_promotions(self, customer, due: date) -> str:
+        """A standard promotion support brings the promotions running on its day that are aimed at the store
+        (those briefed in this period by a task of their own excepted)."""
+        running = [p for p in self.running if p.starts_on <= due <= p.ends_on and p not in self.promotions
+                   and p.targets(customer)]
+        return "；".join(retailer_text(promotion_text, p) for p in running)
+
+    def _standard_content(self, customer, code: str, frequency: str, due: date) -> str:
+        if code == "information_support":
+            return self._news_between(period_start(frequency, due), due)
+        if code == "promotion_support":
+            return self._running_promotions(customer, due)
+        return ""
 
     def plan(self, customers):
         changes = self._recent_changes()
@@ -101,8 +148,10 @@ class ServiceTaskBuilder:
             # Routine basic services (ordering, delivery, supply) happen anyway; plan the rest.
             if link.item.kind == ServiceKind.BASIC or not link.item.active:
                 continue
+            code = link.item.code
             for due in period_ends(link.frequency, self.start, self.end):
-                self.add(customer, link.item.code, TaskSource.STANDARD, due)
+                self.add(customer, code, TaskSource.STANDARD, due,
+                         content=self._standard_content(customer, code, link.frequency, due))
 
     def _events(self, customer, changes):
         if customer.owner_birthday:
@@ -118,15 +167,18 @@ class ServiceTaskBuilder:
         for code, after in ONBOARDING_SERIES:
             due = created + timedelta(days=after)
             if self.start <= due < self.end:
-                self.add(customer, code, TaskSource.ONBOARDING, due)
+                news = (self._news_between(due - timedelta(days=ONBOARDING_NEWS_DAYS), due)
+                        if code == "information_support" else "")
+                self.add(customer, code, TaskSource.ONBOARDING, due, content=news)
         for change in changes:
             due = change.changed_at.date() + timedelta(days=self.policy.tier_change_follow_up_days)
             if self.start <= due < self.end:
                 label = f"{change.get_field_display()} {change.old_value or '—'} → {change.new_value or '—'}"
-                self.add(customer, "business_guidance", TaskSource.TIER_CHANGE, due, label)
+                self.add(customer, "business_guidance", TaskSource.TIER_CHANGE, due, label, content=label)
         for promotion in self.promotions:
             if promotion.targets(customer):
-                self.add(customer, "promotion_support", TaskSource.PROMOTION, promotion.brief_on, promotion.name[:200])
+                self.add(customer, "promotion_support", TaskSource.PROMOTION, promotion.brief_on, promotion.name[:200],
+                         content=retailer_text(promotion_text, promotion))
         for due in self.greeting_days:
             self.add(customer, "greeting_message", TaskSource.HOLIDAY, due, "春节")
 
@@ -166,20 +218,6 @@ def plan_services(company, start: date, end: date, customers=None) -> int:
     return ServiceTask.objects.filter(customer__company=company).count() - before
 
 
-# Services done by sending a message rather than in person.
-MESSAGE_ITEMS = {"birthday_greeting", "greeting_message", "information_support"}
-
-
-def default_message(task) -> str:
-    customer = task.customer
-    manager = customer.manager
-    if task.item.code == "birthday_greeting":
-        return f"{customer.owner_name}您好，祝您生日快乐，生意兴隆！——客户经理{manager}"
-    if task.source == TaskSource.HOLIDAY:
-        return f"{customer.owner_name}您好，新春将至，祝您阖家幸福、生意红火！——客户经理{manager}"
-    return f"{customer.owner_name}您好，{task.item.name}：{task.reason or ''}——客户经理{manager}"
-
-
 def complete_task(task, *, by, note=""):
     """Mark a service done (only while open; a repeated click changes nothing)."""
     from django.utils import timezone
@@ -200,6 +238,6 @@ def send_task_message(task, *, by, text=""):
         locked = ServiceTask.objects.select_for_update().get(pk=task.pk)
         if locked.status != ServiceTask.Status.OPEN:
             return None
-        message = get_sender().send(task.customer, (text or default_message(task))[:500], by=by, task=task)
+        message = get_sender().send(task.customer, (text or message_text(task))[:500], by=by, task=task)
         complete_task(task, by=by)
     return message

@@ -26,6 +26,13 @@ CATALOGUE = [
     ("legal_advice", ServiceKind.EMOTIONAL, "法律咨询", False),
 ]
 
+# What a service says when nothing more specific applies (admins edit it on the service item). Business
+# guidance's advice is concrete: what to do on the shelf, with the price tags and with the order.
+STANDARD_CONTENT = {
+    "business_guidance": "畅销规格放在柜台正面、视线高度；价签与实际零售价一致；每周对一次进销存，"
+                         "断货前补订，滞销规格换成本店常卖价位段的规格。",
+}
+
 COMMON = {
     "ordering": F.WEEKLY, "delivery": F.WEEKLY, "supply_guarantee": F.WEEKLY, "field_visit": F.EACH_VISIT,
     "birthday_greeting": F.YEARLY, "important_events": F.ON_EVENT, "help_away_from_home": F.ON_EVENT,
@@ -56,7 +63,8 @@ def setup_care(company):
     for order, (code, kind, name, needs_visit) in enumerate(CATALOGUE, start=1):
         items[code], _ = ServiceItem.objects.get_or_create(
             company=company, code=code,
-            defaults={"kind": kind, "name": name, "needs_visit": needs_visit, "sort_order": order},
+            defaults={"kind": kind, "name": name, "needs_visit": needs_visit, "sort_order": order,
+                      "standard_content": STANDARD_CONTENT.get(code, "")},
         )
     for class_name, (frequency, hours, extra) in STANDARDS.items():
         customer_class = CustomerClass.objects.filter(company=company, name=class_name).first()

@@ -81,6 +81,11 @@ class ServiceItem(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ServiceKind.choices)
     name = models.CharField(_("name"), max_length=50)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    standard_content = models.TextField(
+        _("standard content"), blank=True,
+        help_text=_("What the manager delivers when the task has nothing more specific, e.g. business guidance's "
+                    "advice. Empty: such a task is not planned."),
+    )
     needs_visit = models.BooleanField(_("done during a visit"), default=False)
     active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -233,6 +238,8 @@ class ServiceTask(models.Model):
     source = models.CharField(_("why"), max_length=20, choices=TaskSource.choices)
     due_date = models.DateField(_("due"))
     reason = models.CharField(_("details"), max_length=200, blank=True)
+    # What the service delivers (care/content.py): the news, the promotion, the advice.
+    content = models.TextField(_("content"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(

@@ -1,4 +1,6 @@
-"""The service plan page: a manager's services due, overdue first, done in person or by message."""
+"""The service plan page: a manager's services by week and store — overdue first, then this week's, then
+later; within a store the events and promotions before routine services — done in person (on the visit
+checklist) or by message when there is something to say."""
 
 from datetime import timedelta
 
@@ -6,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,8 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fieldcrm.care.access import get_task_for_user
-from fieldcrm.care.actions import MESSAGE_ITEMS, complete_task, default_message, send_task_message
-from fieldcrm.care.models import OutboxMessage, ServiceTask
+from fieldcrm.care.actions import complete_task, send_task_message
+from fieldcrm.care.content import message_text, offers_message
+from fieldcrm.care.models import OutboxMessage, ServiceTask, TaskSource
 from fieldcrm.customers.models import Customer
 from fieldcrm.pages import safe_next
 
@@ -24,30 +28,61 @@ WINDOWS = [
     ("month", gettext_lazy("Next 4 weeks")),
     ("done", gettext_lazy("Done")),
 ]
+# Tasks per page: each carries its content (or its message), so a page stays light on a phone.
+PAGE_SIZE = 50
+WEEKS_AHEAD = 4
+# What a store is owed besides routine: shown before the routine services of the same store and week.
+EVENT_SOURCES = [TaskSource.BIRTHDAY, TaskSource.LICENSE_EXPIRY, TaskSource.ONBOARDING, TaskSource.TIER_CHANGE,
+                 TaskSource.HOLIDAY, TaskSource.PROMOTION]
 
 
 class MessageForm(forms.Form):
     text = forms.CharField(max_length=500, required=False)
 
 
+def _by_due_week(tasks, today):
+    """Order open tasks overdue first, then by week from this one, then store, then events and promotions
+    before routine services: all in the query, so the pages split it where they like."""
+    monday = today - timedelta(days=today.weekday())
+    week = Case(When(due_date__lt=today, then=Value(-1)),
+                *[When(due_date__lt=monday + timedelta(days=7 * (n + 1)), then=Value(n)) for n in range(WEEKS_AHEAD)],
+                default=Value(WEEKS_AHEAD), output_field=IntegerField())
+    routine = Case(When(Q(source__in=EVENT_SOURCES) | Q(item__code="promotion_support"), then=Value(0)),
+                   default=Value(1), output_field=IntegerField())
+    return tasks.annotate(week=week, routine=routine).order_by(
+        "week", "customer__name", "customer_id", "routine", "due_date", "pk")
+
+
+def _week_label(week: int, today):
+    if week < 0:
+        return _("Overdue")
+    if week == 0:
+        return _("This week")
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * week)
+    return _("Week of %(day)s") % {"day": f"{monday:%m-%d}"}
+
+
 @login_required
 def service_plan(request):
     today = timezone.localdate()
     window = request.GET.get("window", "week")
-    tasks = ServiceTask.objects.visible_to(request.user).select_related("customer", "item")
+    tasks = ServiceTask.objects.visible_to(request.user).select_related("customer__manager", "item")
     if window == "overdue":
-        tasks = tasks.overdue(today)
+        tasks = _by_due_week(tasks.overdue(today), today)
     elif window == "done":
         tasks = tasks.filter(status=ServiceTask.Status.DONE).order_by("-done_at")
     else:
-        days = 28 if window == "month" else 7 - today.weekday()
-        tasks = tasks.open().filter(due_date__lt=today + timedelta(days=days))
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
-    rows = [
-        {"task": t, "overdue": t.status == ServiceTask.Status.OPEN and t.due_date < today,
-         "by_message": t.item.code in MESSAGE_ITEMS, "message": default_message(t)}
-        for t in page
-    ]
+        monday = today - timedelta(days=today.weekday())
+        weeks = WEEKS_AHEAD if window == "month" else 1
+        tasks = _by_due_week(tasks.open().filter(due_date__lt=monday + timedelta(days=7 * weeks)), today)
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for t in page:
+        by_message = t.status == ServiceTask.Status.OPEN and offers_message(t)
+        week = getattr(t, "week", None)
+        rows.append({"task": t, "overdue": t.status == ServiceTask.Status.OPEN and t.due_date < today,
+                     "week": _week_label(week, today) if week is not None else "", "week_key": week,
+                     "by_message": by_message, "message": message_text(t) if by_message else ""})
     context = {"page": page, "rows": rows, "window": window, "windows": WINDOWS,
                "overdue_count": ServiceTask.objects.visible_to(request.user).overdue(today).count()}
     return render(request, "care/service_plan.html", context)

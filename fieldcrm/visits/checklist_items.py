@@ -4,7 +4,7 @@
 - `service:<task id>`: care's open service tasks due by the day, with their content (item 10 of issue 10:
   information support says which price changes and new SKUs, promotion support which promotion, business
   guidance what advice); answering it done completes the task;
-- news to give: `new_sku:<code>` (SKUs launched in the last `NEW_SKU_DAYS`), `price_change:<id>` (made in
+- news to give: `new_sku:<code>` (SKUs launched in the last `care.content.NEW_SKU_DAYS`), `price_change:<id>` (made in
   the last `PRICE_NEWS_DAYS` or coming within as many days), `promotion:<id>` (running or about to be
   briefed, aimed at this store's tier and format);
 - `verify:<field>`: volatile profile fields not verified within STALE_PROFILE_DAYS; answering it done marks
@@ -13,59 +13,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.utils.translation import gettext as _
 
 from fieldcrm.care.actions import complete_task
-from fieldcrm.care.models import Promotion, ServiceTask
-from fieldcrm.catalog.models import PriceChange, Sku
+from fieldcrm.care.content import News, news_for, task_content
+from fieldcrm.care.content import price_text as _price_text
+from fieldcrm.care.content import promotion_text as _promotion_text
+from fieldcrm.care.content import sku_text as _sku_text
+from fieldcrm.care.models import ServiceTask
 from fieldcrm.customers.actions import verify_fields
 from fieldcrm.customers.models import VOLATILE_FIELDS, Customer
 from fieldcrm.errors import InvalidInput
 from fieldcrm.visits import checklist
 from fieldcrm.visits.checklist import ChecklistItem
 from fieldcrm.visits.models import PlannedVisit
-
-NEW_SKU_DAYS = 30
-PRICE_NEWS_DAYS = 30
-
-
-@dataclass
-class News:
-    skus: list[Sku]
-    price_changes: list[PriceChange]
-    promotions: list[Promotion]
-
-
-def news_for(customer: Customer, day: date) -> News:
-    """What is new to tell this retailer on this day."""
-    skus = Sku.objects.filter(status=Sku.Status.ON_SALE, launched_on__gt=day - timedelta(days=NEW_SKU_DAYS),
-                              launched_on__lte=day).select_related("brand").order_by("-launched_on", "code")
-    changes = PriceChange.objects.filter(
-        effective_on__gt=day - timedelta(days=PRICE_NEWS_DAYS), effective_on__lte=day + timedelta(days=PRICE_NEWS_DAYS),
-    ).select_related("sku").order_by("effective_on", "pk")
-    promotions = [p for p in Promotion.objects.filter(company_id=customer.company_id, ends_on__gte=day)
-                  if p.brief_on <= day + timedelta(days=7) and p.targets(customer)]
-    return News(list(skus[:50]), list(changes[:50]), promotions)
-
-
-def _sku_text(sku: Sku) -> str:
-    return _("New SKU %(name)s (%(code)s), %(price)s 元/条 suggested retail") % {
-        "name": sku.name, "code": sku.code, "price": sku.retail_price}
-
-
-def _price_text(change: PriceChange) -> str:
-    return _("%(name)s from %(date)s: wholesale %(old_w)s → %(new_w)s, retail %(old_r)s → %(new_r)s 元/条") % {
-        "name": change.sku.name, "date": f"{change.effective_on:%m-%d}",
-        "old_w": change.old_wholesale_price, "new_w": change.new_wholesale_price,
-        "old_r": change.old_retail_price, "new_r": change.new_retail_price}
-
-
-def _promotion_text(promotion: Promotion) -> str:
-    return _("Promotion %(name)s, %(start)s to %(end)s") % {
-        "name": promotion.name, "start": f"{promotion.starts_on:%m-%d}", "end": f"{promotion.ends_on:%m-%d}"}
 
 
 def planned_visit_on(customer: Customer, day: date, user) -> PlannedVisit | None:
@@ -85,16 +48,11 @@ def problems(customer, day, user, planned_visit):
 
 
 def _service_content(task: ServiceTask, news: News) -> str:
-    """What the service is about (item 10): the news for information support, the promotion for promotion
-    support, the advice (the task's details) for business guidance; else the task's details."""
-    code = task.item.code
-    if code == "information_support":
-        told = [_sku_text(s) for s in news.skus] + [_price_text(c) for c in news.price_changes]
-        return "; ".join(told) if told else _("nothing new to tell")
-    if code == "promotion_support":
-        named = [p for p in news.promotions if p.name[:200] == task.reason]
-        return "; ".join(_promotion_text(p) for p in named) or task.reason
-    return task.reason or task.item.description
+    """What the service is about (item 10): care says it (`care.content.task_content`)."""
+    content = task_content(task, news)
+    if task.item.code == "information_support" and not content:
+        return _("nothing new to tell")
+    return content
 
 
 def services(customer, day, user, planned_visit):
