@@ -16,7 +16,7 @@ def can_report(user) -> bool:
 
 
 def is_officer(user, report: MarketReport) -> bool:
-    return user.role == user.Role.MONOPOLY and user.company_id == report.company_id
+    return user.is_monopoly_officer and user.company_id == report.company_id
 
 
 def get_report_for_user(user, pk, *, for_change: bool = False) -> MarketReport:

@@ -24,7 +24,7 @@ class MarketReportQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         mine = Q(reporter=user.pk)
-        if user.role == user.Role.MONOPOLY and user.company_id is not None:
+        if user.is_monopoly_officer and user.company_id is not None:
             return self.filter(mine | Q(company=user.company_id))
         return self.filter(mine)
 

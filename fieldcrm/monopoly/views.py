@@ -29,7 +29,7 @@ PER_PAGE = 50
 
 
 def _is_officer(user) -> bool:
-    return user.role == user.Role.MONOPOLY
+    return user.is_monopoly_officer
 
 
 @login_required

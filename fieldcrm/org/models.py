@@ -128,6 +128,11 @@ class User(AbstractUser):
         """Department staff and monopoly officers: they read the company's customers and coordinate."""
         return self.role in (self.Role.DEPARTMENT, self.Role.MONOPOLY)
 
+    @property
+    def is_monopoly_officer(self):
+        """Reads market reports and records their outcome (专卖)."""
+        return self.role == self.Role.MONOPOLY
+
     def overseen(self, manager: str = "manager") -> Q:
         """The rows, linked to a customer manager through the `manager` path, that this user works on or
         leads: a manager's own, a supervisor's marketing area's, all for an admin; nothing for anyone else.
