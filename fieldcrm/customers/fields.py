@@ -143,7 +143,8 @@ FIELD_HINTS = {
     "business_scale": _("大, 中 or 小"),
     "tier": _("a whole number from 1 to 30"),
     "order_day": _("周一 … 周日"),
-    "business_hours": _("HH:MM-HH:MM, e.g. 07:00-22:00"),
+    "business_hours": _("HH:MM-HH:MM, e.g. 07:00-22:00 (overnight: 22:00-07:00)"),
+    "rest_day": _("周一 … 周日, or empty when the store opens every day"),
     "owner_birthday": _("a date, e.g. 1975-05-04"),
     "license_expiry": _("a date, e.g. 2028-06-30"),
     "status": _("正常, 暂停, 歇业 or 注销"),
@@ -227,6 +228,8 @@ PROFILE_FIELDS = {
         ProfileField("order_day", _("order day"), _optional("order_day", cleaning.parse_order_day),
                      lambda c: str(c.order_day or "")),
         ProfileField("business_hours", _("business hours"), _hours, lambda c: c.business_hours),
+        ProfileField("rest_day", _("weekly rest day"), _optional("rest_day", cleaning.parse_order_day),
+                     lambda c: str(c.rest_day or "")),
         ProfileField("territory", _("territory"), None,
                      lambda c: c.territory.name if c.territory_id else ""),
         ProfileField("owner_birthday", _("owner's birthday"), _optional("owner_birthday", cleaning.parse_date),
@@ -264,7 +267,7 @@ def display_value(field: str, text: str) -> str:
             return str(choices[field](text).label)
         except ValueError:
             return text
-    if field == "order_day":
+    if field in ("order_day", "rest_day"):
         try:
             return str(OrderDay(int(text)).label)
         except ValueError:

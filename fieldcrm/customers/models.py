@@ -141,6 +141,9 @@ class Customer(models.Model):
     order_day = models.PositiveSmallIntegerField(_("order day"), choices=OrderDay.choices, null=True, blank=True)
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
     closes_at = models.TimeField(_("closes at"), null=True, blank=True)
+    # The weekday the store is closed every week (1 = Monday … 7 = Sunday): never planned on that day.
+    rest_day = models.PositiveSmallIntegerField(_("weekly rest day"), choices=OrderDay.choices, null=True,
+                                                blank=True)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -208,6 +211,11 @@ class Customer(models.Model):
         if self.opens_at is None or self.closes_at is None:
             return ""
         return f"{self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
+    @property
+    def open_overnight(self) -> bool:
+        """Hours like 22:00-07:00: open from the evening until the next morning."""
+        return self.opens_at is not None and self.closes_at is not None and self.closes_at < self.opens_at
 
     def build_search_text(self) -> str:
         return search_text_of(vars(self))

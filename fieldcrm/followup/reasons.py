@@ -29,8 +29,9 @@ def demand_reasons(manager, week_start, policy) -> dict[int, list[reasons.Provid
     found: dict[int, list[reasons.ProvidedReason]] = {}
     for demand in demands:
         due = timezone.localtime(demand.due_at)
+        # due_date: the plan compares it with the visit's day ("overdue by then", candidates.deadline_before).
         args = {"kind": demand.kind, "due": f"{due:%m-%d %H:%M}", "summary": _summary(demand.description),
-                "overdue": demand.due_at < now}
+                "overdue": demand.due_at < now, "due_date": due.date().isoformat()}
         found.setdefault(demand.customer_id, []).append(reasons.ProvidedReason(DEMAND, args=args, visit_by=due.date()))
     return found
 

@@ -323,15 +323,17 @@ def _clock(hour: str, minute: str, *, closing: bool) -> datetime.time:
 
 
 def parse_business_hours(value) -> tuple[datetime.time, datetime.time]:
-    """Opening and closing time from `07:00-22:00` (also ～, —, 至, full-width); closing 24:00 → 23:59."""
+    """Opening and closing time from `07:00-22:00` (also ～, —, 至, full-width); closing 24:00 → 23:59.
+    A closing time before the opening time is overnight (`22:00-07:00`: open from 22:00 until 07:00 the
+    next morning); the same time twice says nothing and is refused."""
     text = _HOURS_SEPARATORS.sub("-", cell_text(value))
     match = _HOURS.fullmatch(text)
     if not match:
         raise CleanError(_("write the business hours as HH:MM-HH:MM"))
     opens = _clock(match.group(1), match.group(2), closing=False)
     closes = _clock(match.group(3), match.group(4), closing=True)
-    if closes <= opens:
-        raise CleanError(_("the closing time must be after the opening time"))
+    if closes == opens:
+        raise CleanError(_("the opening and closing times are the same"))
     return opens, closes
 
 

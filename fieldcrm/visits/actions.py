@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldcrm.customers.models import CustomerStatus
+from fieldcrm.customers.models import CustomerStatus, OrderDay
 from fieldcrm.errors import ActionRefused, InvalidInput, StaleVersion
 from fieldcrm.notices import notify
 from fieldcrm.visits import candidates, planning
+from fieldcrm.visits.candidates import service_minutes
 from fieldcrm.visits.models import JoinRequest, PlanChange, PlannedVisit, PlanningPolicy, Reason, WeekPlan
 from fieldcrm.visits.routing import cheapest_position, day_route, depot_of_plan
 from fieldcrm.visits.weeks import week_days
@@ -149,7 +150,55 @@ def _place(plan, visit, day, position):
         PlannedVisit.objects.filter(pk=other.pk).update(day=day, sequence=sequence)
 
 
-def move_visit(visit, to_day: date, *, by, reason="", expected_version=None) -> PlannedVisit:
+# --- does the day still work? --------------------------------------------------------------------------
+#
+# Rules for a visit moved or added to a day (the manager decides, the plan says why in words):
+# - the store's weekly rest day: refused (nobody is there to visit);
+# - arriving too late to finish before closing, or a day longer than the working day: asked to confirm
+#   (`confirm=True`), then saved with the reason logged on the change.
+
+
+def _check_rest_day(customer, day: date):
+    if customer.rest_day and customer.rest_day == day.isoweekday():
+        raise ActionRefused(_("%(store)s is closed on %(weekday)s (its weekly rest day).")
+                            % {"store": customer.name, "weekday": OrderDay(customer.rest_day).label})
+
+
+def _day_problems(plan, day: date, policy) -> tuple[set[int], int, list]:
+    """The day as routed now: the customers reached too late, and its minutes."""
+    visits = list(plan.visits.filter(day=day).order_by("sequence", "pk")
+                  .select_related("customer__customer_class__service_standard"))
+    route = day_route(day, visits, depot_of_plan(plan), policy)
+    return {v.customer_id for v in route.late}, route.minutes, visits
+
+
+def _fit_warnings(plan, day: date, before, policy) -> list[str]:
+    """What the edit broke on `day`, in words: stores newly reached after closing, a day newly too long."""
+    late_before, minutes_before, _visits = before
+    late, day_minutes, visits = _day_problems(plan, day, policy)
+    warnings = []
+    for visit in visits:
+        if visit.customer_id in late and visit.customer_id not in late_before:
+            warnings.append(_("%(store)s opens %(hours)s: arrival %(arrival)s leaves no time for the "
+                              "%(stay)s-minute visit before closing.")
+                            % {"store": visit.customer.name, "hours": visit.customer.business_hours,
+                               "arrival": f"{visit.arrival:%H:%M}", "stay": service_minutes(visit.customer)})
+    if day_minutes > policy.day_minutes and day_minutes > minutes_before:
+        warnings.append(_("%(day)s would take %(minutes)s minutes; the working day is %(limit)s.")
+                        % {"day": day.strftime("%m-%d"), "minutes": day_minutes, "limit": policy.day_minutes})
+    return warnings
+
+
+def _confirm_or_refuse(warnings: list[str], confirm: bool, reason: str) -> str:
+    """Without confirmation a change that breaks the day is refused with why; confirmed, the why is logged."""
+    if not warnings:
+        return reason
+    if not confirm:
+        raise ActionRefused(" ".join(warnings) + " " + _("Confirm to save it anyway."), field="confirm")
+    return " ".join(filter(None, [reason.strip(), *warnings]))
+
+
+def move_visit(visit, to_day: date, *, by, reason="", expected_version=None, confirm=False) -> PlannedVisit:
     with transaction.atomic():
         plan, ad_hoc = _begin_edit(visit.plan, by, reason, expected_version)
         _check_day(plan, to_day)
@@ -157,9 +206,13 @@ def move_visit(visit, to_day: date, *, by, reason="", expected_version=None) -> 
             return visit
         if plan.visits.filter(customer=visit.customer, day=to_day).exists():
             raise ActionRefused(_("%(store)s is already planned on that day.") % {"store": visit.customer.name})
+        _check_rest_day(visit.customer, to_day)
+        policy = PlanningPolicy.for_company(plan.manager.company)
+        before = _day_problems(plan, to_day, policy)
         from_day = visit.day
         _place(plan, visit, to_day, cheapest_position(plan, to_day, visit.customer))
         _resequence(plan, from_day)
+        reason = _confirm_or_refuse(_fit_warnings(plan, to_day, before, policy), confirm, reason)
         _finish_edit(plan, PlanChange.Kind.MOVE, by, ad_hoc=ad_hoc, reason=reason, customer=visit.customer,
                      from_day=from_day, to_day=to_day)
     visit.refresh_from_db()
@@ -176,7 +229,8 @@ def reorder_visit(visit, position: int, *, by, reason="", expected_version=None)
     return visit
 
 
-def add_visit(plan, customer, day: date, *, by, reason="", problems="", expected_version=None) -> PlannedVisit:
+def add_visit(plan, customer, day: date, *, by, reason="", problems="", expected_version=None,
+              confirm=False) -> PlannedVisit:
     if customer.manager_id != plan.manager_id:
         raise InvalidInput(_("%(store)s is not one of this manager's customers.") % {"store": customer.name},
                            field="customer_code")
@@ -185,6 +239,9 @@ def add_visit(plan, customer, day: date, *, by, reason="", problems="", expected
     with transaction.atomic():
         plan, ad_hoc = _begin_edit(plan, by, reason, expected_version)
         _check_day(plan, day)
+        _check_rest_day(customer, day)
+        policy = PlanningPolicy.for_company(plan.manager.company)
+        before = _day_problems(plan, day, policy)
         reasons = [{"code": str(Reason.MANUAL), "text": reason.strip() or _("Added by hand")}]
         try:
             with transaction.atomic():
@@ -195,7 +252,8 @@ def add_visit(plan, customer, day: date, *, by, reason="", problems="", expected
         _place(plan, visit, day, cheapest_position(plan, day, customer))
         plan.unplanned = [u for u in plan.unplanned if u.get("customer_id") != customer.pk]
         WeekPlan.objects.filter(pk=plan.pk).update(unplanned=plan.unplanned)
-        _finish_edit(plan, PlanChange.Kind.ADD, by, ad_hoc=ad_hoc, reason=reason, customer=customer, to_day=day)
+        logged = _confirm_or_refuse(_fit_warnings(plan, day, before, policy), confirm, reason)
+        _finish_edit(plan, PlanChange.Kind.ADD, by, ad_hoc=ad_hoc, reason=logged, customer=customer, to_day=day)
     visit.refresh_from_db()
     return visit
 

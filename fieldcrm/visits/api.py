@@ -18,6 +18,7 @@ from ninja.responses import Status
 from fieldcrm.customers.access import get_customer_for_user
 from fieldcrm.schemas import CustomerCode, CustomerName, Day, Id, InputSchema, ListFilters, Text, Version, refusals
 from fieldcrm.visits import access, actions, checklist, fieldwork
+from fieldcrm.visits.candidates import deadline_before
 from fieldcrm.visits.checklist_items import planned_visit_on
 from fieldcrm.visits.models import JoinRequest, OpinionTopic, PlannedVisit, PlanningJob, Visit, WeekPlan
 from fieldcrm.visits.reasons import reason_text
@@ -49,6 +50,12 @@ class VisitOut(Schema):
     ad_hoc: bool
     outcome: PlannedVisit.Outcome = Field(description="done (on site), off_site, missed (its day passed with "
                                                       "no visit) or pending")
+    deadline_before_visit: bool = Field(False, description="a need's deadline falls before this visit's day: "
+                                                           "overdue by then")
+
+    @staticmethod
+    def resolve_deadline_before_visit(obj):
+        return deadline_before(obj)
 
 
 class DayOut(Schema):
@@ -97,6 +104,8 @@ class PlanFilters(ListFilters):
 
 class EditIn(InputSchema):
     reason: str = Field("", max_length=200, description="required once the plan is approved (ad-hoc change)")
+    confirm: bool = Field(False, description="save a move or an added visit that arrives after the store closes "
+                                             "or makes the day too long (else 409 with the reason)")
     version: Version | None = Field(None, description="the plan version the client saw; a newer plan gives 409")
 
 
@@ -189,7 +198,8 @@ def add_visit(request, pk: Id, payload: AddIn):
     if customer is None:
         raise HttpError(404, _("No customer of yours has the code %(code)s.") % {"code": payload.customer_code})
     visit = actions.add_visit(plan, customer, payload.day, by=request.user, reason=payload.reason,
-                              problems=payload.problems, expected_version=payload.version)
+                              problems=payload.problems, expected_version=payload.version,
+                              confirm=payload.confirm)
     return Status(201, PlannedVisit.objects.select_related("customer").get(pk=visit.pk))
 
 
@@ -204,7 +214,7 @@ def change_visit(request, pk: Id, payload: VisitPatch):
     visit = access.get_visit_for_user(request.user, pk, for_change=True)
     edit = {"by": request.user, "reason": payload.reason, "expected_version": payload.version}
     if payload.day is not None and payload.day != visit.day:
-        visit = actions.move_visit(visit, payload.day, **edit)
+        visit = actions.move_visit(visit, payload.day, confirm=payload.confirm, **edit)
         edit["expected_version"] = None  # this request already moved past the version it named
     if payload.position is not None:
         visit = actions.reorder_visit(visit, payload.position, **edit)

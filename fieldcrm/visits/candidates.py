@@ -180,3 +180,10 @@ def _recent_changes(manager, week_start: date) -> dict[int, list[ClassificationC
     for change in changes:
         by_customer.setdefault(change.customer_id, []).append(change)
     return by_customer
+
+
+def deadline_before(visit) -> bool:
+    """A reason's deadline (an open need's `due_date`) falls before the planned visit's day: the need is
+    overdue by then (better offered on an earlier visit)."""
+    day = visit.day.isoformat()
+    return any((reason.get("args") or {}).get("due_date", day) < day for reason in visit.reasons)

@@ -57,35 +57,63 @@ def depot_of(manager, customers) -> tuple[float, float] | None:
     return sum(p[0] for p in located) / len(located), sum(p[1] for p in located) / len(located)
 
 
+def working_days(customer, policy: PlanningPolicy) -> list[int]:
+    """The week's working days (0 = Monday) the store is open: all but its weekly rest day."""
+    return [d for d in range(policy.working_days) if d != (customer.rest_day or 0) - 1]
+
+
 def allowed_days(customer, policy: PlanningPolicy) -> list[int]:
-    """Days (0 = Monday) the store may be visited: on its order day or up to `order_lead_days` before."""
-    days = list(range(policy.working_days))
+    """Days (0 = Monday) the store may be visited: on its order day or up to `order_lead_days` before,
+    never on its weekly rest day."""
+    days = working_days(customer, policy)
     if not customer.order_day:
         return days
     order_index = customer.order_day - 1
     if order_index >= policy.working_days:  # orders on a day off: visit in the last working days
         order_index = policy.working_days - 1
-    return [d for d in days if order_index - policy.order_lead_days <= d <= order_index]
+    near_order = [d for d in days if order_index - policy.order_lead_days <= d <= order_index]
+    return near_order or days  # the rest day took the only days before ordering: any open day
 
 
 def patterns_for(candidate: Candidate, policy: PlanningPolicy) -> list[list[int]]:
+    open_days = working_days(candidate.customer, policy)
     allowed = allowed_days(candidate.customer, policy)
     if candidate.last_day is not None:
         # A deadline (an open need's) outranks visiting just before the order day.
-        allowed = [d for d in allowed if d <= candidate.last_day] or list(range(candidate.last_day + 1))
+        allowed = ([d for d in allowed if d <= candidate.last_day]
+                   or [d for d in open_days if d <= candidate.last_day] or allowed)
     if candidate.visits >= 2:
         # One visit before ordering, the other at least two days apart (after delivery, say).
-        pairs = sorted({tuple(sorted((a, b))) for a in allowed for b in range(policy.working_days) if abs(a - b) >= 2})
+        pairs = sorted({tuple(sorted((a, b))) for a in allowed for b in open_days if abs(a - b) >= 2})
         if pairs:
             return [list(pair) for pair in pairs]
     return [[d] for d in allowed]
 
 
-def _window(customer, minutes_at_store: int) -> list[int] | None:
+DAY_END = 24 * 60
+
+
+def open_spans(customer) -> list[tuple[int, int]]:
+    """When the store is open within a day, in minutes: one span, or two for overnight hours (22:00-07:00
+    is open 00:00–07:00 and 22:00–24:00 of every day); none when the hours are unknown."""
     if customer.opens_at is None or customer.closes_at is None:
+        return []
+    opens, closes = minutes(customer.opens_at), minutes(customer.closes_at)
+    if closes < opens:
+        return [(0, closes), (opens, DAY_END)]
+    return [(opens, closes)]
+
+
+def _window(customer, minutes_at_store: int, policy: PlanningPolicy) -> list[int] | None:
+    """The planner takes one window per stop: the open span that overlaps the working day most (an
+    overnight store's evening or early morning)."""
+    day = (minutes(policy.day_start), minutes(policy.day_start) + policy.day_minutes)
+    spans = [(start, end - minutes_at_store) for start, end in open_spans(customer)
+             if end - minutes_at_store >= start]
+    if not spans:
         return None
-    start, end = minutes(customer.opens_at), minutes(customer.closes_at) - minutes_at_store
-    return [start, end] if end >= start else None
+    start, end = max(spans, key=lambda span: (min(span[1], day[1]) - max(span[0], day[0]), span[0]))
+    return [start, end]
 
 
 def _problem(policy: PlanningPolicy, depot: tuple[float, float], name: str) -> dict:
@@ -104,11 +132,11 @@ def _problem(policy: PlanningPolicy, depot: tuple[float, float], name: str) -> d
     }
 
 
-def _stop(customer, patterns: list[list[int]], priority: int, stop_id: str) -> dict:
+def _stop(customer, patterns: list[list[int]], priority: int, stop_id: str, policy: PlanningPolicy) -> dict:
     service = service_minutes(customer)
     stop = {"id": stop_id, "lat": customer.latitude, "lon": customer.longitude, "service": service,
             "demand": 1, "patterns": patterns, "priority": priority}
-    window = _window(customer, service)
+    window = _window(customer, service, policy)
     if window:
         stop["window"] = window
     return stop
@@ -142,7 +170,8 @@ def build_problem(manager, week_start: date, policy: PlanningPolicy, candidates:
             unlocated.append(candidate)
             continue
         stop_id = str(customer.pk)
-        problem["stops"].append(_stop(customer, patterns_for(candidate, policy), candidate.priority, stop_id))
+        problem["stops"].append(_stop(customer, patterns_for(candidate, policy), candidate.priority, stop_id,
+                                       policy))
         by_id[stop_id] = candidate
     return WeekProblem(problem, by_id, unlocated)
 
@@ -170,7 +199,7 @@ def day_orders(visits, days: list[date], depot: tuple[float, float] | None, poli
     problem = _problem(policy, depot, "re-optimise")
     for visit in visits:
         if _located(visit.customer) and visit.day in days:
-            problem["stops"].append(_stop(visit.customer, [[days.index(visit.day)]], 1, str(visit.pk)))
+            problem["stops"].append(_stop(visit.customer, [[days.index(visit.day)]], 1, str(visit.pk), policy))
     # A hand-made day may exceed the limits; the manager decided that, so nobody is dropped for it.
     problem["capacity"] = max(policy.max_visits_per_day, len(visits))
     problem.pop("max_route_duration")

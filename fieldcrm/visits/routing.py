@@ -14,7 +14,7 @@ from datetime import time
 
 from fieldcrm.visits.candidates import service_minutes
 from fieldcrm.visits.models import PlanningPolicy
-from fieldcrm.visits.planning import distance_km
+from fieldcrm.visits.planning import distance_km, open_spans
 from fieldcrm.visits.weeks import clock, minutes, week_days
 
 
@@ -68,9 +68,11 @@ def day_route(day, visits, depot, policy) -> DayRoute:
         point = _point(customer)
         if here is not None and point is not None:
             now += _drive(route, here, point, policy)
-        if customer.opens_at is not None and now < minutes(customer.opens_at):
-            now = float(minutes(customer.opens_at))
-        if customer.closes_at is not None and now > minutes(customer.closes_at) - stay:
+        spans = open_spans(customer)
+        fitting = [(start, end) for start, end in spans if now <= end - stay]
+        if fitting:
+            now = max(now, float(fitting[0][0]))  # before opening: wait at the door
+        elif spans:
             route.late.append(visit)
         visit.arrival = _time_of(now)
         now += stay

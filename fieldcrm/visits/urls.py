@@ -11,6 +11,7 @@ urlpatterns = [
     path("visits/plans/<int:pk>/", views.plan_detail, name="plan"),
     path("visits/plans/<int:pk>/export.xlsx", views.plan_export, name="export"),
     path("visits/plans/<int:pk>/add", views.plan_add, name="add"),
+    path("visits/plans/<int:pk>/stores", views.plan_store_search, name="store_search"),
     path("visits/plans/<int:pk>/reoptimise", views.plan_reoptimise, name="reoptimise"),
     path("visits/plans/<int:pk>/regenerate", views.plan_regenerate, name="regenerate"),
     path("visits/plans/<int:pk>/submit", views.plan_submit, name="submit"),

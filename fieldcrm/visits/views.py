@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,13 +21,15 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fieldcrm.customers.models import Customer, CustomerStatus
 from fieldcrm.org.models import PersonalDataExport
 from fieldcrm.pages import refusal_as_message
 from fieldcrm.visits import access, actions
+from fieldcrm.visits.candidates import deadline_before
 from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
 from fieldcrm.visits.reasons import reason_text
-from fieldcrm.visits.routing import plan_days
+from fieldcrm.visits.routing import day_route, depot_of_plan, plan_days
 from fieldcrm.visits.tasks import managers_for, start_manager_job, start_planning
 from fieldcrm.visits.weeks import next_week_start, week_days
 
@@ -196,6 +199,9 @@ def plan_detail(request, pk):
     plan = access.get_plan_for_user(request.user, pk)
     policy = PlanningPolicy.for_company(plan.manager.company)
     days = plan_days(plan, policy)
+    for route in days:
+        for visit in route.visits:
+            visit.deadline_before_visit = deadline_before(visit)
     context = {
         "plan": plan,
         "days": [{"route": route, "label": _day_label(route.day), "index": i} for i, route in enumerate(days)],
@@ -211,8 +217,14 @@ def plan_detail(request, pk):
         "changes": plan.changes.select_related("by", "customer")[:50],
         "ad_hoc": plan.changes_are_ad_hoc,
         "policy": policy,
+        "changed": _changed_pk(request),
     }
     return render(request, "visits/plan.html", context)
+
+
+def _changed_pk(request) -> int | None:
+    raw = request.GET.get("changed", "")
+    return int(raw) if raw.isdigit() else None
 
 
 @login_required
@@ -263,6 +275,26 @@ def _edit_args(request) -> dict:
             "expected_version": _version(request)}
 
 
+def _confirmed(request) -> bool:
+    return request.POST.get("confirm") == "1"
+
+
+def _where_now(visit) -> dict:
+    """Where an edited visit is now, in words: its day, its stop and when that day ends."""
+    plan = visit.plan
+    policy = PlanningPolicy.for_company(plan.manager.company)
+    visits = list(plan.visits.filter(day=visit.day).order_by("sequence", "pk")
+                  .select_related("customer__customer_class__service_standard"))
+    route = day_route(visit.day, visits, depot_of_plan(plan), policy)
+    return {"store": visit.customer.name, "day": _day_label(visit.day), "stop": visit.sequence,
+            "end": route.finish or "—"}
+
+
+def _changed(plan, visit):
+    """Back to the plan, scrolled to the changed visit, which is highlighted."""
+    return redirect(f"{reverse('visits:plan', args=[plan.pk])}?changed={visit.pk}#visit-{visit.pk}")
+
+
 def _version(request):
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else None
@@ -277,8 +309,11 @@ def visit_move(request, pk):
         messages.error(request, _("Choose a day."))
     else:
         with refusal_as_message(request):
-            actions.move_visit(visit, day, **_edit_args(request))
-    return _back(visit.plan, f"day-{day or visit.day}")
+            moved = actions.move_visit(visit, day, confirm=_confirmed(request), **_edit_args(request))
+            messages.success(request, _("Moved %(store)s to %(day)s, stop %(stop)s; the day now ends %(end)s.")
+                             % _where_now(moved))
+            return _changed(visit.plan, moved)
+    return _back(visit.plan, f"visit-{visit.pk}")
 
 
 @login_required
@@ -290,7 +325,10 @@ def visit_reorder(request, pk):
         messages.error(request, _("Unknown direction."))
     else:
         with refusal_as_message(request):
-            actions.reorder_visit(visit, visit.sequence + step, **_edit_args(request))
+            moved = actions.reorder_visit(visit, visit.sequence + step, **_edit_args(request))
+            messages.success(request, _("%(store)s is now stop %(stop)s of %(day)s; the day ends %(end)s.")
+                             % _where_now(moved))
+            return _changed(visit.plan, moved)
     return _back(visit.plan, f"visit-{visit.pk}")
 
 
@@ -328,17 +366,49 @@ def visit_problems(request, pk):
 def plan_add(request, pk):
     plan = access.get_plan_for_user(request.user, pk, for_change=True)
     code = request.POST.get("customer_code", "").strip()
-    customer = access.customer_to_add(request.user, plan, code)
+    customer = access.customer_to_add(request.user, plan, code) if code else _only_match(request, plan)
     day = _post_day(request)
     if customer is None:
-        messages.error(request, _("No customer of yours has the code %(code)s.") % {"code": code or "—"})
+        messages.error(request, _("Choose one of your stores from the search results."))
     elif day is None:
         messages.error(request, _("Choose a day."))
     else:
         with refusal_as_message(request):
-            actions.add_visit(plan, customer, day, problems=request.POST.get("problems", ""), **_edit_args(request))
-            messages.success(request, _("%(store)s added.") % {"store": customer.name})
-    return _back(plan, f"day-{day}" if day else "")
+            added = actions.add_visit(plan, customer, day, problems=request.POST.get("problems", ""),
+                                      confirm=_confirmed(request), **_edit_args(request))
+            messages.success(request, _("Added %(store)s on %(day)s, stop %(stop)s; the day now ends %(end)s.")
+                             % _where_now(added))
+            return _changed(plan, added)
+    return _back(plan, "add-visit")
+
+
+STORE_MATCHES = 8
+
+
+def _store_matches(request, plan):
+    """The plan manager's active stores matching `q` (name, code or address), as the customer search."""
+    query = " ".join(request.POST.get("q", request.GET.get("q", "")).split())[:50]
+    if len(query) < 2:
+        return query, []
+    stores = (Customer.objects.visible_to(request.user)
+              .filter(manager_id=plan.manager_id, status=CustomerStatus.ACTIVE)
+              .filter(Q(search_text__contains=query.lower()) | Q(customer_code__startswith=query))
+              .order_by("name", "pk"))
+    return query, list(stores[:STORE_MATCHES])
+
+
+def _only_match(request, plan):
+    """Without JS the search text comes with the form: it names the store when exactly one matches."""
+    _query, stores = _store_matches(request, plan)
+    return stores[0] if len(stores) == 1 else None
+
+
+@login_required
+def plan_store_search(request, pk):
+    """Stores to add to the plan, searched by name, code or address (the add form's htmx results)."""
+    plan = access.get_plan_for_user(request.user, pk, for_change=True)
+    query, stores = _store_matches(request, plan)
+    return render(request, "visits/_store_matches.html", {"q": query, "stores": stores})
 
 
 @login_required
