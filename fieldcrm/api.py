@@ -21,6 +21,7 @@ from fieldcrm.care.api import router as care_router
 from fieldcrm.catalog.api import router as catalog_router
 from fieldcrm.customers.api import router as customers_router
 from fieldcrm.errors import Refusal
+from fieldcrm.field.api import router as field_router
 from fieldcrm.followup.api import router as followup_router
 from fieldcrm.monopoly.api import router as monopoly_router
 from fieldcrm.notices.api import router as notices_router
@@ -112,3 +113,4 @@ api.add_router("", followup_router)
 api.add_router("", monopoly_router)
 api.add_router("", photos_router)
 api.add_router("", notices_router)
+api.add_router("", field_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fieldcrm.followup",
     "fieldcrm.photos",
     "fieldcrm.monopoly",
+    "fieldcrm.field",
     "fieldcrm.imports",
 ]
 

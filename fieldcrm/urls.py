@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("fieldcrm.monopoly.urls")),
     path("", include("fieldcrm.imports.urls")),
     path("", include("fieldcrm.notices.urls")),
+    path("", include("fieldcrm.field.urls")),
 ]

@@ -1,0 +1,390 @@
+/* FieldCRM on the phone: Today's route, the visit at the store and the outbox.
+ * Offline-first: everything shown comes from IndexedDB (Dexie), filled by "load for offline" (and on every
+ * online start); everything captured goes to the outbox with its client_uuid and is sent when the network
+ * is back. The server answers a replayed client_uuid with the first record (200), so resending after a
+ * lost response never duplicates; a refusal (4xx) is kept as "failed" with the server's detail until the
+ * manager retries or discards it. */
+(function () {
+  "use strict";
+  const S = JSON.parse(document.getElementById("field-strings").textContent);
+  const $ = (id) => document.getElementById(id);
+  const db = new Dexie("fieldcrm-field");
+  db.version(1).stores({
+    kv: "key",
+    stops: "customer_code, sequence",
+    customers: "customer_code",
+    checklists: "customer_code",
+    skus: "code, barcode",
+    drafts: "customer_code",           // a visit checked in, not yet checked out
+    outbox: "client_uuid, status, created",
+  });
+
+  // ---------- helpers ----------
+  const uuid = () => (crypto.randomUUID ? crypto.randomUUID() :
+    "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
+      (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
+  const now = () => new Date().toISOString();
+  const el = (tag, attrs = {}, ...children) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
+    }
+    for (const child of children) node.append(child);
+    return node;
+  };
+  const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_m, k) => values[k]);
+  function metres(lat1, lon1, lat2, lon2) {  // haversine, as the server computes distance_m
+    const r = (d) => (d * Math.PI) / 180;
+    const a = Math.sin(r(lat2 - lat1) / 2) ** 2 + Math.cos(r(lat1)) * Math.cos(r(lat2)) * Math.sin(r(lon2 - lon1) / 2) ** 2;
+    return 2 * 6371008.8 * Math.asin(Math.sqrt(a));
+  }
+  const csrf = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
+  async function getJson(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(response.status);
+    return response.json();
+  }
+  let here = null;  // the phone's last known position
+  function locate() {
+    return new Promise((resolve) => {
+      if (!navigator.geolocation) return resolve(here);
+      navigator.geolocation.getCurrentPosition(
+        (p) => { here = p.coords; resolve(here); renderStops(); },
+        () => resolve(here), { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 });
+    });
+  }
+
+  // ---------- what the phone keeps for the day ----------
+  async function loadForOffline() {
+    $("loaded-state").textContent = S.loading;
+    try {
+      const today = await getJson("/api/v1/today");
+      const skus = await getJson("/api/v1/skus?status=active&limit=5000").catch(() => getJson("/api/v1/skus?limit=5000"));
+      const checklists = [];
+      for (const stop of today.stops) {
+        const list = await getJson(`/api/v1/customers/${encodeURIComponent(stop.customer_code)}/checklist`).catch(() => null);
+        if (list) checklists.push({ customer_code: stop.customer_code, items: list.items });
+      }
+      await db.transaction("rw", db.kv, db.stops, db.customers, db.checklists, db.skus, async () => {
+        await Promise.all([db.stops.clear(), db.customers.clear(), db.skus.clear()]);
+        await db.stops.bulkPut(today.stops);
+        await db.customers.bulkPut(today.customers);
+        await db.checklists.bulkPut(checklists);
+        await db.skus.bulkPut(skus);
+        await db.kv.put({ key: "day", value: today.day, radius: today.checkin_radius_m, at: now() });
+      });
+    } catch (error) {
+      console.warn("load for offline failed", error);
+    }
+    await renderStops();
+  }
+
+  async function renderStops() {
+    const meta = await db.kv.get("day");
+    $("route-day").textContent = meta ? meta.value : "";
+    $("loaded-state").textContent = meta ? fmt(S.loaded, { at: new Date(meta.at).toLocaleTimeString() }) : S.notLoaded;
+    const stops = await db.stops.orderBy("sequence").toArray();
+    const list = $("stops");
+    list.replaceChildren();
+    if (!stops.length) list.append(el("li", { class: "text-muted small" }, S.noStops));
+    for (const stop of stops) {
+      const far = here && stop.latitude != null ? ` · ${Math.round(metres(here.latitude, here.longitude, stop.latitude, stop.longitude))} m` : "";
+      const nav = el("span", { class: "nav-links" });
+      if (stop.navigation.amap) nav.append(el("a", { href: stop.navigation.amap, target: "_blank", rel: "noopener" }, S.amap), " ",
+        el("a", { href: stop.navigation.baidu_app }, S.baidu), " ", el("a", { href: stop.navigation.baidu, target: "_blank", rel: "noopener" }, S.baiduWeb));
+      list.append(el("li", { class: "stop card card-body p-2 mb-2", "data-code": stop.customer_code },
+        el("div", { class: "d-flex" }, el("strong", { class: "me-auto" }, `${stop.sequence}. ${stop.name}`),
+          el("span", { class: `badge outcome-${stop.outcome}` }, S.outcomes[stop.outcome] || stop.outcome)),
+        el("div", { class: "small text-muted" }, (stop.arrival ? stop.arrival.slice(0, 5) + " · " : "") + stop.address + far),
+        el("div", { class: "small" }, stop.reasons.join(" · ")),
+        stop.problems ? el("div", { class: "small text-danger" }, stop.problems) : "",
+        el("div", { class: "d-flex align-items-center mt-1" }, nav,
+          el("button", { type: "button", class: "btn btn-sm btn-success ms-auto open-visit", onclick: () => openVisit(stop.customer_code) }, S.visit))));
+    }
+  }
+
+  async function searchStores() {
+    const q = $("store-search").value.trim().toLowerCase();
+    const box = $("store-matches");
+    box.replaceChildren();
+    if (!q) return;
+    const found = await db.customers.filter((c) => (c.name + c.customer_code + c.address).toLowerCase().includes(q)).limit(10).toArray();
+    for (const c of found) box.append(el("li", {}, el("button", { type: "button", class: "btn btn-link btn-sm px-0 text-start", onclick: () => openVisit(c.customer_code) }, `${c.name} · ${c.address}`)));
+  }
+
+  // ---------- the visit ----------
+  let current = null;  // {stop, draft}
+  async function openVisit(code) {
+    const stop = (await db.stops.get(code)) || { ...(await db.customers.get(code)), planned_visit: null, usual_skus: [] };
+    const draft = await db.drafts.get(code);
+    current = { stop, draft };
+    $("today-view").hidden = true;
+    $("visit-view").hidden = false;
+    $("visit-store").textContent = stop.name + (stop.planned_visit ? "" : ` (${S.adHoc})`);
+    $("visit-address").textContent = stop.address;
+    $("visit-saved").textContent = "";
+    $("visit-notes").value = draft ? draft.notes || "" : "";
+    showCheckin();
+    if (draft) await renderCapture();
+    window.scrollTo(0, 0);
+  }
+
+  async function showCheckin() {
+    const draft = current.draft;
+    $("check-in").hidden = !!draft;
+    $("visit-body").hidden = !draft;
+    if (!draft) { $("checkin-state").textContent = ""; return; }
+    const meta = await db.kv.get("day");
+    const radius = meta ? meta.radius : 200;
+    const stop = current.stop;
+    let text = fmt(S.checkedIn, { at: new Date(draft.checked_in_at).toLocaleTimeString() });
+    if (stop.latitude != null) {
+      const d = Math.round(metres(draft.latitude, draft.longitude, stop.latitude, stop.longitude));
+      text += " · " + fmt(S.distance, { m: d }) + (d > radius ? " · " + S.offSite : "");
+      $("checkin-state").className = d > radius ? "small mt-1 text-danger off-site" : "small mt-1 text-success on-site";
+    }
+    $("checkin-state").textContent = text;
+  }
+
+  async function checkIn() {
+    const pos = await locate();
+    if (!pos) { $("checkin-state").textContent = S.noPosition; return; }
+    const draft = {
+      customer_code: current.stop.customer_code, client_uuid: uuid(), planned_visit: current.stop.planned_visit || null,
+      checked_in_at: now(), latitude: pos.latitude, longitude: pos.longitude, accuracy_m: pos.accuracy ?? null,
+      checklist: {}, observations: {}, opinions: [], notes: "",
+    };
+    await db.drafts.put(draft);
+    current.draft = draft;
+    await showCheckin();
+    await renderCapture();
+  }
+
+  const saveDraft = () => db.drafts.put(current.draft);
+
+  async function renderCapture() {
+    const draft = current.draft;
+    const checklist = await db.checklists.get(current.stop.customer_code);
+    const ul = $("checklist");
+    ul.replaceChildren();
+    for (const item of checklist ? checklist.items : []) {
+      const answer = draft.checklist[item.code] || { done: null, note: "" };
+      const pick = (done) => { draft.checklist[item.code] = { ...answer, done }; saveDraft(); renderCapture(); };
+      ul.append(el("li", { class: "check-item mb-2", "data-code": item.code },
+        el("div", { class: "small" }, item.text),
+        el("div", { class: "btn-group btn-group-sm" },
+          el("button", { type: "button", class: `btn ${answer.done === true ? "btn-success" : "btn-outline-success"} check-done`, onclick: () => pick(true) }, S.done),
+          el("button", { type: "button", class: `btn ${answer.done === false ? "btn-secondary" : "btn-outline-secondary"} check-not-done`, onclick: () => pick(false) }, S.notDone)),
+        el("input", { class: "form-control form-control-sm mt-1 check-note", value: answer.note, placeholder: S.note,
+          onchange: (e) => { draft.checklist[item.code] = { ...(draft.checklist[item.code] || { done: null }), note: e.target.value }; saveDraft(); } })));
+    }
+    const codes = [...new Set([...(current.stop.usual_skus || []), ...Object.keys(draft.observations)])];
+    const rows = $("sku-rows");
+    rows.replaceChildren();
+    for (const code of codes) {
+      const sku = (await db.skus.get(code)) || { code, name: code };
+      const obs = draft.observations[code] || {};
+      const field = (name, attrs) => el("input", { class: "form-control form-control-sm", name, inputmode: "decimal", value: obs[name] ?? "",
+        onchange: (e) => { (draft.observations[code] = draft.observations[code] || {})[name] = e.target.value; saveDraft(); }, ...attrs });
+      rows.append(el("li", { class: "sku-row", "data-sku": code },
+        el("span", { class: "small" }, sku.name),
+        field("stock_cartons", { inputmode: "numeric", "aria-label": S.stock }),
+        field("retail_price", { "aria-label": S.price, placeholder: sku.retail_price ? String(Math.round(sku.retail_price)) : "" }),
+        field("sales_last_week_cartons", { inputmode: "numeric", "aria-label": S.sales }),
+        el("input", { type: "checkbox", class: "form-check-input", name: "price_tag_ok", "aria-label": S.tagOk, checked: obs.price_tag_ok !== false,
+          onchange: (e) => { (draft.observations[code] = draft.observations[code] || {}).price_tag_ok = e.target.checked; saveDraft(); } })));
+    }
+    $("opinions").replaceChildren(...draft.opinions.map((o) => el("li", {}, `${o.topic}: ${o.text}`)));
+  }
+
+  async function searchSkus() {
+    const q = $("sku-search").value.trim().toLowerCase();
+    const box = $("sku-matches");
+    box.replaceChildren();
+    if (!q) return;
+    const found = await db.skus.filter((s) => (s.barcode || "").includes(q) || s.name.toLowerCase().includes(q) || s.code.includes(q)).limit(8).toArray();
+    for (const sku of found) box.append(el("li", {}, el("button", { type: "button", class: "btn btn-link btn-sm px-0 sku-pick",
+      onclick: async () => { current.draft.observations[sku.code] = current.draft.observations[sku.code] || {}; await saveDraft();
+        $("sku-search").value = ""; box.replaceChildren(); await renderCapture(); } }, `${sku.name} ${sku.barcode || ""}`)));
+  }
+
+  const number = (v) => (v === undefined || v === "" ? null : Number(v));
+  function visitBody(draft) {
+    return {
+      client_uuid: draft.client_uuid, customer_code: draft.customer_code, planned_visit: draft.planned_visit,
+      checked_in_at: draft.checked_in_at, latitude: draft.latitude, longitude: draft.longitude, accuracy_m: draft.accuracy_m,
+      checked_out_at: draft.checked_out_at, notes: draft.notes, opinions: draft.opinions,
+      checklist: Object.entries(draft.checklist).filter(([, a]) => a.done !== null && a.done !== undefined)
+        .map(([code, a]) => ({ code, done: a.done, note: a.note || "" })),
+      observations: Object.entries(draft.observations)
+        .filter(([, o]) => ["stock_cartons", "retail_price", "sales_last_week_cartons"].some((k) => o[k] !== undefined && o[k] !== ""))
+        .map(([sku_code, o]) => ({ sku_code, stock_cartons: number(o.stock_cartons), retail_price: number(o.retail_price),
+          sales_last_week_cartons: number(o.sales_last_week_cartons), price_tag_ok: o.price_tag_ok !== false })),
+    };
+  }
+
+  async function checkOut() {
+    const draft = current.draft;
+    draft.notes = $("visit-notes").value;
+    draft.checked_out_at = now();
+    await db.transaction("rw", db.drafts, db.outbox, db.stops, async () => {
+      await enqueue({ client_uuid: draft.client_uuid, kind: "visit", label: `${S.kinds.visit} · ${current.stop.name}`,
+        url: "/api/v1/visits", body: visitBody(draft) });
+      await db.drafts.delete(draft.customer_code);
+      if (current.stop.planned_visit) await db.stops.update(draft.customer_code, { outcome: "recorded" });
+    });
+    current = null;
+    showToday();
+  }
+
+  async function addNeed() {
+    const text = $("need-text").value.trim();
+    if (!text) return;
+    await enqueue({ client_uuid: uuid(), kind: "demand", label: `${S.kinds.demand} · ${current.stop.name}`, url: "/api/v1/demands",
+      body: { client_uuid: null, customer_code: current.stop.customer_code, kind: $("need-kind").value, description: text, raised_at: now() } });
+    $("need-text").value = "";
+    $("visit-saved").textContent = S.needSaved;
+  }
+
+  async function resizePhoto(file) {  // a phone photo is 3-12 MB; 1280 px JPEG is enough evidence and ~200 KB
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, 1280 / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
+  }
+
+  async function addReport() {
+    const text = $("report-text").value.trim();
+    if (!text) return;
+    const pos = here || (await locate()) || current.draft;
+    const report = uuid();
+    const file = $("report-photo").files[0];
+    const blob = file ? await resizePhoto(file) : null;
+    await enqueue({ client_uuid: report, kind: "report", label: `${S.kinds.report} · ${current.stop.name}`, url: "/api/v1/market-reports",
+      body: { kind: $("report-kind").value, description: text, observed_at: now(), latitude: pos.latitude, longitude: pos.longitude,
+        customer_code: current.stop.customer_code } });
+    if (blob) await enqueue({ client_uuid: uuid(), kind: "photo", label: `${S.kinds.photo} · ${current.stop.name}`, url: "/api/v1/photos",
+      parent: report, file: blob, body: { owner_type: "market_report", taken_at: now(), latitude: pos.latitude, longitude: pos.longitude } });
+    $("report-text").value = "";
+    $("report-photo").value = "";
+    $("visit-saved").textContent = S.reportSaved;
+  }
+
+  // ---------- the outbox ----------
+  let created = Date.now();
+  async function enqueue(item) {
+    item.body.client_uuid = item.client_uuid;
+    await db.outbox.put({ ...item, status: "queued", attempts: 0, next_try: 0, detail: "", created: created++ > Date.now() ? created : (created = Date.now()) });
+    renderOutbox();
+    setTimeout(sync, 0);
+  }
+
+  async function send(item) {
+    const headers = { "X-CSRFToken": csrf(), Accept: "application/json" };
+    let body;
+    if (item.file) {
+      const parent = await db.outbox.get(item.parent);
+      if (!parent || parent.status !== "sent") return "wait";
+      body = new FormData();
+      for (const [k, v] of Object.entries({ ...item.body, owner_id: parent.server_id })) if (v !== null && v !== undefined) body.append(k, v);
+      body.append("file", item.file, "photo.jpg");
+    } else {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(item.body);
+    }
+    const response = await fetch(item.url, { method: "POST", credentials: "same-origin", headers, body });
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok) return { status: "sent", server_id: answer.id, detail: "" };
+    if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Error(answer.detail || response.status);
+    return { status: "failed", detail: answer.detail || String(response.status) + (answer.field ? ` (${answer.field})` : "") };
+  }
+
+  let syncing = false, timer = null;
+  async function sync() {
+    if (syncing || !navigator.onLine) return renderOutbox();
+    syncing = true;
+    try {
+      const queued = await db.outbox.where("status").equals("queued").sortBy("created");
+      for (const item of queued) {
+        if (item.next_try > Date.now()) continue;
+        try {
+          const result = await send(item);
+          if (result !== "wait") await db.outbox.update(item.client_uuid, result);
+        } catch (error) {  // offline, a lost response or a server error: retry with backoff, same client_uuid
+          const attempts = item.attempts + 1;
+          await db.outbox.update(item.client_uuid, { attempts, next_try: Date.now() + Math.min(300000, 2000 * 2 ** attempts), detail: String(error.message || error) });
+          if (!navigator.onLine) break;
+        }
+      }
+    } finally {
+      syncing = false;
+    }
+    await renderOutbox();
+    const waiting = await db.outbox.where("status").equals("queued").toArray();
+    clearTimeout(timer);
+    if (waiting.length) {
+      const next = Math.max(1000, Math.min(...waiting.map((i) => i.next_try)) - Date.now());
+      timer = setTimeout(sync, next);
+    }
+  }
+
+  async function renderOutbox() {
+    const items = await db.outbox.orderBy("created").reverse().limit(50).toArray();
+    const counts = { queued: 0, sent: 0, failed: 0 };
+    for (const item of await db.outbox.toArray()) counts[item.status] += 1;
+    const state = $("sync-state");
+    state.dataset.queued = counts.queued;
+    state.dataset.failed = counts.failed;
+    state.dataset.sent = counts.sent;
+    state.className = `small mb-2 ${counts.failed ? "text-danger" : counts.queued ? "text-warning" : "text-success"}`;
+    state.textContent = fmt(S.syncState, counts) + (navigator.onLine ? "" : " · " + S.offline);
+    $("outbox").replaceChildren(...items.map((item) => el("li", { class: `outbox-item status-${item.status} mb-1`, "data-kind": item.kind },
+      el("span", { class: `badge me-1 ${item.status === "sent" ? "bg-success" : item.status === "failed" ? "bg-danger" : "bg-warning text-dark"}` }, S.states[item.status]),
+      item.label, item.status !== "sent" && item.detail ? el("div", { class: "text-danger" }, item.detail) : "",
+      item.status === "failed" ? el("span", {},
+        el("button", { type: "button", class: "btn btn-link btn-sm retry", onclick: async () => { await db.outbox.update(item.client_uuid, { status: "queued", attempts: 0, next_try: 0 }); sync(); } }, S.retry),
+        el("button", { type: "button", class: "btn btn-link btn-sm text-danger discard", onclick: async () => { if (confirm(S.discardConfirm)) { await db.outbox.delete(item.client_uuid); renderOutbox(); } } }, S.discard)) : "")));
+  }
+
+  function showToday() {
+    $("visit-view").hidden = true;
+    $("today-view").hidden = false;
+    renderStops();
+    renderOutbox();
+  }
+
+  // ---------- wiring ----------
+  $("refresh").addEventListener("click", loadForOffline);
+  $("store-search").addEventListener("input", searchStores);
+  $("back").addEventListener("click", showToday);
+  $("check-in").addEventListener("click", checkIn);
+  $("check-out").addEventListener("click", checkOut);
+  $("sku-search").addEventListener("input", searchSkus);
+  $("add-need").addEventListener("click", addNeed);
+  $("add-report").addEventListener("click", addReport);
+  $("visit-notes").addEventListener("change", (e) => { if (current && current.draft) { current.draft.notes = e.target.value; saveDraft(); } });
+  $("add-opinion").addEventListener("click", async () => {
+    const text = $("opinion-text").value.trim();
+    if (!text) return;
+    current.draft.opinions.push({ topic: $("opinion-topic").value, text });
+    $("opinion-text").value = "";
+    await saveDraft();
+    renderCapture();
+  });
+  window.addEventListener("online", sync);
+  window.addEventListener("offline", renderOutbox);
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register($("field-app").dataset.sw, { scope: "/" }).catch(() => {});
+
+  (async () => {
+    await renderStops();
+    await renderOutbox();
+    if (navigator.onLine) await loadForOffline();
+    $("field-app").dataset.ready = "1";
+    locate();
+    sync();
+  })();
+})();
