@@ -16,7 +16,7 @@ from fieldcrm.care.content import message_text, news_for, offers_message, task_c
 from fieldcrm.care.models import OutboxMessage, Promotion, ServiceItem, ServiceTask
 from fieldcrm.customers import actions
 from fieldcrm.customers.models import CustomerClass
-from tests.factories import make_customer, make_price_change, make_sku
+from tests.factories import make_customer, make_price_change, make_sku, make_visit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 30)
@@ -176,3 +176,24 @@ def test_page_query_count_does_not_grow_with_stores(cast, login, django_assert_n
         with django_assert_num_queries(6):
             page = plan_page(client)
     assert page.count("service-store") >= 30
+
+
+def test_guidance_at_the_store_starts_from_its_own_last_visit(cast, shop):
+    from fieldcrm.visits.checklist_items import services
+    from fieldcrm.visits.models import SkuObservation
+
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    (guidance,) = tasks(shop, "business_guidance")
+    day = guidance.due_date
+    with translation.override("en"):
+        (item,) = [i for i in services(shop, day, cast["alice"], None) if i.data["service"] == "business_guidance"]
+    assert item.text == f"{guidance.item.name}: {guidance.content}"  # no visit yet: the standard advice alone
+    visit = make_visit(shop, datetime(2026, 12, 20, 10, tzinfo=SHANGHAI))
+    SkuObservation.objects.create(visit=visit, sku=make_sku(), stock_cartons=2, sales_last_week_cartons=5,
+                                  price_tag_ok=False)
+    SkuObservation.objects.create(visit=visit, sku=make_sku("6901028000002", "中华(软)"), stock_cartons=10,
+                                  sales_last_week_cartons=3, price_tag_ok=True)
+    with translation.override("en"):
+        (item,) = [i for i in services(shop, day, cast["alice"], None) if i.data["service"] == "business_guidance"]
+    assert "Last visit 12-20: 2 SKUs, stock 12 条, sold 8 条 last week; running low: 中华(硬); 1 price tags wrong" in item.text
+    assert item.text.endswith(guidance.content)

@@ -8,6 +8,7 @@ it is what the manager says at the store or sends by SMS.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -89,17 +90,36 @@ class PeriodNews:
                     [c for c in self.changes if first <= c.effective_on - notice <= last])
 
 
+# What a higher app knows of a store's own recent numbers (visits: what the last visit saw), registered in its
+# AppConfig.ready(): provider(customer, day) -> text, or "" when it knows nothing.
+_store_figures: list[Callable[..., str]] = []
+
+
+def register_store_figures(provider: Callable[..., str]) -> None:
+    if provider not in _store_figures:
+        _store_figures.append(provider)
+
+
+def store_figures(customer, day: date) -> str:
+    """The store's own recent numbers, in the reader's language ("" when there are none): business guidance
+    starts from them."""
+    return "; ".join(text for text in (provider(customer, day) for provider in _store_figures) if text)
+
+
 def retailer_text(render, *args) -> str:
     """Render a content text in the retailers' language."""
     with translation.override(RETAILER_LANGUAGE):
         return render(*args)
 
 
-def task_content(task, news: News | None = None) -> str:
+def task_content(task, news: News | None = None, figures: str = "") -> str:
     """What the service task is about, as shown on the checklist: information support tells the news of the
     day when there is any, else what was planned with it; a promotion support planned without content its
-    promotion; anything else what was planned, else its details, else the service's standard content."""
+    promotion; business guidance the store's own numbers (`figures`, when known) before its advice; anything
+    else what was planned, else its details, else the service's standard content."""
     code = task.item.code
+    if code == "business_guidance" and figures:
+        return "; ".join(part for part in (figures, task_content(task, news)) if part)
     if code == "information_support" and news is not None:
         fresh = news_text(news)
         if fresh:

@@ -18,7 +18,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from fieldcrm.care.actions import complete_task
-from fieldcrm.care.content import News, news_for, task_content
+from fieldcrm.care.content import News, news_for, register_store_figures, store_figures, task_content
 from fieldcrm.care.content import price_text as _price_text
 from fieldcrm.care.content import promotion_text as _promotion_text
 from fieldcrm.care.content import sku_text as _sku_text
@@ -28,7 +28,7 @@ from fieldcrm.customers.models import VOLATILE_FIELDS, Customer
 from fieldcrm.errors import InvalidInput
 from fieldcrm.visits import checklist
 from fieldcrm.visits.checklist import ChecklistItem
-from fieldcrm.visits.models import PlannedVisit
+from fieldcrm.visits.models import PlannedVisit, SkuObservation, Visit
 
 
 def planned_visit_on(customer: Customer, day: date, user) -> PlannedVisit | None:
@@ -47,9 +47,9 @@ def problems(customer, day, user, planned_visit):
                           {"planned_visit": planned_visit.pk})]
 
 
-def _service_content(task: ServiceTask, news: News) -> str:
+def _service_content(task: ServiceTask, news: News, figures: str = "") -> str:
     """What the service is about (item 10): care says it (`care.content.task_content`)."""
-    content = task_content(task, news)
+    content = task_content(task, news, figures)
     if task.item.code == "information_support" and not content:
         return _("nothing new to tell")
     return content
@@ -61,14 +61,37 @@ def services(customer, day, user, planned_visit):
     if not tasks:
         return []
     news = news_for(customer, day)
+    figures = store_figures(customer, day) if any(t.item.code == "business_guidance" for t in tasks) else ""
     items = []
     for task in tasks:
-        content = _service_content(task, news)
+        content = _service_content(task, news, figures)
         text = f"{task.item.name}: {content}" if content else task.item.name
         items.append(ChecklistItem(f"service:{task.pk}", "service", text,
                                    {"task": task.pk, "service": task.item.code, "due": task.due_date.isoformat(),
                                     "has_content": bool(content)}))
     return items
+
+
+def last_visit_figures(customer, day) -> str:
+    """The store's own numbers as its last visit before the day saw them (care's business guidance starts
+    from them): stock and last week's sales over the SKUs observed, those running low, wrong price tags."""
+    visit = Visit.objects.filter(customer=customer, checked_in_at__date__lt=day).order_by("-checked_in_at").first()
+    if visit is None:
+        return ""
+    seen = list(SkuObservation.objects.filter(visit=visit).select_related("sku").order_by("sku__code"))
+    if not seen:
+        return ""
+    text = _("Last visit %(date)s: %(skus)s SKUs, stock %(stock)s 条, sold %(sales)s 条 last week") % {
+        "date": f"{visit.checked_in_at:%m-%d}", "skus": len(seen),
+        "stock": sum(o.stock_cartons or 0 for o in seen), "sales": sum(o.sales_last_week_cartons or 0 for o in seen)}
+    low = [o.sku.name for o in seen
+           if o.stock_cartons is not None and o.sales_last_week_cartons and o.stock_cartons < o.sales_last_week_cartons]
+    if low:
+        text += "; " + _("running low: %(names)s") % {"names": ", ".join(low)}
+    wrong = sum(1 for o in seen if o.price_tag_ok is False)
+    if wrong:
+        text += "; " + _("%(count)s price tags wrong") % {"count": wrong}
+    return text
 
 
 def news(customer, day, user, planned_visit):
@@ -134,6 +157,7 @@ def register() -> None:
     checklist.register("price_change", _none)
     checklist.register("promotion", _none)
     checklist.register("verify", stale_fields, answer=verify_field)
+    register_store_figures(last_visit_figures)
 
 
 def _none(customer, day, user, planned_visit):
