@@ -3,7 +3,8 @@
  * online start); everything captured goes to the outbox with its client_uuid and is sent when the network
  * is back. The server answers a replayed client_uuid with the first record (200), so resending after a
  * lost response never duplicates; a refusal (4xx) is kept as "failed" with the server's detail until the
- * manager retries or discards it. */
+ * manager retries or discards it. Fields save to the draft on every keystroke: a phone may be pocketed
+ * mid-entry. */
 (function () {
   "use strict";
   const S = JSON.parse(document.getElementById("field-strings").textContent);
@@ -60,7 +61,7 @@
     $("loaded-state").textContent = S.loading;
     try {
       const today = await getJson("/api/v1/today");
-      const skus = await getJson("/api/v1/skus?status=active&limit=5000").catch(() => getJson("/api/v1/skus?limit=5000"));
+      const skus = await getJson("/api/v1/skus?status=on_sale&limit=5000");
       const checklists = [];
       for (const stop of today.stops) {
         const list = await getJson(`/api/v1/customers/${encodeURIComponent(stop.customer_code)}/checklist`).catch(() => null);
@@ -177,7 +178,7 @@
           el("button", { type: "button", class: `btn ${answer.done === true ? "btn-success" : "btn-outline-success"} check-done`, onclick: () => pick(true) }, S.done),
           el("button", { type: "button", class: `btn ${answer.done === false ? "btn-secondary" : "btn-outline-secondary"} check-not-done`, onclick: () => pick(false) }, S.notDone)),
         el("input", { class: "form-control form-control-sm mt-1 check-note", value: answer.note, placeholder: S.note,
-          onchange: (e) => { draft.checklist[item.code] = { ...(draft.checklist[item.code] || { done: null }), note: e.target.value }; saveDraft(); } })));
+          oninput: (e) => { draft.checklist[item.code] = { ...(draft.checklist[item.code] || { done: null }), note: e.target.value }; saveDraft(); } })));
     }
     const codes = [...new Set([...(current.stop.usual_skus || []), ...Object.keys(draft.observations)])];
     const rows = $("sku-rows");
@@ -186,7 +187,7 @@
       const sku = (await db.skus.get(code)) || { code, name: code };
       const obs = draft.observations[code] || {};
       const field = (name, attrs) => el("input", { class: "form-control form-control-sm", name, inputmode: "decimal", value: obs[name] ?? "",
-        onchange: (e) => { (draft.observations[code] = draft.observations[code] || {})[name] = e.target.value; saveDraft(); }, ...attrs });
+        oninput: (e) => { (draft.observations[code] = draft.observations[code] || {})[name] = e.target.value; saveDraft(); }, ...attrs });
       rows.append(el("li", { class: "sku-row", "data-sku": code },
         el("span", { class: "small" }, sku.name),
         field("stock_cartons", { inputmode: "numeric", "aria-label": S.stock }),
@@ -366,7 +367,7 @@
   $("sku-search").addEventListener("input", searchSkus);
   $("add-need").addEventListener("click", addNeed);
   $("add-report").addEventListener("click", addReport);
-  $("visit-notes").addEventListener("change", (e) => { if (current && current.draft) { current.draft.notes = e.target.value; saveDraft(); } });
+  $("visit-notes").addEventListener("input", (e) => { if (current && current.draft) { current.draft.notes = e.target.value; saveDraft(); } });
   $("add-opinion").addEventListener("click", async () => {
     const text = $("opinion-text").value.trim();
     if (!text) return;

@@ -1,0 +1,163 @@
+"""Issue 10's phone journey at 360×740 with a faked position: open Today, check in, answer the checklist,
+record stock and price for several SKUs, raise a need, check out (the visit's first answer is lost on the way,
+so the outbox resends it with the same client_uuid); then go offline, record a second visit with a market
+report and its photo, come back online, and find exactly one copy of each record on the server."""
+
+import os
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from tests.factories import CENTRE, PASSWORD, TODAY, image_bytes, make_customer, make_sku, make_visit
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today(time_machine):
+    day = os.environ.get("E2E_TODAY")
+    now = datetime.combine(datetime.fromisoformat(day).date(), TODAY.timetz()) if day else TODAY
+    time_machine.move_to(now, tick=True)
+
+
+@pytest.fixture
+def browser(chromium_path):
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield browser
+        browser.close()
+
+
+def todays_route(alice):
+    from fieldcrm.visits.models import PlannedVisit, WeekPlan
+
+    first = make_customer(alice, name="老王烟酒店", latitude=CENTRE[0], longitude=CENTRE[1])
+    second = make_customer(alice, name="惠民超市", latitude=CENTRE[0] + 0.01, longitude=CENTRE[1])
+    day = timezone.localdate()
+    plan = WeekPlan.objects.create(manager=alice, week_start=day - timedelta(days=day.weekday()),
+                                   status=WeekPlan.Status.APPROVED)
+    for n, store in enumerate((first, second), start=1):
+        PlannedVisit.objects.create(plan=plan, customer=store, day=day, sequence=n, reasons=[],
+                                    problems="断货：中华(硬)")
+    skus = [make_sku(code=f"690102800000{n}", name=f"中华({n})", barcode=f"69010280000{n}9") for n in range(3)]
+    past = make_visit(first, timezone.now() - timedelta(days=7))
+    for sku in skus[:2]:  # the store's usual SKUs come first
+        past.observations.create(sku=sku, stock_cartons=5)
+    return first, second, skus, past
+
+
+def phone(browser, live_server, username, position):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", timezone_id="Asia/Shanghai",
+                                  geolocation=position, permissions=["geolocation"],
+                                  service_workers="block")  # page.route must see every request
+    context.clock.install(time=timezone.now())
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].btn-success")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    return context, page
+
+
+def wait_sync(page, queued, sent, failed=0):
+    page.wait_for_selector(f'#sync-state[data-queued="{queued}"][data-sent="{sent}"][data-failed="{failed}"]',
+                           timeout=20000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_day_at_the_stores_partly_offline(cast, live_server, browser, tmp_path):
+    from fieldcrm.followup.models import Demand
+    from fieldcrm.monopoly.models import MarketReport
+    from fieldcrm.photos.models import Photo
+    from fieldcrm.visits.models import ChecklistAnswer, SkuObservation, Visit
+
+    first, second, skus, past = todays_route(cast["alice"])
+    context, page = phone(browser, live_server, "alice", {"latitude": CENTRE[0] + 0.0003, "longitude": CENTRE[1]})
+    lost = []
+
+    def lose_first_answer(route):  # the server stores the visit, the phone never hears back
+        if not lost:
+            lost.append(route.fetch().status)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/visits", lose_first_answer)
+    page.goto(f"{live_server.url}/field/")
+    page.wait_for_selector('#field-app[data-ready="1"]')
+    assert page.locator(".stop").count() == 2
+    assert page.locator(".stop").first.locator("a", has_text="AMap").get_attribute("href").startswith(
+        "https://uri.amap.com/marker?position=")
+
+    # The first store, on site: checklist, three SKUs, an opinion, a need.
+    page.locator(".stop").first.locator(".open-visit").click()
+    page.click("#check-in")
+    page.wait_for_selector("#checkin-state.on-site")
+    item = page.locator(".check-item").first
+    item.locator(".check-done").click()
+    page.locator(".check-item").first.locator(".check-note").fill("补货到位")
+    assert page.locator(".sku-row").count() == 2
+    page.fill("#sku-search", skus[2].barcode)
+    page.click(".sku-pick")
+    page.wait_for_selector(f'.sku-row[data-sku="{skus[2].code}"]')
+    for n, row in enumerate(page.locator(".sku-row").all()):
+        row.locator("[name=stock_cartons]").fill(str(n + 2))
+        row.locator("[name=retail_price]").fill("450")
+    page.locator(".sku-row").last.locator("[name=price_tag_ok]").uncheck()
+    page.select_option("#opinion-topic", "supply")
+    page.fill("#opinion-text", "货源偏紧")
+    page.click("#add-opinion")
+    page.click("#need-box summary")
+    page.select_option("#need-kind", "supply")
+    page.fill("#need-text", "希望增加中华(硬)的货源")
+    page.click("#add-need")
+    page.click("#check-out")
+    wait_sync(page, queued=0, sent=2)  # the visit went through on its second try, after a lost answer
+    assert lost == [201]
+
+    # Offline at the second store: a visit with a market report and its photo, all queued.
+    context.set_offline(True)
+    page.locator(".stop").nth(1).locator(".open-visit").click()
+    page.click("#check-in")
+    page.wait_for_selector("#checkin-state.off-site")  # the phone is still near the first store
+    page.click("#report-box summary")
+    page.select_option("#report-kind", "counterfeit")
+    page.fill("#report-text", "柜台有疑似假冒中华")
+    page.set_input_files("#report-photo", {"name": "shot.jpg", "mimeType": "image/jpeg",
+                                           "buffer": image_bytes(size=(1600, 1200))})
+    page.click("#add-report")
+    page.wait_for_selector("#visit-saved:not(:empty)")
+    page.click("#check-out")
+    wait_sync(page, queued=3, sent=2)
+    assert Visit.objects.exclude(pk=past.pk).count() == 1
+
+    context.set_offline(False)
+    wait_sync(page, queued=0, sent=5)
+    page.screenshot(path=os.path.join(os.environ.get("BROWSER_ARTIFACTS", str(tmp_path)), "field-today.png"),
+                    full_page=True)
+
+    visits = Visit.objects.exclude(pk=past.pk).order_by("checked_in_at")
+    assert [v.customer_id for v in visits] == [first.pk, second.pk]
+    assert visits[0].on_site and not visits[1].on_site
+    assert visits[0].planned_visit is not None and visits[0].checked_out_at is not None
+    assert SkuObservation.objects.filter(visit=visits[0]).count() == 3
+    assert SkuObservation.objects.filter(visit=visits[0], price_tag_ok=False).count() == 1
+    assert ChecklistAnswer.objects.filter(visit=visits[0], done=True, note="补货到位").count() == 1
+    assert visits[0].opinions.get().topic == "supply"
+    assert Demand.objects.get().description == "希望增加中华(硬)的货源"
+    report = MarketReport.objects.get()
+    assert report.customer_id == second.pk and report.kind == "counterfeit"
+    photo = Photo.objects.get()
+    assert photo.owner_id == report.pk
+    with photo.file.open("rb") as stored, Image.open(stored) as image:
+        assert image.size == (1280, 960)  # resized on the phone before upload
+    context.close()
