@@ -37,6 +37,7 @@ DEFAULT_FIELD_OWNERS: dict[str, Department.Kind | None] = {
     "territory": Department.Kind.MARKETING,
     "location": None,
     "business_hours": None,
+    "rest_day": None,
     "owner_birthday": None,
 }
 

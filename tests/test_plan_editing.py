@@ -144,3 +144,15 @@ def test_a_need_due_before_the_visit_reads_overdue_by_then(login, cast, plan):
     api = client.get(f"/api/v1/visit-plans/{plan.pk}").json()
     flagged = [v for d in api["days"] for v in d["route"] if v["id"] == visit.pk]
     assert flagged and flagged[0]["deadline_before_visit"] is True
+
+
+def test_the_manager_sets_the_rest_day_on_the_profile(cast):
+    from fieldcrm.customers.actions import propose_change
+
+    store = make_store(cast["alice"], 18, "重点客户")
+    assert propose_change(store, "rest_day", "周三", by=cast["alice"]) is None  # applied at once
+    store.refresh_from_db()
+    assert store.rest_day == 3
+    propose_change(store, "business_hours", "22:00-07:00", by=cast["alice"])
+    store.refresh_from_db()
+    assert store.business_hours == "22:00-07:00"

@@ -39,7 +39,7 @@ def _page_size(page) -> tuple[int, int]:
 @pytest.mark.django_db(transaction=True)
 def test_plan_page_fits_a_phone(cast, live_server, browser, tmp_path):
     from fieldcrm.visits.actions import generate_week_plan
-    from fieldcrm.visits.models import PlannedVisit
+    from fieldcrm.visits.models import PlannedVisit, WeekPlan
     from fieldcrm.visits.weeks import next_week_start
     from tests.factories import CENTRE
 
@@ -52,8 +52,11 @@ def test_plan_page_fits_a_phone(cast, live_server, browser, tmp_path):
     target = make_store(alice, 40, "重点客户", name="永发便利店", order_day=None)
     plan = generate_week_plan(alice, week)
     PlannedVisit.objects.filter(plan=plan, customer=target).delete()
+    # Approved (every edit asks for a reason: the widest header) with problems on every visit.
+    WeekPlan.objects.filter(pk=plan.pk).update(status=WeekPlan.Status.APPROVED)
+    PlannedVisit.objects.filter(plan=plan).update(problems="上周订货量下降明显，需了解原因并推荐新品；陈列整改跟进")
 
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US",
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
     context.clock.install(time=timezone.now())
     page = context.new_page()
@@ -74,9 +77,10 @@ def test_plan_page_fits_a_phone(cast, live_server, browser, tmp_path):
     page.wait_for_selector("#store-matches input[type=radio]")
     page.check("#store-matches input[type=radio]")
     page.check("#add-visit input[name=confirm]")
+    page.fill("#add-visit input[name=reason]", "客户来电要货")
     page.click("#add-visit button.btn-outline-success")
     page.wait_for_selector(".visit.changed")
     assert "永发便利店" in page.inner_text(".visit.changed")
-    assert "Added 永发便利店" in page.inner_text("body")
+    assert "永发便利店" in page.inner_text(".alert-success")
     assert PlannedVisit.objects.filter(plan=plan, customer=target).exists()
     context.close()

@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def rest_day_editable(apps, schema_editor):
+    """Existing companies: the manager sets the weekly rest day directly, like the business hours."""
+    Company = apps.get_model("org", "Company")
+    FieldPolicy = apps.get_model("customers", "FieldPolicy")
+    for company in Company.objects.all():
+        FieldPolicy.objects.get_or_create(company=company, field="rest_day", defaults={"manager_editable": True})
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -20,4 +28,5 @@ class Migration(migrations.Migration):
             name='rest_day',
             field=models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Monday'), (2, 'Tuesday'), (3, 'Wednesday'), (4, 'Thursday'), (5, 'Friday'), (6, 'Saturday'), (7, 'Sunday')], null=True, verbose_name='weekly rest day'),
         ),
+        migrations.RunPython(rest_day_editable, migrations.RunPython.noop),
     ]
