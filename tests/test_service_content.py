@@ -197,3 +197,14 @@ def test_guidance_at_the_store_starts_from_its_own_last_visit(cast, shop):
         (item,) = [i for i in services(shop, day, cast["alice"], None) if i.data["service"] == "business_guidance"]
     assert "Last visit 12-20: 2 SKUs, stock 12 条, sold 8 条 last week; running low: 中华(硬); 1 price tags wrong" in item.text
     assert item.text.endswith(guidance.content)
+
+
+def test_api_lists_the_content(cast, shop, client):
+    from fieldcrm.org.models import ApiToken
+
+    make_price_change(date(2026, 12, 10))
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    listed = client.get("/api/v1/service-tasks", {"customer_code": shop.customer_code},
+                        HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(cast['alice'])}").json()
+    info = [t for t in listed if t["service"] == "information_support"]
+    assert len(info) == 1 and "中华(硬) 自 12-10 起" in info[0]["content"]

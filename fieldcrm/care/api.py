@@ -46,6 +46,7 @@ class ServiceTaskOut(Schema):
     source: str
     due_date: date
     reason: str
+    content: str = Field(description="What the service delivers: the news, the promotion, the advice")
     status: str
     done_at: datetime | None
 
