@@ -161,3 +161,46 @@ def test_a_day_at_the_stores_partly_offline(cast, live_server, browser, tmp_path
     with photo.file.open("rb") as stored, Image.open(stored) as image:
         assert image.size == (1280, 960)  # resized on the phone before upload
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_shell_opens_offline_and_a_refusal_stays_failed(cast, live_server, browser):
+    """The service worker serves Today from its cache with no network; a visit to a store reassigned while the
+    phone was offline comes back 404 and stays "failed" with the server's reason until the manager discards it."""
+    from fieldcrm.visits.models import Visit
+
+    first, _second, _skus, past = todays_route(cast["alice"])
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", timezone_id="Asia/Shanghai",
+                                  geolocation={"latitude": CENTRE[0], "longitude": CENTRE[1]}, permissions=["geolocation"])
+    context.clock.install(time=timezone.now())
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].btn-success")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.goto(f"{live_server.url}/field/")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20000)
+    page.reload()  # now through the service worker, which keeps a copy of the page
+    page.wait_for_selector('#field-app[data-ready="1"]')
+
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector('#field-app[data-ready="1"]')
+    assert page.locator(".stop").count() == 2  # from IndexedDB
+    page.locator(".stop").first.locator(".open-visit").click()
+    page.click("#check-in")
+    page.wait_for_selector("#checkin-state.on-site")
+    page.click("#check-out")
+    wait_sync(page, queued=1, sent=0)
+
+    first.manager = cast["bob"]  # reassigned while the phone was offline
+    first.save()
+    context.set_offline(False)
+    wait_sync(page, queued=0, sent=0, failed=1)
+    assert page.locator(".outbox-item.status-failed .detail").inner_text() == "Not found."  # the server's reason
+    assert not Visit.objects.exclude(pk=past.pk).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(".outbox-item.status-failed .discard")
+    wait_sync(page, queued=0, sent=0, failed=0)
+    context.close()

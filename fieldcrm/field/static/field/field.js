@@ -345,7 +345,7 @@
     state.textContent = fmt(S.syncState, counts) + (navigator.onLine ? "" : " · " + S.offline);
     $("outbox").replaceChildren(...items.map((item) => el("li", { class: `outbox-item status-${item.status} mb-1`, "data-kind": item.kind },
       el("span", { class: `badge me-1 ${item.status === "sent" ? "bg-success" : item.status === "failed" ? "bg-danger" : "bg-warning text-dark"}` }, S.states[item.status]),
-      item.label, item.status !== "sent" && item.detail ? el("div", { class: "text-danger" }, item.detail) : "",
+      item.label, item.status !== "sent" && item.detail ? el("div", { class: "text-danger detail" }, item.detail) : "",
       item.status === "failed" ? el("span", {},
         el("button", { type: "button", class: "btn btn-link btn-sm retry", onclick: async () => { await db.outbox.update(item.client_uuid, { status: "queued", attempts: 0, next_try: 0 }); sync(); } }, S.retry),
         el("button", { type: "button", class: "btn btn-link btn-sm text-danger discard", onclick: async () => { if (confirm(S.discardConfirm)) { await db.outbox.delete(item.client_uuid); renderOutbox(); } } }, S.discard)) : "")));
