@@ -156,6 +156,7 @@ def test_page_puts_overdue_first_then_weeks_and_events_before_routine(cast, shop
     assert "信息支持服务" in page[this_week:last]
     # The last week: the birthday (an event, planned after the routine services of 12-31) comes first.
     week = page[last:]
+    assert week.index(other.name) < week.index(shop.name)  # the store with an event first, whatever its name
     store = week[week.index(other.name):]
     assert store.index("生日祝福") < store.index("经营指导服务") < store.index("赠送短信")
 

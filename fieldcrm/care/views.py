@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Min, Q, Value, When, Window
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,16 +41,19 @@ class MessageForm(forms.Form):
 
 
 def _by_due_week(tasks, today):
-    """Order open tasks overdue first, then by week from this one, then store, then events and promotions
-    before routine services: all in the query, so the pages split it where they like."""
+    """Order open tasks overdue first, then by week from this one, then store (those with an event or a
+    promotion that week first), then events and promotions before routine services: all in the query, so the
+    pages split it where they like."""
     monday = today - timedelta(days=today.weekday())
     week = Case(When(due_date__lt=today, then=Value(-1)),
                 *[When(due_date__lt=monday + timedelta(days=7 * (n + 1)), then=Value(n)) for n in range(WEEKS_AHEAD)],
                 default=Value(WEEKS_AHEAD), output_field=IntegerField())
     routine = Case(When(Q(source__in=EVENT_SOURCES) | Q(item__code="promotion_support"), then=Value(0)),
                    default=Value(1), output_field=IntegerField())
-    return tasks.annotate(week=week, routine=routine).order_by(
-        "week", "customer__name", "customer_id", "routine", "due_date", "pk")
+    # Stores with an event or a promotion that week come first, so those are not buried behind routine.
+    store_routine = Window(Min(routine), partition_by=[F("customer_id"), week])
+    return tasks.annotate(week=week, routine=routine, store_routine=store_routine).order_by(
+        "week", "store_routine", "customer__name", "customer_id", "routine", "due_date", "pk")
 
 
 def _week_label(week: int, today):
