@@ -147,6 +147,7 @@ def test_paths_and_operation_ids_stay_as_clients_know_them():
         ("post", "/api/v1/photos"): "fieldcrm_photos_api_upload_photo",
         ("get", "/api/v1/photos/{pk}"): "fieldcrm_photos_api_get_photo",
         ("get", "/api/v1/photos/{pk}/file"): "fieldcrm_photos_api_photo_file",
+        ("get", "/api/v1/today"): "fieldcrm_field_api_today",
         ("get", "/api/v1/planning-jobs/{pk}"): "fieldcrm_visits_api_get_job",
         ("patch", "/api/v1/planned-visits/{pk}"): "fieldcrm_visits_api_change_planned_visit",
         ("post", "/api/v1/planned-visits/{pk}/join"): "fieldcrm_visits_api_join_planned_visit",

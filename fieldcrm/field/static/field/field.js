@@ -59,22 +59,20 @@
   // ---------- what the phone keeps for the day ----------
   async function loadForOffline() {
     $("loaded-state").textContent = S.loading;
-    try {
-      const today = await getJson("/api/v1/today");
-      const skus = await getJson("/api/v1/skus?status=on_sale&limit=5000");
-      const checklists = [];
-      for (const stop of today.stops) {
-        const list = await getJson(`/api/v1/customers/${encodeURIComponent(stop.customer_code)}/checklist`).catch(() => null);
-        if (list) checklists.push({ customer_code: stop.customer_code, items: list.items });
-      }
-      await db.transaction("rw", db.kv, db.stops, db.customers, db.checklists, db.skus, async () => {
+    try {  // the route first (it is what the manager looks at), then the checklists side by side
+      const [today, skus] = await Promise.all([getJson("/api/v1/today"), getJson("/api/v1/skus?status=on_sale&limit=5000")]);
+      await db.transaction("rw", db.stops, db.customers, db.skus, async () => {
         await Promise.all([db.stops.clear(), db.customers.clear(), db.skus.clear()]);
         await db.stops.bulkPut(today.stops);
         await db.customers.bulkPut(today.customers);
-        await db.checklists.bulkPut(checklists);
         await db.skus.bulkPut(skus);
-        await db.kv.put({ key: "day", value: today.day, radius: today.checkin_radius_m, at: now() });
       });
+      await renderStops();
+      const checklists = await Promise.all(today.stops.map((stop) =>
+        getJson(`/api/v1/customers/${encodeURIComponent(stop.customer_code)}/checklist`)
+          .then((list) => ({ customer_code: stop.customer_code, items: list.items })).catch(() => null)));
+      await db.checklists.bulkPut(checklists.filter(Boolean));
+      await db.kv.put({ key: "day", value: today.day, radius: today.checkin_radius_m, at: now() });
     } catch (error) {
       console.warn("load for offline failed", error);
     }
