@@ -277,7 +277,8 @@
   let created = Date.now();
   async function enqueue(item) {
     item.body.client_uuid = item.client_uuid;
-    await db.outbox.put({ ...item, status: "queued", attempts: 0, next_try: 0, detail: "", created: created++ > Date.now() ? created : (created = Date.now()) });
+    created = Math.max(created + 1, Date.now());  // strictly increasing: the send order is the capture order
+    await db.outbox.put({ ...item, status: "queued", attempts: 0, next_try: 0, detail: "", created });
     renderOutbox();
     setTimeout(sync, 0);
   }
