@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET
 
 from fieldcrm.followup.models import Demand
 from fieldcrm.monopoly.models import MarketReport
-
-OPINION_TOPICS = ("ordering", "supply", "delivery", "price", "product", "service", "other")
+from fieldcrm.visits.models import OpinionTopic
 
 
 def strings() -> dict:
@@ -46,7 +45,7 @@ def today_page(request):
     return render(request, "field/today.html", {
         "demand_kinds": Demand.Kind.choices,
         "report_kinds": MarketReport.Kind.choices,
-        "opinion_topics": OPINION_TOPICS,
+        "opinion_topics": OpinionTopic.choices,
         "strings": strings(),
     })
 

@@ -113,6 +113,9 @@ def test_a_day_at_the_stores_partly_offline(cast, live_server, browser, tmp_path
         row.locator("[name=stock_cartons]").fill(str(n + 2))
         row.locator("[name=retail_price]").fill("450")
     page.locator(".sku-row").last.locator("[name=price_tag_ok]").uncheck()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the visit fits the phone's width
+    page.screenshot(path=os.path.join(os.environ.get("BROWSER_ARTIFACTS", str(tmp_path)), "field-visit.png"),
+                    full_page=True)
     page.select_option("#opinion-topic", "supply")
     page.fill("#opinion-text", "货源偏紧")
     page.click("#add-opinion")
