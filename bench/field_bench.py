@@ -8,7 +8,9 @@ WhiteNoise), serves them with `runserver` (DEBUG off), and drives Debian chromiu
 
 1. a complete visit with `--skus` SKUs (check in, every checklist item, stock / price / last week's sales for
    each SKU, an opinion, a need, check out, until the outbox says sent): taps, keystrokes and wall time;
-2. Today's first load (empty cache) and repeat load (service worker in control) with 4x CPU throttling and
+2. a day offline: 200 needs captured with no network, then the network returns: time until all are sent
+   and how many the server stored (one request each; a replay would answer 200 and store nothing);
+3. Today's first load (empty cache) and repeat load (service worker in control) with 4x CPU throttling and
    DevTools' "Slow 3G" (2 s latency, 50 kB/s each way): time until the route is on screen, time until the day
    is loaded for offline, and bytes transferred (CDP encodedDataLength). The page's CDP session sees only the
    page's own requests: on the repeat load what the service worker fetches (the API refresh behind the
@@ -138,6 +140,26 @@ def complete_visit(page, skus: int) -> dict:
     return {"taps": c.taps, "keystrokes": c.keys, "seconds": round(time.perf_counter() - started, 2)}
 
 
+def day_offline_sync(context, page, records: int) -> dict:
+    """`records` needs captured offline, then the network returns: time until all are sent, and the count."""
+    from fieldcrm.followup.models import Demand
+
+    before = Demand.objects.count()
+    context.set_offline(True)
+    page.locator(".stop").nth(1).locator(".open-visit").click()
+    page.click("#check-in")
+    page.evaluate("document.getElementById('need-box').open = true")
+    for n in range(records):
+        page.fill("#need-text", f"离线诉求 {n}")
+        page.click("#add-need")
+    page.wait_for_selector(f'#sync-state[data-queued="{records}"]')
+    context.set_offline(False)
+    started = time.perf_counter()
+    page.wait_for_selector('#sync-state[data-queued="0"][data-failed="0"]', timeout=300000)
+    return {"records": records, "seconds": round(time.perf_counter() - started, 2),
+            "stored": Demand.objects.count() - before, "requests": records}
+
+
 def throttled_load(page, base, cdp, first: bool) -> dict:
     sizes = {}
     cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
@@ -161,7 +183,8 @@ def main():
     env = {**os.environ, "DATA_DIR": data, "DATABASE_URL": f"sqlite:///{data}/bench.sqlite3", "DEBUG": "false",
            "SECRET_KEY": "bench-only-secret-key-that-is-long-enough-for-the-deploy-check-0123456789",
            "ALLOWED_HOSTS": "127.0.0.1", "STATIC_ROOT": f"{data}/static", "SESSION_COOKIE_SECURE": "false",
-           "CSRF_COOKIE_SECURE": "false", "SECURE_SSL_REDIRECT": "false", "DJANGO_SETTINGS_MODULE": "fieldcrm.settings"}
+           "CSRF_COOKIE_SECURE": "false", "SECURE_SSL_REDIRECT": "false", "DJANGO_SETTINGS_MODULE": "fieldcrm.settings",
+           "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}  # the counts are read while Playwright runs its event loop
     os.environ.update(env)
     build(args.skus)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -177,6 +200,7 @@ def main():
             page.goto(f"{base}/field/")
             page.wait_for_selector('#field-app[data-ready="1"]')
             print("visit", complete_visit(page, args.skus))
+            print("sync", day_offline_sync(context, page, 200))
             context.close()
 
             context, page = log_in(browser, base)

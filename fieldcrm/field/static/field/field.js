@@ -162,9 +162,14 @@
 
   const saveDraft = () => db.drafts.put(current.draft);
 
-  async function renderCapture() {
+  let renders = 0;
+  async function renderCapture() {  // reads first, then draws in one go: a newer render wins over a slower one
+    const render = ++renders;
     const draft = current.draft;
     const checklist = await db.checklists.get(current.stop.customer_code);
+    const codes = [...new Set([...(current.stop.usual_skus || []), ...Object.keys(draft.observations)])];
+    const known = await db.skus.bulkGet(codes);
+    if (render !== renders) return;
     const ul = $("checklist");
     ul.replaceChildren();
     for (const item of checklist ? checklist.items : []) {
@@ -178,11 +183,10 @@
         el("input", { class: "form-control form-control-sm mt-1 check-note", value: answer.note, placeholder: S.note,
           oninput: (e) => { draft.checklist[item.code] = { ...(draft.checklist[item.code] || { done: null }), note: e.target.value }; saveDraft(); } })));
     }
-    const codes = [...new Set([...(current.stop.usual_skus || []), ...Object.keys(draft.observations)])];
     const rows = $("sku-rows");
     rows.replaceChildren();
-    for (const code of codes) {
-      const sku = (await db.skus.get(code)) || { code, name: code };
+    for (const [n, code] of codes.entries()) {
+      const sku = known[n] || { code, name: code };
       const obs = draft.observations[code] || {};
       const field = (name, attrs) => el("input", { class: "form-control form-control-sm", name, inputmode: "decimal", value: obs[name] ?? "",
         oninput: (e) => { (draft.observations[code] = draft.observations[code] || {})[name] = e.target.value; saveDraft(); }, ...attrs });
@@ -240,9 +244,9 @@
   async function addNeed() {
     const text = $("need-text").value.trim();
     if (!text) return;
+    $("need-text").value = "";  // at once: the next need may be typed while this one is stored
     await enqueue({ client_uuid: uuid(), kind: "demand", label: `${S.kinds.demand} · ${current.stop.name}`, url: "/api/v1/demands",
       body: { client_uuid: null, customer_code: current.stop.customer_code, kind: $("need-kind").value, description: text, raised_at: now() } });
-    $("need-text").value = "";
     $("visit-saved").textContent = S.needSaved;
   }
 
