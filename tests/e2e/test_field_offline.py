@@ -104,6 +104,7 @@ def test_a_day_at_the_stores_partly_offline(cast, live_server, browser, tmp_path
     page.wait_for_selector("#checkin-state.on-site")
     item = page.locator(".check-item").first
     item.locator(".check-done").click()
+    page.wait_for_selector(".check-item:first-child .check-done.btn-success")  # answered and drawn again
     page.locator(".check-item").first.locator(".check-note").fill("补货到位")
     assert page.locator(".sku-row").count() == 2
     page.fill("#sku-search", skus[2].barcode)

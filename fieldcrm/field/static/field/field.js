@@ -174,7 +174,11 @@
     ul.replaceChildren();
     for (const item of checklist ? checklist.items : []) {
       const answer = draft.checklist[item.code] || { done: null, note: "" };
-      const pick = (done) => { draft.checklist[item.code] = { ...answer, done }; saveDraft(); renderCapture(); };
+      const pick = (done) => {  // keeps a note typed meanwhile: merge into the draft, not into this render's copy
+        draft.checklist[item.code] = { note: "", ...draft.checklist[item.code], done };
+        saveDraft();
+        renderCapture();
+      };
       ul.append(el("li", { class: "check-item mb-2", "data-code": item.code },
         el("div", { class: "small" }, item.text),
         el("div", { class: "btn-group btn-group-sm" },
