@@ -72,6 +72,12 @@ class ListFilters(FilterSchema, InputSchema):
         limit: int
         offset: int
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_no_filter(cls, value):
+        # `?status=` from a cleared form field means "any", as before the filters were declared.
+        return None if isinstance(value, str) and not value.strip() else value
+
     def filter_limit(self, value) -> Q:
         return Q()
 

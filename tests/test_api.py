@@ -9,7 +9,7 @@ from fieldcrm.api import api
 from fieldcrm.customers.fields import PROFILE_FIELDS
 from fieldcrm.customers.models import ChangeRequest, CustomerClass
 from fieldcrm.org.models import ApiToken
-from tests.factories import make_customer
+from tests.factories import make_customer, make_sku
 
 
 def auth(user):
@@ -173,3 +173,13 @@ def test_paths_and_operation_ids_stay_as_clients_know_them():
         ("post", "/api/v1/visits/{pk}/join"): "fieldcrm_visits_api_join_visit",
         ("post", "/api/v1/visits/{pk}/remove"): "fieldcrm_visits_api_remove_visit",
     }
+
+
+
+def test_a_blank_filter_means_any(cast, client):
+    """`?status=` from a cleared form field filters nothing (as before the filters were declared)."""
+    make_sku("6901028000001", "中华(硬)")
+    make_sku("6901028000002", "玉溪(软)", brand="玉溪")
+    headers = auth(cast["alice"])
+    assert len(client.get("/api/v1/skus?status=&brand=&q=", **headers).json()) == 2
+    assert len(client.get("/api/v1/skus?brand=玉溪", **headers).json()) == 1
