@@ -4,36 +4,15 @@ so the outbox resends it with the same client_uuid); then go offline, record a s
 report and its photo, come back online, and find exactly one copy of each record on the server."""
 
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from PIL import Image
 
-from tests.factories import CENTRE, PASSWORD, TODAY, image_bytes, make_customer, make_sku, make_visit
+from tests.factories import CENTRE, PASSWORD, image_bytes, make_customer, make_sku, make_visit
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _fixed_today(time_machine):
-    day = os.environ.get("E2E_TODAY")
-    now = datetime.combine(datetime.fromisoformat(day).date(), TODAY.timetz()) if day else TODAY
-    time_machine.move_to(now, tick=True)
-
-
-@pytest.fixture
-def browser(chromium_path):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
-        yield browser
-        browser.close()
 
 
 def todays_route(alice):

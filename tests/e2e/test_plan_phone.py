@@ -1,35 +1,13 @@
 """Issue 10 item 11: the plan page fits a 360 px phone, and "add a visit" finds a store by name."""
 
 import os
-from datetime import datetime
 
 import pytest
 from django.utils import timezone
 
-from tests.factories import PASSWORD, TODAY, make_store
+from tests.factories import PASSWORD, make_store
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _fixed_today(time_machine):
-    day = os.environ.get("E2E_TODAY")
-    now = datetime.combine(datetime.fromisoformat(day).date(), TODAY.timetz()) if day else TODAY
-    time_machine.move_to(now, tick=True)
-
-
-@pytest.fixture
-def browser(chromium_path):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
-        yield browser
-        browser.close()
 
 
 def _page_size(page) -> tuple[int, int]:
