@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, FilterLookup, Query, Router, Schema
@@ -16,6 +17,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from fieldcrm.customers.access import get_customer_for_user
+from fieldcrm.photos.models import Photo
 from fieldcrm.schemas import CustomerCode, CustomerName, Day, Id, InputSchema, ListFilters, Text, Version, refusals
 from fieldcrm.visits import access, actions, checklist, fieldwork
 from fieldcrm.visits.candidates import deadline_before
@@ -326,6 +328,9 @@ class RecordIn(InputSchema):
     observations: list[ObservationIn] = Field(default_factory=list, max_length=500)
     checklist: list[AnswerIn] = Field(default_factory=list, max_length=200)
     notes: str = Field("", max_length=2000)
+    profit_situation: str | None = Field(None, max_length=20, description="the store's profit situation: `profit` "
+                                         "(盈利), `break_even` (持平) or `loss` (亏损); null or empty when not asked")
+    monthly_sales_cartons: int | None = Field(None, description="the retailer's estimated cigarette sales a month, 条")
 
 
 class CheckOutIn(InputSchema):
@@ -353,6 +358,20 @@ class AnswerOut(Schema):
     note: str
 
 
+class VisitPhotoOut(Schema):
+    id: int
+    client_uuid: uuid.UUID
+    sha256: str = Field(description="SHA-256 of exactly the bytes received")
+    taken_at: datetime
+    latitude: float | None
+    longitude: float | None
+    url: str = Field(description="download: a copy without EXIF")
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return reverse("api:photo_file", args=[obj.pk])
+
+
 class RecordedVisitOut(Schema):
     id: int
     client_uuid: uuid.UUID
@@ -369,10 +388,17 @@ class RecordedVisitOut(Schema):
     on_site: bool
     checked_out_at: datetime | None
     notes: str
+    profit_situation: str = Field(description="profit, break_even, loss, or empty when not recorded")
+    monthly_sales_cartons: int | None = Field(description="the retailer's estimated cigarette sales a month, 条")
     created_at: datetime
     opinions: list[OpinionOut]
     observations: list[ObservationOut]
     checklist: list[AnswerOut] = Field(alias="checklist_answers")
+    photos: list[VisitPhotoOut] = Field(description="the display, shelf and price-tag photos, as taken")
+
+    @staticmethod
+    def resolve_photos(obj) -> list[Photo]:
+        return list(Photo.objects.of(obj))
 
 
 class VisitSummaryOut(Schema):
@@ -434,7 +460,8 @@ def record_visit(request, payload: RecordIn):
         checked_out_at=_aware(payload.checked_out_at) if payload.checked_out_at else None,
         opinions=[(o.topic, o.text) for o in payload.opinions],
         observations=[fieldwork.Observation(**o.dict()) for o in payload.observations],
-        checklist=[fieldwork.Answer(**a.dict()) for a in payload.checklist], notes=payload.notes)
+        checklist=[fieldwork.Answer(**a.dict()) for a in payload.checklist], notes=payload.notes,
+        profit_situation=payload.profit_situation or "", monthly_sales_cartons=payload.monthly_sales_cartons)
     visit, created = fieldwork.record_visit(customer, record, by=request.user)
     return Status(201 if created else 200, _recorded(visit.pk))
 

@@ -11,5 +11,8 @@ class VisitsConfig(AppConfig):
         # The checklist items visits knows itself (plan problems, services, news, stale fields); other apps
         # register theirs from their own ready().
         from fieldcrm.visits.checklist_items import register
+        from fieldcrm.visits.photos import register as register_photos
 
         register()
+        # Tells the photos app who may see and attach a visit's photos; photos never imports visits.
+        register_photos()

@@ -31,6 +31,7 @@ from fieldcrm.visits.models import (
     ChecklistAnswer,
     PlannedVisit,
     PlanningPolicy,
+    ProfitSituation,
     SkuObservation,
     Visit,
     VisitOpinion,
@@ -40,6 +41,9 @@ from fieldcrm.visits.models import (
 CLOCK_SKEW = timedelta(minutes=10)
 # A queued visit older than this is not a replay of today's work but a mistake (or a phone's wrong date).
 MAX_AGE = timedelta(days=30)
+# A retailer's cigarette sales a month, in 条: a busy supermarket sells a few thousand; ten times the most a
+# store could move is a typo (an extra zero or two), not an estimate.
+MAX_MONTHLY_SALES_CARTONS = 30_000
 
 
 @dataclass
@@ -74,6 +78,8 @@ class VisitRecord:
     observations: list[Observation] = field(default_factory=list)
     checklist: list[Answer] = field(default_factory=list)
     notes: str = ""
+    profit_situation: str = ""  # a ProfitSituation code, or "" when not asked
+    monthly_sales_cartons: int | None = None
 
 
 def distance_m(customer: Customer, latitude: float, longitude: float) -> float | None:
@@ -99,6 +105,17 @@ def _planned_visit(record: VisitRecord, customer: Customer, by) -> PlannedVisit 
     if taken:
         raise ActionRefused(_("This planned visit has already been carried out."))
     return planned
+
+
+def _check_profit(record: VisitRecord) -> None:
+    if record.profit_situation and record.profit_situation not in ProfitSituation.values:
+        raise InvalidInput(_("Choose the profit situation from: %(choices)s.") % {
+            "choices": ", ".join(f"{code} ({label})" for code, label in ProfitSituation.choices)},
+            field="profit_situation")
+    sales = record.monthly_sales_cartons
+    if sales is not None and not 0 <= sales <= MAX_MONTHLY_SALES_CARTONS:
+        raise InvalidInput(_("Monthly sales are between 0 and %(max)s 条.") % {"max": MAX_MONTHLY_SALES_CARTONS},
+                           field="monthly_sales_cartons")
 
 
 def _skus(record: VisitRecord) -> dict[str, Sku]:
@@ -151,6 +168,7 @@ def record_visit(customer: Customer, record: VisitRecord, *, by) -> tuple[Visit,
         _check_time(record.checked_out_at, "checked_out_at", now)
         if record.checked_out_at < record.checked_in_at:
             raise InvalidInput(_("Check-out is before check-in."), field="checked_out_at")
+    _check_profit(record)
     planned = _planned_visit(record, customer, by)
     skus = _skus(record)
     answers = _answers(record, customer, by, planned)
@@ -163,7 +181,8 @@ def record_visit(customer: Customer, record: VisitRecord, *, by) -> tuple[Visit,
                 ad_hoc=planned is None, checked_in_at=record.checked_in_at, latitude=record.latitude,
                 longitude=record.longitude, accuracy_m=record.accuracy_m, distance_m=distance,
                 on_site=distance is not None and distance <= radius, checked_out_at=record.checked_out_at,
-                notes=record.notes)
+                notes=record.notes, profit_situation=record.profit_situation,
+                monthly_sales_cartons=record.monthly_sales_cartons)
             VisitOpinion.objects.bulk_create(
                 VisitOpinion(visit=visit, topic=topic, text=text) for topic, text in record.opinions)
             SkuObservation.objects.bulk_create(

@@ -324,6 +324,14 @@ class PlanningJob(models.Model):
 # --- duty 4: visits done at the store ---------------------------------------------------------------------
 
 
+class ProfitSituation(models.TextChoices):
+    """How the retailer says the store is doing, as the manager records it at the visit."""
+
+    PROFIT = "profit", _("Making a profit")
+    BREAK_EVEN = "break_even", _("Breaking even")
+    LOSS = "loss", _("Making a loss")
+
+
 class VisitQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The visits a user may see: a manager their own, a supervisor those of the area they lead, an
@@ -361,6 +369,12 @@ class Visit(models.Model):
     on_site = models.BooleanField(_("on site"), default=False)
     checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    # The store's profit situation as the retailer describes it: optional, a visit may not get to it.
+    profit_situation = models.CharField(_("profit situation"), max_length=10, choices=ProfitSituation.choices,
+                                        blank=True)
+    # In 条, the unit of the company's orders: a store selling far more than it orders from us buys elsewhere.
+    monthly_sales_cartons = models.PositiveIntegerField(_("estimated cigarette sales a month (条)"), null=True,
+                                                        blank=True)
     created_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     objects = VisitQuerySet.as_manager()
