@@ -64,6 +64,14 @@ def _isolated_uploads(settings, tmp_path):
 
 
 @pytest.fixture
+def private_media(settings, tmp_path):
+    """Photos and other uploads under this test's own directory (use it with
+    `pytest.mark.usefixtures("private_media")`): none left in DATA_DIR, none shared between tests."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def cast(db):
     return make_cast()
 

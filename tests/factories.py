@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fieldcrm.company_setup import setup_company
 from fieldcrm.customers.models import Customer, CustomerClass
-from fieldcrm.org.models import Department, MarketingArea, Territory, User
+from fieldcrm.org.models import ApiToken, Department, MarketingArea, Territory, User
 
 PASSWORD = "correct-horse-battery-staple"
 _serial = count(1)
@@ -43,6 +43,11 @@ def make_cast(code="320322", prefix=""):
         "max": make_user(prefix + "max", User.Role.MONOPOLY, company, department=monopoly),
         "ada": make_user(prefix + "ada", User.Role.ADMIN, company),
     }
+
+
+def auth(user, language="en") -> dict:
+    """Request headers of an API call by `user` with a Bearer token, answered in `language`."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user)}", "HTTP_ACCEPT_LANGUAGE": language}
 
 
 def make_customer(manager, **fields):

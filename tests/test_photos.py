@@ -12,21 +12,11 @@ from django.utils import timezone
 from PIL import Image
 
 from fieldcrm.monopoly.models import MarketReport, ReportView
-from fieldcrm.org.models import ApiToken
 from fieldcrm.photos.models import Photo
-from tests.factories import image_bytes
+from tests.factories import auth, image_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 API = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def auth(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user)}", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def new_report(client, user) -> int:

@@ -111,7 +111,8 @@ def get_job_for_user(user, pk) -> PlanningJob:
 
 def get_recorded_visit_for_user(user, pk, *, for_change: bool = False) -> Visit:
     """A visit done at a store, if the user may see it (else 404); with for_change=True, 403 unless they made it."""
-    visit = one_or_404(Visit.objects.visible_to(user).select_related("customer", "manager"), pk, "No such visit")
+    visits = Visit.objects.visible_to(user).select_related("customer", "manager", "planned_visit__plan")
+    visit = one_or_404(visits, pk, "No such visit")
     if for_change and visit.manager_id != user.pk:
         raise PermissionDenied
     return visit
