@@ -354,3 +354,30 @@ def test_a_resent_applied_change_answers_as_the_first_time(cast, client, store):
     assert propose(client, cast["alice"], store, "business_hours", "07:00-22:30", key).status_code == 200
     again = propose(client, cast["alice"], store, "business_hours", "07:00-22:30", key)
     assert again.status_code == 200 and again.json()["applied"] is True
+
+
+def test_the_visit_keeps_the_changes_noticed_and_shows_what_each_became(cast, client, store):
+    requested, applied, foreign = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    assert propose(client, cast["alice"], store, "phone", "13912345678", requested).status_code == 201
+    assert propose(client, cast["alice"], store, "rest_day", "7", applied).status_code == 200
+    bobs = make_customer(cast["bob"])
+    assert propose(client, cast["bob"], bobs, "phone", "13987654321", foreign).status_code == 201
+    noticed = [{"client_uuid": str(requested), "field": "phone", "new_value": "13912345678", "applied": False},
+               {"client_uuid": str(applied), "field": "rest_day", "new_value": "7", "applied": True},
+               {"client_uuid": str(foreign), "field": "phone", "new_value": "13987654321"}]
+    visit = post(client, cast["alice"], body(store, profile_changes=noticed))
+    assert visit.status_code == 201, visit.content
+    seen = client.get(f"{API}/visits/{visit.json()['id']}", **auth(cast["sam"])).json()["profile_changes"]
+    assert [(c["field"], c["applied"], c["change_request_status"]) for c in seen] == [
+        ("phone", False, "pending"), ("rest_day", True, None), ("phone", None, None)]  # bob's request stays his
+    assert seen[0]["change_request"] is not None and seen[2]["change_request"] is None
+
+
+@pytest.mark.parametrize("changes,field", [
+    ([{"client_uuid": str(uuid.UUID(int=1)), "field": "favourite_colour"}], "profile_changes[0].field"),
+    ([{"client_uuid": str(uuid.UUID(int=1)), "field": "phone"}] * 2, "profile_changes[1].client_uuid"),
+])
+def test_a_bad_noticed_change_is_named_and_no_visit_is_stored(cast, client, store, changes, field):
+    response = post(client, cast["alice"], body(store, profile_changes=changes))
+    assert response.status_code == 400 and response.json()["field"] == field, response.content
+    assert not Visit.objects.exists()

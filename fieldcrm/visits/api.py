@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from fieldcrm.customers.access import get_customer_for_user
+from fieldcrm.customers.models import ChangeRequest
 from fieldcrm.photos.models import Photo
 from fieldcrm.schemas import CustomerCode, CustomerName, Day, Id, InputSchema, ListFilters, Text, Version, refusals
 from fieldcrm.visits import access, actions, checklist, fieldwork
@@ -315,6 +316,14 @@ class AnswerIn(InputSchema):
     text: str = Field("", max_length=500, description="the item as shown (kept when it left the checklist)")
 
 
+class NoticedChangeIn(InputSchema):
+    client_uuid: uuid.UUID = Field(description="the client_uuid the change was sent with to POST /change-requests")
+    field: str = Field(..., min_length=1, max_length=30, description="the profile field, as for /change-requests")
+    new_value: str = Field("", max_length=200)
+    applied: bool | None = Field(None, description="the answer the phone had: true saved at once, false a change "
+                                                   "request; null when it had none yet")
+
+
 class RecordIn(InputSchema):
     client_uuid: uuid.UUID
     customer_code: str = Field(..., max_length=20)
@@ -331,6 +340,8 @@ class RecordIn(InputSchema):
     profit_situation: str | None = Field(None, max_length=20, description="the store's profit situation: `profit` "
                                          "(盈利), `break_even` (持平) or `loss` (亏损); null or empty when not asked")
     monthly_sales_cartons: int | None = Field(None, description="the retailer's estimated cigarette sales a month, 条")
+    profile_changes: list[NoticedChangeIn] = Field(default_factory=list, max_length=20, description=(
+        "profile changes noticed at this visit, each also sent on its own to POST /change-requests"))
 
 
 class CheckOutIn(InputSchema):
@@ -372,6 +383,15 @@ class VisitPhotoOut(Schema):
         return reverse("api:photo_file", args=[obj.pk])
 
 
+class NoticedChangeOut(Schema):
+    client_uuid: uuid.UUID
+    field: str
+    new_value: str
+    applied: bool | None = Field(description="as the phone heard it: true saved to the profile at once")
+    change_request: int | None = Field(description="the change request it became, when one did")
+    change_request_status: str | None = Field(description="pending, approved, rejected or withdrawn, now")
+
+
 class RecordedVisitOut(Schema):
     id: int
     client_uuid: uuid.UUID
@@ -395,10 +415,26 @@ class RecordedVisitOut(Schema):
     observations: list[ObservationOut]
     checklist: list[AnswerOut] = Field(alias="checklist_answers")
     photos: list[VisitPhotoOut] = Field(description="the display, shelf and price-tag photos, as taken")
+    profile_changes: list[NoticedChangeOut] = Field(description="profile changes noticed at the store")
 
     @staticmethod
     def resolve_photos(obj) -> list[Photo]:
         return list(Photo.objects.of(obj))
+
+    @staticmethod
+    def resolve_profile_changes(obj) -> list[dict]:
+        # Each change request found by its client_uuid, for its status now; only those of this visit's store
+        # and manager, so a uuid the phone sent cannot reveal someone else's request.
+        uuids = [change["client_uuid"] for change in obj.profile_changes]
+        found = ChangeRequest.objects.filter(client_uuid__in=uuids, customer_id=obj.customer_id,
+                                             proposed_by_id=obj.manager_id) if uuids else []
+        requests = {str(request.client_uuid): request for request in found}
+        changes = []
+        for change in obj.profile_changes:
+            request = requests.get(change["client_uuid"])
+            changes.append({**change, "change_request": request.pk if request else None,
+                            "change_request_status": request.status if request else None})
+        return changes
 
 
 class VisitSummaryOut(Schema):
@@ -461,7 +497,8 @@ def record_visit(request, payload: RecordIn):
         opinions=[(o.topic, o.text) for o in payload.opinions],
         observations=[fieldwork.Observation(**o.dict()) for o in payload.observations],
         checklist=[fieldwork.Answer(**a.dict()) for a in payload.checklist], notes=payload.notes,
-        profit_situation=payload.profit_situation or "", monthly_sales_cartons=payload.monthly_sales_cartons)
+        profit_situation=payload.profit_situation or "", monthly_sales_cartons=payload.monthly_sales_cartons,
+        profile_changes=[fieldwork.NoticedChange(**c.dict()) for c in payload.profile_changes])
     visit, created = fieldwork.record_visit(customer, record, by=request.user)
     return Status(201 if created else 200, _recorded(visit.pk))
 

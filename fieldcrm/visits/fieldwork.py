@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.catalog.models import Sku
+from fieldcrm.customers.fields import PROFILE_FIELDS
 from fieldcrm.customers.models import Customer
 from fieldcrm.errors import ActionRefused, InvalidInput
 from fieldcrm.lib.coords import haversine_km
@@ -64,6 +65,21 @@ class Answer:
 
 
 @dataclass
+class NoticedChange:
+    """A profile change noticed at the store. The change itself travels as its own change request (POST
+    /change-requests with this client_uuid); the visit keeps that it was noticed here."""
+
+    client_uuid: uuid.UUID
+    field: str
+    new_value: str = ""
+    applied: bool | None = None  # as the phone heard it: saved at once, a request, or not known yet
+
+    def as_json(self) -> dict:
+        return {"client_uuid": str(self.client_uuid), "field": self.field, "new_value": self.new_value,
+                "applied": self.applied}
+
+
+@dataclass
 class VisitRecord:
     """What the phone sends for one visit (the API's `POST /visits` body, parsed)."""
 
@@ -80,6 +96,7 @@ class VisitRecord:
     notes: str = ""
     profit_situation: str = ""  # a ProfitSituation code, or "" when not asked
     monthly_sales_cartons: int | None = None
+    profile_changes: list[NoticedChange] = field(default_factory=list)
 
 
 def distance_m(customer: Customer, latitude: float, longitude: float) -> float | None:
@@ -116,6 +133,17 @@ def _check_profit(record: VisitRecord) -> None:
     if sales is not None and not 0 <= sales <= MAX_MONTHLY_SALES_CARTONS:
         raise InvalidInput(_("Monthly sales are between 0 and %(max)s 条.") % {"max": MAX_MONTHLY_SALES_CARTONS},
                            field="monthly_sales_cartons")
+
+
+def _check_profile_changes(record: VisitRecord) -> None:
+    seen: set[uuid.UUID] = set()
+    for n, change in enumerate(record.profile_changes):
+        if change.field not in PROFILE_FIELDS:
+            raise InvalidInput(_("No profile field is called %(field)s.") % {"field": change.field},
+                               field=f"profile_changes[{n}].field")
+        if change.client_uuid in seen:
+            raise InvalidInput(_("This change is listed twice."), field=f"profile_changes[{n}].client_uuid")
+        seen.add(change.client_uuid)
 
 
 def _skus(record: VisitRecord) -> dict[str, Sku]:
@@ -169,6 +197,7 @@ def record_visit(customer: Customer, record: VisitRecord, *, by) -> tuple[Visit,
         if record.checked_out_at < record.checked_in_at:
             raise InvalidInput(_("Check-out is before check-in."), field="checked_out_at")
     _check_profit(record)
+    _check_profile_changes(record)
     planned = _planned_visit(record, customer, by)
     skus = _skus(record)
     answers = _answers(record, customer, by, planned)
@@ -182,7 +211,8 @@ def record_visit(customer: Customer, record: VisitRecord, *, by) -> tuple[Visit,
                 longitude=record.longitude, accuracy_m=record.accuracy_m, distance_m=distance,
                 on_site=distance is not None and distance <= radius, checked_out_at=record.checked_out_at,
                 notes=record.notes, profit_situation=record.profit_situation,
-                monthly_sales_cartons=record.monthly_sales_cartons)
+                monthly_sales_cartons=record.monthly_sales_cartons,
+                profile_changes=[change.as_json() for change in record.profile_changes])
             VisitOpinion.objects.bulk_create(
                 VisitOpinion(visit=visit, topic=topic, text=text) for topic, text in record.opinions)
             SkuObservation.objects.bulk_create(

@@ -375,6 +375,10 @@ class Visit(models.Model):
     # In 条, the unit of the company's orders: a store selling far more than it orders from us buys elsewhere.
     monthly_sales_cartons = models.PositiveIntegerField(_("estimated cigarette sales a month (条)"), null=True,
                                                         blank=True)
+    # Profile changes noticed at the store, each sent by the phone as its own change request (POST
+    # /change-requests, by its client_uuid): [{client_uuid, field, new_value, applied}], `applied` as the
+    # phone heard it (true: saved at once, false: a request for the department, null: not known yet).
+    profile_changes = models.JSONField(_("profile changes noticed"), default=list, blank=True)
     created_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     objects = VisitQuerySet.as_manager()
