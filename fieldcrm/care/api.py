@@ -12,6 +12,7 @@ from ninja import Field, FilterLookup, Query, Router, Schema
 
 from fieldcrm.care.access import get_task_for_user
 from fieldcrm.care.actions import complete_task
+from fieldcrm.care.content import References
 from fieldcrm.care.models import ServiceItem, ServiceStandard, ServiceTask, StandardItem
 from fieldcrm.schemas import CustomerCode, Day, Id, ListFilters, Offset, refusals
 
@@ -46,13 +47,16 @@ class ServiceTaskOut(Schema):
     source: str
     due_date: date
     reason: str
-    content: str = Field(description="What the service delivers: the news, the promotion, the advice")
-    status: str
+    content: str = Field(alias="said", description="What the service delivers — the news, the promotion, the "
+                                                    "advice — in the request's language, as the catalogue is now")
+    status: str = Field(description="open, done, skipped or cancelled (by re-planning: nothing left to say)")
+    cancel_reason: str = Field(description="Why re-planning cancelled it: news_withdrawn, promotion_withdrawn, "
+                                           "no_advice; empty otherwise")
     done_at: datetime | None
 
 
 class ServiceTaskFilters(ListFilters):
-    status: str | None = Field(None, description="open, done or skipped")
+    status: str | None = Field(None, description="open, done, skipped or cancelled")
     due_before: Annotated[Day | None, FilterLookup("due_date__lt")] = None
     due_from: Annotated[Day | None, FilterLookup("due_date__gte")] = None
     customer_code: Annotated[str | None, FilterLookup("customer__customer_code")] = Field(None, max_length=20)
@@ -77,7 +81,7 @@ def list_service_standards(request):
 def list_service_tasks(request, filters: Query[ServiceTaskFilters]):
     """The service plan: tasks on the customers the user may see, by due date."""
     tasks = ServiceTask.objects.visible_to(request.user).select_related("customer", "item")
-    return list(filters.page(filters.filter(tasks)))
+    return _saying(list(filters.page(filters.filter(tasks))))
 
 
 @router.post("/service-tasks/{pk}/done", response=refusals({200: ServiceTaskOut}))
@@ -85,4 +89,12 @@ def complete_service_task(request, pk: Id):
     """Mark a service done; repeating the call changes nothing."""
     task = get_task_for_user(request.user, pk, for_change=True)
     complete_task(task, by=request.user)
-    return get_task_for_user(request.user, pk)
+    return _saying([get_task_for_user(request.user, pk)])[0]
+
+
+def _saying(tasks: list[ServiceTask]) -> list[ServiceTask]:
+    """The tasks, each with what it delivers (`said`), their subjects' references loaded once."""
+    refs = References(tasks)
+    for task in tasks:
+        task.said = refs.said(task)  # type: ignore[attr-defined]
+    return tasks

@@ -212,6 +212,15 @@ class TaskSource(models.TextChoices):
     PROMOTION = "promotion", _("Promotion")
 
 
+class CancelReason(models.TextChoices):
+    """Why re-planning cancelled a task (care/actions.py refresh_open_tasks): what the manager reads."""
+
+    NEWS_WITHDRAWN = "news_withdrawn", _("Nothing left to tell: its price changes and new SKUs were withdrawn")
+    PROMOTION_WITHDRAWN = "promotion_withdrawn", _(
+        "Nothing left to bring: its promotion was cancelled or no longer targets this store")
+    NO_ADVICE = "no_advice", _("No advice to give: the service's standard content was emptied")
+
+
 class ServiceTaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=ServiceTask.Status.OPEN)
@@ -232,19 +241,27 @@ class ServiceTask(models.Model):
         OPEN = "open", _("Open")
         DONE = "done", _("Done")
         SKIPPED = "skipped", _("Skipped")
+        # By re-planning only, when the task is left with nothing to say (cancel_reason says why).
+        CANCELLED = "cancelled", _("Cancelled")
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="service_tasks")
     item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("service"))
     source = models.CharField(_("why"), max_length=20, choices=TaskSource.choices)
     due_date = models.DateField(_("due"))
     reason = models.CharField(_("details"), max_length=200, blank=True)
-    # What the service delivers (care/content.py): the news, the promotion, the advice.
+    # What the service delivers (care/content.py): `subject` names it (ids of the new SKUs, price changes and
+    # promotions, the classification change, the advice), rendered in the reader's language when shown;
+    # `content` is the same in the retailers' language as last planned (the message, and the record of
+    # what was said once its news is gone). Re-planning rewrites both while the task is open.
+    subject = models.JSONField(_("subject"), default=dict, blank=True)
     content = models.TextField(_("content"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
         "org.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
+    cancel_reason = models.CharField(_("why cancelled"), max_length=30, choices=CancelReason.choices, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     objects = ServiceTaskQuerySet.as_manager()
 

@@ -10,7 +10,10 @@ from fieldcrm.org.models import Company
 
 
 @shared_task
-def plan_services_for_all(days: int = 28) -> int:
+def plan_services_for_all(days: int = 35) -> int:
+    """Plan this week and the next four and re-plan the open tasks (what they say, cancelled when nothing
+    is left): from this week's Monday, so news entered since the last run reaches this week's tasks too.
+    Running it daily keeps what tasks say at most a day behind the catalogue."""
     today = timezone.localdate()
-    start = today + timedelta(days=(7 - today.weekday()) % 7)
+    start = today - timedelta(days=today.weekday())
     return sum(plan_services(company, start, start + timedelta(days=days)) for company in Company.objects.all())

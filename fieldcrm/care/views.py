@@ -9,15 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Min, Q, Value, When, Window
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from fieldcrm.care.access import get_task_for_user
 from fieldcrm.care.actions import complete_task, send_task_message
-from fieldcrm.care.content import message_text, offers_message
+from fieldcrm.care.content import CONTENT_ITEMS, RETAILER_LANGUAGE, month_day, show
 from fieldcrm.care.models import OutboxMessage, ServiceTask, TaskSource
 from fieldcrm.customers.models import Customer
 from fieldcrm.pages import safe_next
@@ -26,6 +27,7 @@ WINDOWS = [
     ("overdue", gettext_lazy("Overdue")),
     ("week", gettext_lazy("Due this week")),
     ("month", gettext_lazy("Next 4 weeks")),
+    # Done by the manager, or cancelled by re-planning with the reason (nothing left to say).
     ("done", gettext_lazy("Done")),
 ]
 # Tasks per page: each carries its content (or its message), so a page stays light on a phone.
@@ -61,8 +63,10 @@ def _week_label(week: int, today):
         return _("Overdue")
     if week == 0:
         return _("This week")
+    if week == 1:
+        return _("Next week")
     monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * week)
-    return _("Week of %(day)s") % {"day": f"{monday:%m-%d}"}
+    return pgettext("service plan", "Week of %(day)s") % {"day": month_day(monday)}
 
 
 @login_required
@@ -73,19 +77,25 @@ def service_plan(request):
     if window == "overdue":
         tasks = _by_due_week(tasks.overdue(today), today)
     elif window == "done":
-        tasks = tasks.filter(status=ServiceTask.Status.DONE).order_by("-done_at")
+        tasks = tasks.filter(status__in=[ServiceTask.Status.DONE, ServiceTask.Status.CANCELLED]).order_by(
+            Coalesce("done_at", "cancelled_at").desc(), "-pk")
     else:
         monday = today - timedelta(days=today.weekday())
         weeks = WEEKS_AHEAD if window == "month" else 1
         tasks = _by_due_week(tasks.open().filter(due_date__lt=monday + timedelta(days=7 * weeks)), today)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = show(list(page))
+    # In the retailers' language the message says what the content says: the content once is enough.
+    reader_is_retailer = translation.get_language() == RETAILER_LANGUAGE
     rows = []
     for t in page:
-        by_message = t.status == ServiceTask.Status.OPEN and offers_message(t)
         week = getattr(t, "week", None)
-        rows.append({"task": t, "overdue": t.status == ServiceTask.Status.OPEN and t.due_date < today,
+        is_open = t.status == ServiceTask.Status.OPEN
+        said = shown[t.pk]
+        rows.append({"task": t, "overdue": is_open and t.due_date < today,
                      "week": _week_label(week, today) if week is not None else "", "week_key": week,
-                     "by_message": by_message, "message": message_text(t) if by_message else ""})
+                     "shown": said, "show_text": bool(said.text) and not (said.message and reader_is_retailer),
+                     "nothing_left": is_open and t.item.code in CONTENT_ITEMS and not said.text})
     context = {"page": page, "rows": rows, "window": window, "windows": WINDOWS,
                "overdue_count": ServiceTask.objects.visible_to(request.user).overdue(today).count()}
     return render(request, "care/service_plan.html", context)
