@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from fieldcrm.field.capture import capture_strings
 from fieldcrm.followup.models import Demand
 from fieldcrm.monopoly.models import MarketReport
 from fieldcrm.visits.models import OpinionTopic
@@ -30,11 +31,13 @@ def strings() -> dict:
         "stock": _("Stock (条)"), "price": _("Price"), "sales": _("Sold last week"), "tagOk": _("Tag ok"),
         "needSaved": _("Need saved; it goes with the next sync."),
         "reportSaved": _("Report saved; it goes with the next sync."),
+        **capture_strings(),  # profit, photos and profile changes on the visit screen
         "syncState": _("%(queued)s queued · %(sent)s sent · %(failed)s failed"),
         "offline": _("offline"), "retry": _("Retry"), "discard": _("Discard"),
         "discardConfirm": _("Discard this record? It has not reached the server."),
         "states": {"queued": _("queued"), "sent": _("sent"), "failed": _("failed")},
-        "kinds": {"visit": _("Visit"), "demand": _("Need"), "report": _("Market report"), "photo": _("Photo")},
+        "kinds": {"visit": _("Visit"), "demand": _("Need"), "report": _("Market report"), "photo": _("Photo"),
+                  "change": _("Profile change")},
         "outcomes": {"done": _("Done"), "off_site": _("Done off-site"), "missed": _("Missed"), "pending": _("To do"),
                      "recorded": _("Recorded")},
     }

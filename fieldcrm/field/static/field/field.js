@@ -19,6 +19,9 @@
     drafts: "customer_code",           // a visit checked in, not yet checked out
     outbox: "client_uuid, status, created",
   });
+  // A visit's photos wait here, not in its draft (saved on every keystroke), until check-out queues them in the
+  // outbox right behind their visit: a photo is sent with the visit's server id.
+  db.version(2).stores({ visit_photos: "client_uuid, visit" });
 
   // ---------- helpers ----------
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() :
@@ -124,8 +127,13 @@
     $("visit-address").textContent = stop.address;
     $("visit-saved").textContent = "";
     $("visit-notes").value = draft ? draft.notes || "" : "";
+    $("profit-situation").value = draft ? draft.profit_situation || "" : "";
+    $("monthly-sales").value = draft ? draft.monthly_sales_cartons ?? "" : "";
+    $("profile-value").value = "";
     showCheckin();
     if (draft) await renderCapture();
+    renderPhotos();
+    renderProfileChanges();
     window.scrollTo(0, 0);
   }
 
@@ -152,12 +160,15 @@
     const draft = {
       customer_code: current.stop.customer_code, client_uuid: uuid(), planned_visit: current.stop.planned_visit || null,
       checked_in_at: now(), latitude: pos.latitude, longitude: pos.longitude, accuracy_m: pos.accuracy ?? null,
-      checklist: {}, observations: {}, opinions: [], notes: "",
+      checklist: {}, observations: {}, opinions: [], notes: "", profit_situation: "", monthly_sales_cartons: "",
+      profile_changes: [],
     };
     await db.drafts.put(draft);
     current.draft = draft;
     await showCheckin();
     await renderCapture();
+    renderPhotos();
+    renderProfileChanges();
   }
 
   const saveDraft = () => db.drafts.put(current.draft);
@@ -192,10 +203,13 @@
     for (const [n, code] of codes.entries()) {
       const sku = known[n] || { code, name: code };
       const obs = draft.observations[code] || {};
+      const hint = el("small", { class: "d-block margin-hint" });
+      marginHint(hint, sku, obs.retail_price);
       const field = (name, attrs) => el("input", { class: "form-control form-control-sm", name, inputmode: "decimal", value: obs[name] ?? "",
-        oninput: (e) => { (draft.observations[code] = draft.observations[code] || {})[name] = e.target.value; saveDraft(); }, ...attrs });
+        oninput: (e) => { (draft.observations[code] = draft.observations[code] || {})[name] = e.target.value; saveDraft();
+          if (name === "retail_price") marginHint(hint, sku, e.target.value); }, ...attrs });
       rows.append(el("li", { class: "sku-row", "data-sku": code },
-        el("span", { class: "small" }, sku.name),
+        el("span", { class: "small" }, sku.name, hint),
         field("stock_cartons", { inputmode: "numeric", "aria-label": S.stock }),
         field("retail_price", { "aria-label": S.price, placeholder: sku.retail_price ? String(Math.round(sku.retail_price)) : "" }),
         field("sales_last_week_cartons", { inputmode: "numeric", "aria-label": S.sales }),
@@ -203,6 +217,13 @@
           onchange: (e) => { (draft.observations[code] = draft.observations[code] || {}).price_tag_ok = e.target.checked; saveDraft(); } })));
     }
     $("opinions").replaceChildren(...draft.opinions.map((o) => el("li", {}, `${o.topic}: ${o.text}`)));
+  }
+
+  function marginHint(node, sku, asked) {  // the retailer's margin on a 条: the price asked less our wholesale price
+    const margin = Number(asked) - Number(sku.wholesale_price);
+    const shown = asked !== undefined && asked !== "" && sku.wholesale_price != null && Number.isFinite(margin);
+    node.textContent = shown ? fmt(S.margin, { yuan: String(Math.round(margin * 10) / 10) }) : "";
+    node.className = `d-block margin-hint ${margin < 0 ? "text-danger" : "text-muted"}`;
   }
 
   async function searchSkus() {
@@ -217,11 +238,14 @@
   }
 
   const number = (v) => (v === undefined || v === "" ? null : Number(v));
+  const wholeNumber = (v) => (/^\s*\d+\s*$/.test(v ?? "") ? Number(v) : null);
   function visitBody(draft) {
     return {
       client_uuid: draft.client_uuid, customer_code: draft.customer_code, planned_visit: draft.planned_visit,
       checked_in_at: draft.checked_in_at, latitude: draft.latitude, longitude: draft.longitude, accuracy_m: draft.accuracy_m,
       checked_out_at: draft.checked_out_at, notes: draft.notes, opinions: draft.opinions,
+      profit_situation: draft.profit_situation || null, monthly_sales_cartons: wholeNumber(draft.monthly_sales_cartons),
+      profile_changes: (draft.profile_changes || []).map((c) => ({ client_uuid: c.client_uuid, field: c.field, new_value: c.value, applied: null })),
       checklist: Object.entries(draft.checklist).filter(([, a]) => a.done !== null && a.done !== undefined)
         .map(([code, a]) => ({ code, done: a.done, note: a.note || "" })),
       observations: Object.entries(draft.observations)
@@ -235,9 +259,16 @@
     const draft = current.draft;
     draft.notes = $("visit-notes").value;
     draft.checked_out_at = now();
-    await db.transaction("rw", db.drafts, db.outbox, db.stops, async () => {
+    await db.transaction("rw", db.drafts, db.outbox, db.stops, db.visit_photos, async () => {
       await enqueue({ client_uuid: draft.client_uuid, kind: "visit", label: `${S.kinds.visit} · ${current.stop.name}`,
         url: "/api/v1/visits", body: visitBody(draft) });
+      const photos = db.visit_photos.where("visit").equals(draft.client_uuid);
+      for (const photo of await photos.sortBy("taken_at")) {  // after the visit: each needs the visit's server id
+        await enqueue({ client_uuid: photo.client_uuid, kind: "photo", label: `${S.kinds.photo} · ${current.stop.name}`,
+          url: "/api/v1/photos", parent: draft.client_uuid, file: photo.file,
+          body: { owner_type: "visit", taken_at: photo.taken_at, latitude: photo.latitude, longitude: photo.longitude } });
+      }
+      await photos.delete();
       await db.drafts.delete(draft.customer_code);
       if (current.stop.planned_visit) await db.stops.update(draft.customer_code, { outcome: "recorded" });
     });
@@ -262,6 +293,95 @@
     canvas.height = Math.round(bitmap.height * scale);
     canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
+  }
+
+  async function addPhotos(event) {  // resized now, kept with when and where each was taken, sent after the visit
+    const files = [...event.target.files];
+    event.target.value = "";
+    const draft = current && current.draft;
+    if (!draft || !files.length) return;
+    const pos = await locate();
+    for (const file of files) {
+      const taken_at = now();
+      const blob = await resizePhoto(file).catch(() => null);
+      if (!blob) continue;  // not an image the phone can read
+      await db.visit_photos.put({ client_uuid: uuid(), visit: draft.client_uuid, file: blob, taken_at,
+        latitude: pos ? pos.latitude : null, longitude: pos ? pos.longitude : null });
+    }
+    $("visit-saved").textContent = S.photoSaved;
+    await renderPhotos();
+  }
+
+  let photoUrls = [];
+  async function renderPhotos() {
+    const draft = current && current.draft;
+    const photos = draft ? await db.visit_photos.where("visit").equals(draft.client_uuid).sortBy("taken_at") : [];
+    photoUrls.forEach((url) => URL.revokeObjectURL(url));
+    photoUrls = photos.map((photo) => URL.createObjectURL(photo.file));
+    $("visit-photos").replaceChildren(...photos.map((photo, n) => el("li", { class: "visit-photo position-relative", "data-uuid": photo.client_uuid },
+      el("img", { src: photoUrls[n], alt: "", width: 72, height: 72, class: "rounded border", style: "object-fit: cover" }),
+      el("button", { type: "button", class: "btn btn-sm btn-light position-absolute top-0 end-0 py-0 px-1 remove-photo", style: "min-height: 0",
+        "aria-label": S.removePhoto, onclick: async () => { await db.visit_photos.delete(photo.client_uuid); renderPhotos(); } }, "×"))));
+  }
+
+  function fillCaptureChoices() {
+    const options = (choices) => Object.entries(choices).map(([code, label]) => el("option", { value: code }, label));
+    $("profit-situation").append(...options(S.profitSituations));
+    $("profile-field").replaceChildren(...options(S.profileFields));
+    pickProfileField();
+  }
+
+  function pickProfileField() {  // a list for the rest day and the format, the phone's position for the location
+    const field = $("profile-field").value;
+    const choices = { rest_day: S.weekdays, business_format: S.businessFormats }[field];
+    $("profile-choice").hidden = !choices;
+    $("profile-value").hidden = !!choices;
+    $("profile-here").hidden = field !== "location";
+    $("profile-value").readOnly = field === "location";
+    $("profile-value").value = "";
+    $("profile-value").placeholder = field === "business_hours" ? S.hoursHint : "";
+    $("profile-value").inputMode = field === "phone" ? "tel" : "text";
+    if (choices) $("profile-choice").replaceChildren(...Object.entries(choices).map(([code, label]) => el("option", { value: code }, label)));
+  }
+
+  async function useHereForProfile() {
+    const pos = await locate();
+    if (!pos) { $("visit-saved").textContent = S.noPosition; return; }
+    $("profile-value").value = `${pos.longitude.toFixed(6)},${pos.latitude.toFixed(6)}`;  // longitude first, WGS-84
+  }
+
+  async function addProfileChange() {  // its own record: the server applies it or routes it to the department
+    const field = $("profile-field").value;
+    const value = ($("profile-choice").hidden ? $("profile-value").value : $("profile-choice").value).trim();
+    if (!value || !current || !current.draft) return;
+    const change = { client_uuid: uuid(), field, value };
+    current.draft.profile_changes = [...(current.draft.profile_changes || []), change];
+    await saveDraft();
+    $("profile-value").value = "";
+    await enqueue({ client_uuid: change.client_uuid, kind: "change", url: "/api/v1/change-requests",
+      label: `${S.kinds.change} · ${current.stop.name} · ${S.profileFields[field]}`,
+      body: { client_uuid: null, customer_code: current.stop.customer_code, field, new_value: value, reason: S.noticedAtVisit } });
+    $("visit-saved").textContent = S.changeSaved;
+    renderProfileChanges();
+  }
+
+  let changeWatch = null;
+  function renderProfileChanges() {  // each change with what the server made of it, redrawn as the outbox syncs
+    if (changeWatch) changeWatch.unsubscribe();
+    changeWatch = null;
+    const changes = (current && current.draft && current.draft.profile_changes) || [];
+    const shown = (c) => ({ rest_day: S.weekdays, business_format: S.businessFormats }[c.field] || {})[c.value] || c.value;
+    const draw = (items) => $("profile-changes").replaceChildren(...changes.map((c, n) => {
+      const item = items[n];
+      const state = !item ? "queued" : item.status === "sent" ? item.outcome || "requested" : item.status;
+      return el("li", { class: `profile-change change-${state}`, "data-field": c.field },
+        `${S.profileFields[c.field]}: ${shown(c)} · `,
+        el("span", { class: state === "failed" ? "text-danger" : state === "queued" ? "text-warning" : "text-success" }, S.changeStates[state]),
+        state === "failed" && item.detail ? el("div", { class: "text-danger" }, item.detail) : "");
+    }));
+    draw([]);
+    if (changes.length) changeWatch = Dexie.liveQuery(() => db.outbox.bulkGet(changes.map((c) => c.client_uuid)))
+      .subscribe({ next: draw, error: (error) => console.warn("profile changes", error) });
   }
 
   async function addReport() {
@@ -296,16 +416,28 @@
     let body;
     if (item.file) {
       const parent = await db.outbox.get(item.parent);
-      if (!parent || parent.status !== "sent") return "wait";
+      if (!parent || parent.status === "failed") return { status: "failed", detail: S.parentMissing };
+      if (parent.status !== "sent") return "wait";
       body = new FormData();
       for (const [k, v] of Object.entries({ ...item.body, owner_id: parent.server_id })) if (v !== null && v !== undefined) body.append(k, v);
       body.append("file", item.file, "photo.jpg");
     } else {
+      if (item.kind === "visit" && item.body.profile_changes && item.body.profile_changes.length) {
+        // The changes went ahead of the visit: tell the server what each became (applied or a request).
+        const sent = await db.outbox.bulkGet(item.body.profile_changes.map((c) => c.client_uuid));
+        item.body.profile_changes = item.body.profile_changes.map((c, n) => ({ ...c,
+          applied: sent[n] && sent[n].outcome ? sent[n].outcome === "applied" : null }));
+      }
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(item.body);
     }
     const response = await fetch(item.url, { method: "POST", credentials: "same-origin", headers, body });
     const answer = await response.json().catch(() => ({}));
+    if (response.ok && item.kind === "change") {  // applied at once, or a request waiting for its department
+      const outcome = answer.applied ? "applied" : "requested";
+      return { status: "sent", server_id: answer.change_request ? answer.change_request.id : null, detail: "", outcome,
+        label: `${item.label} · ${S.changeStates[outcome]}` };
+    }
     if (response.ok) return { status: "sent", server_id: answer.id, detail: "" };
     if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Error(answer.detail || response.status);
     return { status: "failed", detail: answer.detail || String(response.status) + (answer.field ? ` (${answer.field})` : "") };
@@ -374,6 +506,16 @@
   $("sku-search").addEventListener("input", searchSkus);
   $("add-need").addEventListener("click", addNeed);
   $("add-report").addEventListener("click", addReport);
+  $("visit-photo").addEventListener("change", addPhotos);
+  $("profile-field").addEventListener("change", pickProfileField);
+  $("profile-here").addEventListener("click", useHereForProfile);
+  $("add-profile-change").addEventListener("click", addProfileChange);
+  $("profit-situation").addEventListener("change", (e) => { if (current && current.draft) { current.draft.profit_situation = e.target.value; saveDraft(); } });
+  $("monthly-sales").addEventListener("input", (e) => {
+    e.target.classList.toggle("is-invalid", e.target.value.trim() !== "" && wholeNumber(e.target.value) === null);
+    if (current && current.draft) { current.draft.monthly_sales_cartons = e.target.value; saveDraft(); }
+  });
+  fillCaptureChoices();
   $("visit-notes").addEventListener("input", (e) => { if (current && current.draft) { current.draft.notes = e.target.value; saveDraft(); } });
   $("add-opinion").addEventListener("click", async () => {
     const text = $("opinion-text").value.trim();
