@@ -3,17 +3,22 @@ and the company's monopoly officers (everyone else 404, on pages and API, photos
 officer with the outcome the reporter then sees, and every opening logged."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from fieldcrm.monopoly.models import MarketReport, ReportView
 from fieldcrm.notices.models import Notice
+from fieldcrm.org.models import User
 from fieldcrm.photos.models import Photo
-from tests.factories import auth, image_bytes, make_customer
+from tests.factories import auth, image_bytes, make_customer, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 API = "/api/v1"
@@ -137,8 +142,8 @@ def test_supervisors_see_counts_per_manager_never_content(cast, client, login):
     submit(client, cast["charlie"])  # another area
     counts = client.get(f"{API}/market-reports/counts", **auth(cast["sam"]))
     assert counts.status_code == 200
-    assert counts.json() == [{"manager": "alice", "full_name": "王丽", "reports": 2},
-                             {"manager": "bob", "full_name": "李强", "reports": 1}]
+    assert counts.json() == [{"manager": "alice", "full_name": "王丽", "reports": 2, "received": 2},
+                             {"manager": "bob", "full_name": "李强", "reports": 1, "received": 1}]
     assert len(client.get(f"{API}/market-reports/counts", **auth(cast["ada"])).json()) == 3
     assert client.get(f"{API}/market-reports/counts", **auth(cast["alice"])).status_code == 403
     page = login(cast["sam"]).get(reverse("monopoly:counts"))
@@ -195,3 +200,95 @@ def test_the_officer_decides_on_the_page(cast, client, login):
     assert "转交市局稽查" in mine.content.decode()
     assert login(cast["alice"]).post(reverse("monopoly:outcome", args=[report_id]),
                                      {"status": "confirmed", "outcome": "x"}).status_code == 403
+
+
+def _form(**fields) -> dict:
+    return {"client_uuid": str(uuid.uuid4()), "kind": "counterfeit", "description": "疑似假中华", "address": "",
+            "latitude": "34.72", "longitude": "116.93", "accuracy_m": "12", "customer_code": "", "store_q": "",
+            **fields}
+
+
+def test_the_form_finds_the_store_by_name_code_or_address_among_the_reporters_own(cast, login):
+    mine = make_customer(cast["alice"], name="惠民超市", address="沛县汉源大道8号")
+    make_customer(cast["alice"], name="惠民便利店", address="沛县汉兴路1号")
+    bobs = make_customer(cast["bob"], name="惠民烟酒行")
+    alice = login(cast["alice"])
+    search = reverse("monopoly:store_search")
+    found = alice.get(search, {"store_q": "惠民"})
+    assert [c.name for c in found.context["stores"]] == ["惠民便利店", "惠民超市"]  # not bob's store
+    assert found.context["optional"] and 'name="customer_code"' in found.content.decode()
+    assert [c.pk for c in alice.get(search, {"store_q": "汉源大道"}).context["stores"]] == [mine.pk]
+    assert [c.pk for c in alice.get(search, {"store_q": mine.customer_code[:5]}).context["stores"]] != []
+    assert alice.get(search, {"store_q": bobs.customer_code}).context["stores"] == []
+    assert login(cast["dora"]).get(search, {"store_q": "惠民"}).status_code == 403
+    form_page = alice.get(reverse("monopoly:new")).content.decode()
+    assert search in form_page and 'name="store_q"' in form_page
+
+    picked = alice.post(reverse("monopoly:new"), _form(customer_code=mine.customer_code, store_q="惠民"))
+    assert picked.status_code == 302 and MarketReport.objects.get().customer == mine
+    typed = alice.post(reverse("monopoly:new"), _form(store_q="汉源大道"))  # no JS: the one match is taken
+    assert typed.status_code == 302 and MarketReport.objects.latest("pk").customer == mine
+    with translation.override("en"):
+        several = alice.post(reverse("monopoly:new"), _form(store_q="惠民"))
+        assert several.status_code == 200 and "Choose one of your stores" in several.content.decode()
+        stolen = alice.post(reverse("monopoly:new"), _form(customer_code=bobs.customer_code))
+        assert stolen.status_code == 200 and "Choose one of your stores" in stolen.content.decode()
+    assert MarketReport.objects.count() == 2
+    kept = alice.post(reverse("monopoly:new"), {**_form(customer_code=mine.customer_code), "latitude": ""})
+    assert kept.context["chosen"] == mine and 'checked' in kept.content.decode()  # shown again, still picked
+
+
+def _files(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def test_a_refused_form_leaves_no_photo_file_on_disk(cast, login, private_media):
+    alice = login(cast["alice"])
+    photos = [SimpleUploadedFile("a.jpg", image_bytes()), SimpleUploadedFile("b.jpg", b"not an image")]
+    response = alice.post(reverse("monopoly:new"), _form(photos=photos))
+    assert response.status_code == 200  # the form again, with the refusal
+    assert not MarketReport.objects.exists() and not Photo.objects.exists()
+    assert _files(private_media) == []  # the first photo was written, then removed with the rollback
+    good = [SimpleUploadedFile("a.jpg", image_bytes()), SimpleUploadedFile("b.png", image_bytes("PNG"))]
+    assert alice.post(reverse("monopoly:new"), _form(photos=good)).status_code == 302
+    assert len(_files(private_media)) == 2 == Photo.objects.count()
+
+
+WEDNESDAY = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_counts_by_the_day_observed_for_this_week_this_month_or_chosen_days(cast, client, login, time_machine):
+    time_machine.move_to(WEDNESDAY, tick=False)
+    late = (WEDNESDAY - timedelta(days=3)).isoformat()  # seen on Sunday 29 November, sent on Wednesday
+    submit(client, cast["alice"], observed_at=late)
+    submit(client, cast["alice"])
+    submit(client, cast["bob"], observed_at=(WEDNESDAY - timedelta(days=1)).isoformat())
+    sam = login(cast["sam"])
+    url = reverse("monopoly:counts")
+
+    def counts(**params):
+        page = sam.get(url, params)
+        assert page.status_code == 200
+        return [(r["manager"], r["reports"], r["received"]) for r in page.context["rows"]]
+
+    assert counts(period="week") == [("alice", 1, 2), ("bob", 1, 1)]
+    assert counts() == counts(period="month") == [("alice", 1, 2), ("bob", 1, 1)]  # this month by default
+    assert counts(period="days", start="2026-11-29", end="2026-11-29") == [("alice", 1, 0), ("bob", 0, 0)]
+    assert counts(period="days", start="2026-11-23", end="2026-12-02") == [("alice", 2, 2), ("bob", 1, 1)]
+    page = sam.get(url, {"period": "days", "start": "2026-12-02", "end": "2026-11-01"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "The first day is after the last day." in page.content.decode()  # said, and this month shown
+    assert (page.context["first"], page.context["last"]) == (WEDNESDAY.date().replace(day=1), WEDNESDAY.date())
+    assert "疑似" not in page.content.decode() and "外省烟" not in page.content.decode()
+
+
+def test_counts_list_the_whole_team_in_a_fixed_number_of_queries(cast, client, login):
+    submit(client, cast["alice"])
+    sam = login(cast["sam"])
+    with CaptureQueriesContext(connection) as few:
+        rows = sam.get(reverse("monopoly:counts")).context["rows"]
+    assert [(r["manager"], r["reports"]) for r in rows] == [("alice", 1), ("bob", 0)]  # bob reported nothing
+    for n in range(5):
+        submit(client, make_user(f"m{n}", User.Role.MANAGER, cast["company"], area=cast["town"]))
+    with CaptureQueriesContext(connection) as many:
+        assert len(sam.get(reverse("monopoly:counts")).context["rows"]) == 7
+    assert len(few) == len(many)

@@ -84,7 +84,8 @@ class OutcomeIn(InputSchema):
 class CountOut(Schema):
     manager: str
     full_name: str
-    reports: int
+    reports: int = Field(description="reports observed in the period (when seen, however late they were sent)")
+    received: int = Field(description="reports submitted in the period")
 
 
 RELATED = ("reporter", "customer", "decided_by")
@@ -105,8 +106,9 @@ def list_reports(request, filters: Query[ReportFilters]):
 
 @router.get("/market-reports/counts", response=refusals({200: list[CountOut]}))
 def count_reports(request, start: Day | None = None, end: Day | None = None):
-    """Reports per manager in [start, end) (default: the last 30 days), for supervisors (their area) and
-    admins (the company): counts only, never what was reported."""
+    """Reports per manager observed and received in [start, end) (default: the last 30 days), for
+    supervisors (their area, every manager listed) and admins (the company): counts only, never what was
+    reported."""
     if not (request.user.is_supervisor or request.user.is_company_admin):
         raise PermissionDenied
     return report_counts(request.user, start, end)

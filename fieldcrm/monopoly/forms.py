@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -29,8 +31,9 @@ class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What did you observe?"), choices=MarketReport.Kind.choices)
     description = forms.CharField(label=_("Description"), max_length=actions.DESCRIPTION_MAX,
                                   widget=forms.Textarea(attrs={"rows": 4}))
-    customer_code = forms.CharField(label=_("Store (customer code, if it is a customer)"), max_length=20,
-                                    required=False)
+    # The store is picked from a search (`store_q`, name, code or address) among the reporter's own stores.
+    store_q = forms.CharField(label=_("Store (if it is a customer)"), max_length=100, required=False)
+    customer_code = forms.CharField(max_length=20, required=False)
     address = forms.CharField(label=_("Place (if it is not a customer)"), max_length=actions.ADDRESS_MAX,
                               required=False)
     latitude = forms.FloatField(min_value=-90, max_value=90, widget=forms.HiddenInput,
@@ -49,6 +52,35 @@ class OutcomeForm(forms.Form):
 
 
 class CountsForm(forms.Form):
+    """The period counted: this week, this month (from its first day to today) or the days chosen."""
+
+    WEEK, MONTH, DAYS = "week", "month", "days"
+    MAX_DAYS = 366
+
+    period = forms.ChoiceField(label=_("Period"), required=False, initial=MONTH, widget=forms.RadioSelect,
+                               choices=[(WEEK, _("This week")), (MONTH, _("This month")), (DAYS, _("Days"))])
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until (not included)"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if cleaned.get("period") != self.DAYS:
+            return cleaned
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start is None or end is None:
+            raise forms.ValidationError(_("Choose the first and the last day."))
+        if start > end:
+            raise forms.ValidationError(_("The first day is after the last day."))
+        if (end - start).days >= self.MAX_DAYS:
+            raise forms.ValidationError(_("Choose at most %(days)s days.") % {"days": self.MAX_DAYS})
+        return cleaned
+
+    def days(self, today: date) -> tuple[date, date]:
+        """The first and the last day counted (both included); this month when the form is not valid."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        period = data.get("period") or self.MONTH
+        if period == self.DAYS:
+            return data["start"], data["end"]
+        if period == self.WEEK:
+            return today - timedelta(days=today.weekday()), today
+        return today.replace(day=1), today

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fieldcrm.org.models import User
+
 
 class MarketReportQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -117,15 +119,32 @@ class ReportView(models.Model):
 
 
 def report_counts(user, start: date | None = None, end: date | None = None) -> list[dict]:
-    """Reports per reporter submitted in [start, end) (default: the last 30 days) that `user` may count
-    (`counted_for`): names and numbers only."""
+    """Per manager `user` may count (`counted_for`: a supervisor's area, an admin's company), the reports
+    observed in [start, end) — what was seen in the market in the period, however late an offline phone sent
+    it — and those received in it (submitted). Default: the last 30 days. The managers who reported nothing
+    are listed with zeros; names and numbers only."""
     end = end or timezone.localdate() + timedelta(days=1)
     start = start or end - timedelta(days=30)
     zone = timezone.get_current_timezone()
-    rows = (MarketReport.objects.counted_for(user)
-            .filter(created_at__gte=datetime.combine(start, time(), zone),
-                    created_at__lt=datetime.combine(end, time(), zone))
-            .values("reporter__username", "reporter__full_name").annotate(n=Count("pk"))
-            .order_by("-n", "reporter__username"))
-    return [{"manager": row["reporter__username"], "full_name": row["reporter__full_name"], "reports": row["n"]}
-            for row in rows]
+    since, until = datetime.combine(start, time(), zone), datetime.combine(end, time(), zone)
+    observed = Q(observed_at__gte=since, observed_at__lt=until)
+    received = Q(created_at__gte=since, created_at__lt=until)
+    rows = (MarketReport.objects.counted_for(user).filter(observed | received)
+            .values("reporter__username", "reporter__full_name")
+            .annotate(observed=Count("pk", filter=observed), received=Count("pk", filter=received)).order_by())
+    counts = {row["reporter__username"]: {"manager": row["reporter__username"],
+                                          "full_name": row["reporter__full_name"], "reports": row["observed"],
+                                          "received": row["received"]} for row in rows}
+    for username, full_name in _team(user).values_list("username", "full_name"):
+        counts.setdefault(username, {"manager": username, "full_name": full_name, "reports": 0, "received": 0})
+    return sorted(counts.values(), key=lambda row: (-row["reports"], -row["received"], row["manager"]))
+
+
+def _team(user):
+    """The active managers whose reports `user` counts (as `counted_for`)."""
+    managers = User.objects.filter(company_id=user.company_id, role=User.Role.MANAGER, is_active=True)
+    if user.company_id is None or not (user.is_supervisor or user.is_company_admin):
+        return managers.none()
+    if user.is_company_admin:
+        return managers
+    return managers.filter(area_id=user.area_id) if user.area_id else managers.none()

@@ -3,6 +3,7 @@ outcome form, and the supervisor's counts. Plain POST forms; every write goes th
 (photos through photos/actions.py); every opening of a report is logged."""
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldcrm.customers.models import Customer
+from fieldcrm.lib.ids import valid_code
 from fieldcrm.monopoly import actions
 from fieldcrm.monopoly.access import can_report, get_report_for_user, get_report_to_decide, is_officer
 from fieldcrm.monopoly.evidence import OWNER_TYPE
@@ -24,6 +26,7 @@ from fieldcrm.monopoly.models import report_counts as counts_per_reporter
 from fieldcrm.pages import refusal_as_message
 from fieldcrm.photos import actions as photo_actions
 from fieldcrm.photos.models import Photo
+from fieldcrm.visits.store_search import matching_stores, only_match
 
 PER_PAGE = 50
 
@@ -47,27 +50,58 @@ def report_list(request):
     return render(request, "monopoly/reports.html", context)
 
 
-def _customer(user, code: str):
-    return Customer.objects.visible_to(user).filter(customer_code=code).first() if code else None
+def _stores(user):
+    """The stores a report may name: the reporter's own (a supervisor's: their area's)."""
+    stores = Customer.objects.visible_to(user)
+    return stores.filter(manager_id=user.pk) if user.is_manager else stores
 
 
-def _submit(request, form) -> MarketReport | None:
+def _store(request, form) -> tuple[bool, Customer | None]:
+    """(found, the store): the one picked from the search, else the one the search text alone names (without
+    JavaScript); (True, None) when no store was asked for, (False, None) with the form's error otherwise."""
     data = form.cleaned_data
-    customer = _customer(request.user, data["customer_code"].strip())
-    if data["customer_code"].strip() and customer is None:
-        form.add_error("customer_code", _("No customer of yours has this code."))
-        return None
+    code, typed = data["customer_code"].strip(), data["store_q"].strip()
+    if code:
+        store = _stores(request.user).filter(customer_code=valid_code(code)).first()
+    elif typed:
+        store = only_match(_stores(request.user), typed)
+    else:
+        return True, None
+    if store is None:
+        form.add_error("store_q", _("Choose one of your stores from the search results, or clear the search."))
+        return False, None
+    return True, store
+
+
+def _picked(request) -> Customer | None:
+    code = request.POST.get("customer_code", "").strip()[:20]
+    return _stores(request.user).filter(customer_code=valid_code(code)).first() if code else None
+
+
+def _submit(request, form, customer) -> MarketReport:
+    data = form.cleaned_data
     now = timezone.now()
-    with transaction.atomic():
-        report, _created = actions.submit_report(
-            by=request.user, client_uuid=data["client_uuid"], kind=data["kind"], description=data["description"],
-            observed_at=now, latitude=data["latitude"], longitude=data["longitude"],
-            accuracy_m=data["accuracy_m"], customer=customer, address=data["address"])
-        for n, upload in enumerate(data["photos"]):
-            # Derived from the report's uuid: a form sent twice stores each photo once.
-            photo_actions.store_photo(report, upload=upload, client_uuid=uuid.uuid5(data["client_uuid"], str(n)),
-                                      taken_at=now, latitude=data["latitude"], longitude=data["longitude"],
-                                      by=request.user)
+    stored: list[Photo] = []
+    try:
+        with transaction.atomic():
+            report, _created = actions.submit_report(
+                by=request.user, client_uuid=data["client_uuid"], kind=data["kind"],
+                description=data["description"], observed_at=now, latitude=data["latitude"],
+                longitude=data["longitude"], accuracy_m=data["accuracy_m"], customer=customer,
+                address=data["address"])
+            for n, upload in enumerate(data["photos"]):
+                # Derived from the report's uuid: a form sent twice stores each photo once.
+                photo, created = photo_actions.store_photo(
+                    report, upload=upload, client_uuid=uuid.uuid5(data["client_uuid"], str(n)), taken_at=now,
+                    latitude=data["latitude"], longitude=data["longitude"], by=request.user)
+                if created:
+                    stored.append(photo)
+    except BaseException:
+        # The rollback forgets the rows, not the files already written for them: a refused form (a bad
+        # second photo, say) leaves no photo on disk that no report owns.
+        for photo in stored:
+            photo.file.delete(save=False)
+        raise
     return report
 
 
@@ -78,14 +112,30 @@ def report_new(request):
         raise PermissionDenied
     form = ReportForm(request.POST or None, request.FILES or None,
                       initial={"client_uuid": uuid.uuid4()})
-    if request.method == "POST" and form.is_valid():
+    chosen = None
+    if request.method == "POST" and not form.is_valid():
+        chosen = _picked(request)  # shown again, still picked
+    elif request.method == "POST":
+        found, chosen = _store(request, form)
         report = None
-        with refusal_as_message(request):
-            report = _submit(request, form)
+        if found:
+            with refusal_as_message(request):
+                report = _submit(request, form, chosen)
         if report is not None:
             messages.success(request, _("Your report was sent to the monopoly office."))
             return redirect("monopoly:detail", report.pk)
-    return render(request, "monopoly/report_new.html", {"form": form, "owner_type": OWNER_TYPE})
+    context = {"form": form, "owner_type": OWNER_TYPE, "chosen": chosen, "chosen_list": [chosen] if chosen else [],
+               "store_q": form["store_q"].value() or ""}
+    return render(request, "monopoly/report_new.html", context)
+
+
+@login_required
+def store_search(request):
+    """The reporter's stores matching the search (name, code or address): the report form's htmx results."""
+    if not can_report(request.user):
+        raise PermissionDenied
+    query, stores = matching_stores(_stores(request.user), request.GET.get("store_q", request.GET.get("q", "")))
+    return render(request, "visits/_store_matches.html", {"q": query, "stores": stores, "optional": True})
 
 
 @login_required
@@ -121,12 +171,13 @@ def report_outcome(request, pk):
 
 @login_required
 def report_counts(request):
-    """Reports per manager in a period, for supervisors and admins: counts, never content."""
+    """Reports per manager in a period (this week, this month or chosen days), for supervisors and admins:
+    counts, never content. Counted by the day observed, with the day received beside it."""
     if not (request.user.is_supervisor or request.user.is_company_admin):
         raise PermissionDenied
     form = CountsForm(request.GET or None)
-    start = end = None
-    if form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    rows = counts_per_reporter(request.user, start, end)
-    return render(request, "monopoly/counts.html", {"form": form, "rows": rows})
+    if form.is_bound and not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    first, last = form.days(timezone.localdate())
+    rows = counts_per_reporter(request.user, first, last + timedelta(days=1))
+    return render(request, "monopoly/counts.html", {"form": form, "rows": rows, "first": first, "last": last})

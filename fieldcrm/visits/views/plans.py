@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +29,7 @@ from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
 from fieldcrm.visits.reasons import reason_text
 from fieldcrm.visits.routing import day_route, depot_of_plan, plan_days
+from fieldcrm.visits.store_search import matching_stores, only_match
 from fieldcrm.visits.tasks import managers_for, start_manager_job, start_planning
 from fieldcrm.visits.weeks import next_week_start, week_days
 
@@ -382,32 +382,22 @@ def plan_add(request, pk):
     return _back(plan, "add-visit")
 
 
-STORE_MATCHES = 8
-
-
-def _store_matches(request, plan):
-    """The plan manager's active stores matching `q` (name, code or address), as the customer search."""
-    query = " ".join(request.POST.get("q", request.GET.get("q", "")).split())[:50]
-    if len(query) < 2:
-        return query, []
-    stores = (Customer.objects.visible_to(request.user)
-              .filter(manager_id=plan.manager_id, status=CustomerStatus.ACTIVE)
-              .filter(Q(search_text__contains=query.lower()) | Q(customer_code__startswith=query))
-              .order_by("name", "pk"))
-    return query, list(stores[:STORE_MATCHES])
+def _plan_stores(request, plan):
+    """The plan manager's active stores the user sees: those a visit can be added for."""
+    return (Customer.objects.visible_to(request.user)
+            .filter(manager_id=plan.manager_id, status=CustomerStatus.ACTIVE))
 
 
 def _only_match(request, plan):
     """Without JS the search text comes with the form: it names the store when exactly one matches."""
-    _query, stores = _store_matches(request, plan)
-    return stores[0] if len(stores) == 1 else None
+    return only_match(_plan_stores(request, plan), request.POST.get("q", ""))
 
 
 @login_required
 def plan_store_search(request, pk):
     """Stores to add to the plan, searched by name, code or address (the add form's htmx results)."""
     plan = access.get_plan_for_user(request.user, pk, for_change=True)
-    query, stores = _store_matches(request, plan)
+    query, stores = matching_stores(_plan_stores(request, plan), request.GET.get("q", ""))
     return render(request, "visits/_store_matches.html", {"q": query, "stores": stores})
 
 
