@@ -4,6 +4,7 @@ planned, a message is offered only with something in it, and the plan page puts 
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,9 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import reset_format_cache
 
-from fieldcrm.care.actions import plan_services, send_task_message
+from fieldcrm.care.actions import complete_task, plan_services, replan_services, send_task_message
 from fieldcrm.care.content import message_text, news_for, offers_message, task_content
 from fieldcrm.care.models import OutboxMessage, Promotion, ServiceItem, ServiceTask
+from fieldcrm.catalog.models import PriceChange
 from fieldcrm.customers import actions
 from fieldcrm.customers.models import CustomerClass
 from tests.factories import make_customer, make_price_change, make_sku, make_visit
@@ -219,3 +221,185 @@ def test_api_lists_the_content(cast, shop, client):
                         HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(cast['alice'])}").json()
     info = [t for t in listed if t["service"] == "information_support"]
     assert len(info) == 1 and "中华(硬) 自 12月10日 起" in info[0]["content"]
+
+
+# --- re-planning keeps open tasks true ---------------------------------------------------------------------
+
+
+def state(customer):
+    """Every task of the store as (service, why, due, status, cancel reason, subject, content)."""
+    return sorted((t.item.code, t.source, t.due_date, t.status, t.cancel_reason, repr(t.subject), t.content)
+                  for t in ServiceTask.objects.filter(customer=customer).select_related("item"))
+
+
+def test_replanning_tells_news_announced_after_the_plan(cast, shop):
+    make_price_change(date(2026, 12, 10))
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    (info,) = tasks(shop, "information_support")
+    # Announced later: a change told the same week, and a SKU launched in a week that had nothing to tell.
+    later = make_price_change(date(2026, 12, 11), sku=make_sku("6901028000002", "中华(软)"))
+    make_sku("6901028000333", "黄鹤楼(硬金)", launched_on=date(2026, 12, 9))
+    counts = replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    assert (counts.created, counts.rewritten, counts.cancelled) == (1, 1, 0)
+    first, second = tasks(shop, "information_support")
+    assert first.pk == info.pk and first.subject["price_changes"] == [info.subject["price_changes"][0], later.pk]
+    assert "中华(硬)" in first.content and "中华(软) 自 12月11日 起" in first.content
+    assert second.due_date == date(2026, 12, 13) and "黄鹤楼(硬金)" in second.content
+
+
+def test_replanning_cancels_what_is_left_with_nothing_to_say_and_says_why(cast, shop, login):
+    change = make_price_change(date(2026, 12, 10))
+    promotion = Promotion.objects.create(company=cast["company"], name="苏烟陈列月", starts_on=date(2026, 12, 10),
+                                         ends_on=date(2027, 1, 10), tier_min=15, lead_days=3)
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    change.delete()  # withdrawn
+    promotion.delete()  # cancelled
+    counts = replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    assert counts.cancelled == 2 and counts.created == 0
+    (info,) = tasks(shop, "information_support")
+    (promo,) = tasks(shop, "promotion_support")
+    assert (info.status, info.cancel_reason) == ("cancelled", "news_withdrawn")
+    assert (promo.status, promo.cancel_reason) == ("cancelled", "promotion_withdrawn")
+    assert "中华(硬)" in info.content  # the record of what it was going to say stays
+    with time_machine.travel(datetime(2026, 12, 8, 10, tzinfo=SHANGHAI)):
+        client = login(cast["alice"])
+        assert f'data-task="{info.pk}"' not in plan_page(client, "week") + plan_page(client, "overdue")
+        done_page = client.get(reverse("care:plan"), {"window": "done"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-task="{info.pk}"' in done_page
+    assert "Nothing left to tell: its price changes and new SKUs were withdrawn" in done_page
+    assert "Nothing left to bring: its promotion was cancelled, moved or no longer targets this store" in done_page
+
+
+def test_replanning_never_touches_done_tasks_and_follows_the_advice(cast, shop):
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS + timedelta(days=35))
+    done, still_open = tasks(shop, "business_guidance")
+    complete_task(done, by=cast["alice"])
+    ServiceItem.objects.filter(company=cast["company"], code="business_guidance").update(
+        standard_content="把苏烟放到收银台旁")
+    replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    done.refresh_from_db()
+    still_open.refresh_from_db()
+    assert "价签" in done.content and done.status == "done"
+    assert still_open.content == "把苏烟放到收银台旁" and still_open.subject == {"advice": "把苏烟放到收银台旁"}
+    ServiceItem.objects.filter(company=cast["company"], code="business_guidance").update(standard_content="")
+    replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    still_open.refresh_from_db()
+    assert (still_open.status, still_open.cancel_reason) == ("cancelled", "no_advice")
+
+
+def test_replanning_twice_changes_nothing(cast, shop):
+    change = make_price_change(date(2026, 12, 10))
+    Promotion.objects.create(company=cast["company"], name="春节礼盒", starts_on=date(2026, 11, 1),
+                             ends_on=date(2027, 2, 1), tier_min=15)
+    Promotion.objects.create(company=cast["company"], name="苏烟陈列月", starts_on=date(2026, 12, 10),
+                             ends_on=date(2027, 1, 10), tier_min=15, lead_days=3)
+    actions.update_customer(shop, {"tier": 20}, by=cast["ada"], source="edit")
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    change.delete()
+    first = replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    assert first.cancelled == 1
+    before = state(shop)
+    again = replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    assert (again.created, again.rewritten, again.cancelled, again.reopened) == (0, 0, 0, 0)
+    assert state(shop) == before
+
+
+def test_a_cancelled_task_reopens_when_there_is_news_again(cast, shop):
+    change = make_price_change(date(2026, 12, 10))
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    change.delete()
+    replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    make_price_change(date(2026, 12, 12))  # a new announcement for the same week
+    counts = replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    assert (counts.reopened, counts.created) == (1, 0)
+    (info,) = tasks(shop, "information_support")
+    assert (info.status, info.cancel_reason, info.cancelled_at) == ("open", "", None)
+    assert "12月12日" in info.content
+
+
+def test_a_moved_or_retargeted_promotion_moves_its_briefing(cast, shop):
+    promotion = Promotion.objects.create(company=cast["company"], name="苏烟陈列月", starts_on=date(2026, 12, 10),
+                                         ends_on=date(2027, 1, 10), tier_min=15, lead_days=3)
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    promotion.starts_on = date(2026, 12, 20)
+    promotion.save()
+    replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    assert [(t.due_date, t.status) for t in tasks(shop, "promotion_support")] == [
+        (date(2026, 12, 7), "cancelled"), (date(2026, 12, 17), "open")]
+    promotion.tier_min = 25  # no longer for this store's tier
+    promotion.save()
+    replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    assert {t.status for t in tasks(shop, "promotion_support")} == {"cancelled"}
+
+
+def test_overdue_open_tasks_are_rewritten_too(cast, shop):
+    make_price_change(date(2026, 12, 10))
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    PriceChange.objects.update(new_wholesale_price=Decimal("395"))
+    # The next run plans from a later week: the task of the week of 11-30, overdue by then, is rewritten too.
+    replan_services(cast["company"], MONDAY + timedelta(days=14), FOUR_WEEKS + timedelta(days=14))
+    (info,) = tasks(shop, "information_support")
+    assert "381.60 → 395.00" in info.content
+
+
+def test_a_task_planned_before_subjects_gets_one(cast, shop):
+    make_price_change(date(2026, 12, 10))
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    ServiceTask.objects.filter(customer=shop).update(subject={}, content="旧内容")
+    replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    (info,) = tasks(shop, "information_support")
+    assert info.subject["price_changes"] and "12月10日" in info.content
+
+
+def test_pages_show_the_catalogue_as_it_is_now_before_any_replanning(cast, shop, login):
+    change = make_price_change(date(2026, 12, 10))
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    (info,) = tasks(shop, "information_support")
+    change.new_wholesale_price = Decimal("395")  # corrected
+    change.save()
+    client = login(cast["alice"])
+    with time_machine.travel(datetime(2026, 12, 1, 10, tzinfo=SHANGHAI)):
+        page = plan_page(client, "week")
+        assert "381.60 → 395.00" in page and "381.60 → 390.00" not in page  # in the message it offers
+        change.delete()  # withdrawn: not said, nor offered as a message
+        page = plan_page(client, "week")
+    row = page[page.index(f'data-task="{info.pk}"'):]
+    row = row[:row.index("</form>")]
+    assert "中华(硬)" not in row and "<textarea" not in row
+    assert not offers_message(info) and task_content(info) == ""
+
+
+# --- the reader's language ---------------------------------------------------------------------------------
+
+
+def test_dates_and_content_read_naturally_in_each_language(cast, shop, login):
+    make_price_change(date(2026, 12, 10))
+    Promotion.objects.create(company=cast["company"], name="苏烟陈列月", starts_on=date(2026, 12, 10),
+                             ends_on=date(2027, 1, 5), tier_min=15, lead_days=3)
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    client = login(cast["alice"])
+    with time_machine.travel(datetime(2026, 12, 1, 10, tzinfo=SHANGHAI)):
+        english = client.get(reverse("care:plan"), {"window": "month"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        chinese = client.get(reverse("care:plan"), {"window": "month"},
+                             HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # English: the content in English with English dates; the message to the retailer stays Chinese.
+    assert "Promotion 苏烟陈列月, Dec 10 to Jan 5" in english and "中华(硬) from Dec 10: wholesale 381.60" in english
+    assert "中华(硬) 自 12月10日 起" in english[english.index("<textarea"):]
+    assert "Dec 6" in english and "12月" not in english.replace("中华(硬) 自 12月10日 起", "")
+    # Chinese: 12月10日, never 12-10; the content once (the message says it).
+    assert "促销活动 苏烟陈列月，12月10日 至 1月5日" in chinese and "12月6日" in chinese
+    assert not re.search(r"\b12-\d\d\b", chinese) and "Dec" not in chinese
+
+
+def test_week_headings_and_event_details_in_the_readers_language(cast, login):
+    store = make_customer(cast["alice"], customer_class=core(cast), license_expiry=date(2027, 1, 10),
+                          owner_birthday=date(1980, 12, 3), created_at=datetime(2020, 1, 1, tzinfo=SHANGHAI))
+    make_price_change(date(2026, 12, 22))  # told in the week of 12-14
+    plan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    client = login(cast["alice"])
+    with time_machine.travel(datetime(2026, 12, 1, 10, tzinfo=SHANGHAI)), translation.override("en"):
+        page = client.get(reverse("care:plan"), {"window": "month"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.findall(r'<h2[^>]*>([^<]*)</h2>', page) == ["This week", "Next week", "Week of Dec 14"]
+    assert "Dec 3 Thu" in page  # the birthday, this week
+    assert "Licence expiry approaching · expires Jan 10" in page and "许可证" not in page
+    assert store.name in page

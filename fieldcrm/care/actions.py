@@ -263,7 +263,7 @@ def replan_services(company, start: date, end: date, customers=None) -> PlanCoun
     before = ServiceTask.objects.filter(customer__company=company).count()
     with transaction.atomic():
         ServiceTask.objects.bulk_create(builder.tasks, batch_size=2000, ignore_conflicts=True)
-        counts = refresh_open_tasks(company, start, end, customers)
+        counts = refresh_open_tasks(company, start, customers)
     counts.created = ServiceTask.objects.filter(customer__company=company).count() - before
     return counts
 
@@ -273,14 +273,14 @@ def plan_services(company, start: date, end: date, customers=None) -> int:
     return replan_services(company, start, end, customers).created
 
 
-def refresh_open_tasks(company, since: date, until: date, customers=None) -> PlanCounts:
+def refresh_open_tasks(company, since: date, customers=None) -> PlanCounts:
     """Make the company's content tasks (information support, promotion support, business guidance) say what
-    is true now: every open one due before `until` (overdue ones too) is rewritten when its subject changed,
-    and cancelled, with the reason, when it is left with nothing to say; one cancelled so and due in
-    [since, until) is reopened when it has something to say again. Done tasks are never touched. Running
-    it twice changes nothing the second time."""
+    is true now: every open one, overdue or far ahead, is rewritten when its subject changed, and cancelled,
+    with the reason, when it is left with nothing to say; one cancelled so and due from `since` on is
+    reopened when it has something to say again. Done tasks are never touched. Running it twice changes
+    nothing the second time."""
     found = (
-        ServiceTask.objects.filter(customer__company=company, item__code__in=CONTENT_ITEMS, due_date__lt=until)
+        ServiceTask.objects.filter(customer__company=company, item__code__in=CONTENT_ITEMS)
         .filter(Q(status=ServiceTask.Status.OPEN) | Q(status=ServiceTask.Status.CANCELLED, due_date__gte=since))
         .select_related("item", "customer__customer_class__service_standard")
         .prefetch_related("customer__customer_class__service_standard__standard_items")
@@ -293,7 +293,8 @@ def refresh_open_tasks(company, since: date, until: date, customers=None) -> Pla
         return counts
     guidance = ServiceItem.objects.filter(company=company, code="business_guidance").first()
     named = {pk for task in tasks for pk in (task.subject or {}).get("promotions") or []}
-    subjects = TaskSubjects(company, min(task.due_date for task in tasks), until,
+    days = [task.due_date for task in tasks]
+    subjects = TaskSubjects(company, min(days), max(days) + timedelta(days=1),
                             guidance.standard_content if guidance and guidance.active else "", named)
     now = timezone.now()
     changed = []

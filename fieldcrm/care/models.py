@@ -217,7 +217,7 @@ class CancelReason(models.TextChoices):
 
     NEWS_WITHDRAWN = "news_withdrawn", _("Nothing left to tell: its price changes and new SKUs were withdrawn")
     PROMOTION_WITHDRAWN = "promotion_withdrawn", _(
-        "Nothing left to bring: its promotion was cancelled or no longer targets this store")
+        "Nothing left to bring: its promotion was cancelled, moved or no longer targets this store")
     NO_ADVICE = "no_advice", _("No advice to give: the service's standard content was emptied")
 
 

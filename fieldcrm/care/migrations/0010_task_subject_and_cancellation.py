@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='servicetask',
             name='cancel_reason',
-            field=models.CharField(blank=True, choices=[('news_withdrawn', 'Nothing left to tell: its price changes and new SKUs were withdrawn'), ('promotion_withdrawn', 'Nothing left to bring: its promotion was cancelled or no longer targets this store'), ('no_advice', "No advice to give: the service's standard content was emptied")], max_length=30, verbose_name='why cancelled'),
+            field=models.CharField(blank=True, choices=[('news_withdrawn', 'Nothing left to tell: its price changes and new SKUs were withdrawn'), ('promotion_withdrawn', 'Nothing left to bring: its promotion was cancelled, moved or no longer targets this store'), ('no_advice', "No advice to give: the service's standard content was emptied")], max_length=30, verbose_name='why cancelled'),
         ),
         migrations.AddField(
             model_name='servicetask',
