@@ -305,6 +305,8 @@
       const taken_at = now();
       const blob = await resizePhoto(file).catch(() => null);
       if (!blob) continue;  // not an image the phone can read
+      const open = await db.drafts.get(draft.customer_code);
+      if (!open || open.client_uuid !== draft.client_uuid) return;  // checked out meanwhile: the visit has gone
       await db.visit_photos.put({ client_uuid: uuid(), visit: draft.client_uuid, file: blob, taken_at,
         latitude: pos ? pos.latitude : null, longitude: pos ? pos.longitude : null });
     }
