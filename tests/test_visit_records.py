@@ -94,14 +94,21 @@ def test_an_unplanned_off_site_visit_without_check_out(cast, login, store):
     assert "site-unknown" in page(login, cast["alice"], nowhere).content.decode()
 
 
-def test_the_profit_situation_shows_when_the_visit_has_it(cast, login, store):
+def test_the_profit_situation_and_profile_changes_show_when_the_visit_has_them(cast, login, store):
     visit = make_visit(store, NOW - timedelta(hours=1))
-    if not hasattr(visit, "profit_situation"):
-        pytest.skip("visits record no profit situation yet")
+    html = page(login, cast["alice"], visit).content.decode()
+    assert 'id="visit-profit"' not in html and 'id="visit-profile-changes"' not in html
     visit.profit_situation, visit.monthly_sales_cartons = "loss", 120
+    visit.profile_changes = [{"client_uuid": str(uuid.uuid4()), "field": "phone", "new_value": "13912345678",
+                              "applied": True},
+                             {"client_uuid": str(uuid.uuid4()), "field": "business_format", "new_value": "grocery",
+                              "applied": False}]
     visit.save()
     html = page(login, cast["alice"], visit).content.decode()
-    assert 'id="visit-profit"' in html and 'id="visit-monthly-sales"' in html and "120" in html
+    assert 'id="visit-profit"' in html and "Making a loss" in html and "120" in html
+    changes = html.split('id="visit-profile-changes"')[1].split("</ul>")[0]
+    assert "13912345678" in changes and "saved" in changes and "sent for review" in changes
+    assert "grocery" not in changes  # the label of the format, not its code
 
 
 def test_photos_show_through_the_photo_download_and_their_absence_is_quiet(cast, login, store, monkeypatch):

@@ -57,7 +57,8 @@ class CountsForm(forms.Form):
     WEEK, MONTH, DAYS = "week", "month", "days"
     MAX_DAYS = 366
 
-    period = forms.ChoiceField(label=_("Period"), required=False, initial=MONTH, widget=forms.RadioSelect,
+    period = forms.ChoiceField(label=_("Period"), required=False, initial=MONTH,
+                               widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                                choices=[(WEEK, _("This week")), (MONTH, _("This month")), (DAYS, _("Days"))])
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

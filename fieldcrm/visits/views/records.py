@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from fieldcrm.customers.access import get_customer_for_user
+from fieldcrm.customers.fields import PROFILE_FIELDS, display_value
 from fieldcrm.org.models import User
 from fieldcrm.photos.models import Photo
 from fieldcrm.photos.registry import codes as photo_owner_codes
@@ -28,7 +29,7 @@ from fieldcrm.visits import access
 from fieldcrm.visits.actuals import recent_weeks, total, week_actuals, week_start
 from fieldcrm.visits.models import Visit
 from fieldcrm.visits.tasks import managers_for
-from fieldcrm.visits.views.plans import FIRST_WEEK, LAST_WEEK, WeekField
+from fieldcrm.visits.views.plans import FIRST_WEEK, WeekField
 
 PER_PAGE = 50
 STORE_LAST = 10  # visits on a customer's page
@@ -69,12 +70,21 @@ def _photos(visit) -> list:
 
 
 def _profit(visit) -> dict | None:
-    """The store's profit situation as recorded at the visit, when the visit has it."""
-    situation = getattr(visit, "profit_situation", "")
-    sales = getattr(visit, "monthly_sales_cartons", None)
-    if not situation and sales is None:
+    """The store's profit situation as recorded at the visit, when the visit got to it."""
+    if not visit.profit_situation and visit.monthly_sales_cartons is None:
         return None
-    return {"situation": visit.get_profit_situation_display() if situation else "", "sales": sales}
+    return {"situation": visit.get_profit_situation_display(), "sales": visit.monthly_sales_cartons}
+
+
+def _profile_changes(visit) -> list[dict]:
+    """Profile changes noticed at the store, as the phone sent them (each also a change request)."""
+    rows = []
+    for change in visit.profile_changes or []:
+        name, value = str(change.get("field", "")), str(change.get("new_value") or "")
+        spec = PROFILE_FIELDS.get(name)
+        rows.append({"label": spec.label if spec else name, "value": display_value(name, value) if spec else value,
+                     "applied": change.get("applied")})
+    return rows
 
 
 @login_required
@@ -91,6 +101,7 @@ def record_detail(request, pk):
         "opinions": list(visit.opinions.all()),
         "photos": _photos(visit),
         "profit": _profit(visit),
+        "profile_changes": _profile_changes(visit),
     }
     return render(request, "visits/record.html", context)
 
@@ -143,7 +154,8 @@ def record_list(request):
     if data["customer"]:
         customer = get_customer_for_user(user, data["customer"])
     # A store's visits over all weeks, else one week: this one unless another is asked.
-    week = data["week"] or (None if customer else week_start(timezone.localdate()))
+    this_week = week_start(timezone.localdate())
+    week = data["week"] or (None if customer else this_week)
     visits = Visit.objects.visible_to(user).select_related(*ROW_RELATED)
     if week is not None:
         start = datetime.combine(week, time(), timezone.get_current_timezone())
@@ -163,7 +175,7 @@ def record_list(request):
         "managers": list(form.managers),
         "query": _query({**filters, "week": week}),
         "previous": _query({**filters, "week": week - timedelta(days=7)}) if week and week > FIRST_WEEK else None,
-        "next": _query({**filters, "week": week + timedelta(days=7)}) if week and week < LAST_WEEK else None,
+        "next": _query({**filters, "week": week + timedelta(days=7)}) if week and week < this_week else None,
         "all_weeks": _query(filters) if customer and week else None,
     }
     return render(request, "visits/records.html", context)
@@ -198,12 +210,13 @@ def plan_actuals(request):
     weeks = recent_weeks(today, ACTUAL_WEEKS)
     managers = list(managers_for(user, user.company_id).select_related("area").order_by("area__name", "username"))
     cells = week_actuals([m.pk for m in managers], weeks, today)
+    weeks.reverse()  # the current week first: on a phone it is the one in view
     rows = []
     for manager in managers:
         mine = [cells[(manager.pk, week)] for week in weeks]
         rows.append({"manager": manager, "cells": mine, "total": total(mine)})
-    columns = [{"week": week, "current": week == weeks[-1],
+    columns = [{"week": week, "current": week == weeks[0],
                 "total": total([cells[(m.pk, week)] for m in managers])} for week in weeks]
     context = {"rows": rows, "columns": columns, "today": today, "by_area": user.is_company_admin,
-               "older": ACTUAL_WEEKS // 2, "all": total([row["total"] for row in rows])}
+               "recent": ACTUAL_WEEKS // 2, "all": total([row["total"] for row in rows])}
     return render(request, "visits/actuals.html", context)
