@@ -17,7 +17,6 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from fieldcrm.customers.access import get_customer_for_user
-from fieldcrm.customers.models import ChangeRequest
 from fieldcrm.photos.models import Photo
 from fieldcrm.schemas import CustomerCode, CustomerName, Day, Id, InputSchema, ListFilters, Text, Version, refusals
 from fieldcrm.visits import access, actions, checklist, fieldwork
@@ -423,18 +422,9 @@ class RecordedVisitOut(Schema):
 
     @staticmethod
     def resolve_profile_changes(obj) -> list[dict]:
-        # Each change request found by its client_uuid, for its status now; only those of this visit's store
-        # and manager, so a uuid the phone sent cannot reveal someone else's request.
-        uuids = [change["client_uuid"] for change in obj.profile_changes]
-        found = ChangeRequest.objects.filter(client_uuid__in=uuids, customer_id=obj.customer_id,
-                                             proposed_by_id=obj.manager_id) if uuids else []
-        requests = {str(request.client_uuid): request for request in found}
-        changes = []
-        for change in obj.profile_changes:
-            request = requests.get(change["client_uuid"])
-            changes.append({**change, "change_request": request.pk if request else None,
-                            "change_request_status": request.status if request else None})
-        return changes
+        return [{**change.as_json(), "change_request": request.pk if request else None,
+                 "change_request_status": request.status if request else None}
+                for change, request in fieldwork.noticed_changes(obj)]
 
 
 class VisitSummaryOut(Schema):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.catalog.models import Sku
 from fieldcrm.customers.fields import PROFILE_FIELDS
-from fieldcrm.customers.models import Customer
+from fieldcrm.customers.models import ChangeRequest, Customer
 from fieldcrm.errors import ActionRefused, InvalidInput
 from fieldcrm.lib.coords import haversine_km
 from fieldcrm.visits import checklist
@@ -233,6 +233,17 @@ def record_visit(customer: Customer, record: VisitRecord, *, by) -> tuple[Visit,
             return existing, False
         raise ActionRefused(_("This planned visit has already been carried out.")) from None
     return visit, True
+
+
+def noticed_changes(visit: Visit) -> list[tuple[NoticedChange, ChangeRequest | None]]:
+    """The profile changes noticed at the visit, each with the change request it became (None when the field
+    was saved at once, or the request has not arrived). Requests are looked up only among this store's by this
+    manager, so a client_uuid in the visit cannot reveal someone else's."""
+    changes = [NoticedChange(**{**c, "client_uuid": uuid.UUID(c["client_uuid"])}) for c in visit.profile_changes]
+    found = ChangeRequest.objects.filter(client_uuid__in=[c.client_uuid for c in changes],
+                                         customer_id=visit.customer_id, proposed_by_id=visit.manager_id)
+    requests = {request.client_uuid: request for request in found} if changes else {}
+    return [(change, requests.get(change.client_uuid)) for change in changes]
 
 
 def check_out(visit: Visit, at: datetime, *, by) -> Visit:
