@@ -221,6 +221,16 @@ def test_api_lists_the_content(cast, shop, client):
                         HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(cast['alice'])}").json()
     info = [t for t in listed if t["service"] == "information_support"]
     assert len(info) == 1 and "中华(硬) 自 12月10日 起" in info[0]["content"]
+    english = client.get("/api/v1/service-tasks", {"customer_code": shop.customer_code, "status": "open"},
+                         HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(cast['alice'])}")
+    info = [t for t in english.json() if t["service"] == "information_support"]
+    assert "中华(硬) from Dec 10: wholesale 381.60 → 390.00" in info[0]["content"]  # the reader's language
+    PriceChange.objects.all().delete()
+    replan_services(cast["company"], MONDAY, FOUR_WEEKS)
+    cancelled = client.get("/api/v1/service-tasks", {"customer_code": shop.customer_code, "status": "cancelled"},
+                           HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(cast['alice'])}").json()
+    assert [(t["service"], t["cancel_reason"]) for t in cancelled] == [("information_support", "news_withdrawn")]
+    assert "中华(硬) 自 12月10日 起" in cancelled[0]["content"]  # what it was going to say
 
 
 # --- re-planning keeps open tasks true ---------------------------------------------------------------------

@@ -153,6 +153,20 @@ def test_command(cast, core_shop, capsys):
     assert ServiceTask.objects.filter(customer=core_shop).exists()
 
 
+def test_command_replans_from_this_monday_and_says_what_it_changed(cast, core_shop, capsys):
+    change = make_price_change(date(2026, 12, 10))
+    with time_machine.travel(datetime(2026, 12, 2, 9, tzinfo=SHANGHAI)):  # a Wednesday
+        call_command("plan_services")
+        first = capsys.readouterr().out
+        change.delete()
+        call_command("plan_services")
+        second = capsys.readouterr().out
+    assert "for 2026-11-30 – 2027-01-03" in first  # this week and the next four
+    assert "0 new service tasks" in second and "1 cancelled" in second
+    info = ServiceTask.objects.get(customer=core_shop, item__code="information_support")
+    assert (info.due_date, info.status, info.cancel_reason) == (date(2026, 12, 6), "cancelled", "news_withdrawn")
+
+
 # --- the service plan page --------------------------------------------------------------------------
 
 from django.urls import reverse  # noqa: E402
@@ -222,7 +236,7 @@ def test_api_service_tasks_scoped_and_done(cast, birthday_task, client):
     assert client.post(url, **auth(cast["charlie"])).status_code == 404
     assert client.post(url, **auth(cast["dora"])).status_code == 403
     done = client.post(url, **auth(cast["alice"]))
-    assert done.status_code == 200 and done.json()["status"] == "done"
+    assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["cancel_reason"] == ""
     assert client.post(url, **auth(cast["alice"])).json()["status"] == "done"  # repeated call is harmless
 
 
@@ -251,5 +265,8 @@ def test_promotion_reaches_the_targeted_tiers_and_formats(cast):
 def test_scheduled_service_planning_task(cast, core_shop):
     from fieldcrm.care.tasks import plan_services_for_all
 
-    with time_machine.travel(datetime(2026, 11, 29, 23, tzinfo=SHANGHAI)):
+    with time_machine.travel(datetime(2026, 11, 29, 23, tzinfo=SHANGHAI)):  # Sunday night
         assert plan_services_for_all.apply().get() > 0
+    # From this week's Monday (11-23), through the next four weeks.
+    days = ServiceTask.objects.filter(customer=core_shop).values_list("due_date", flat=True)
+    assert min(days) >= date(2026, 11, 23) and date(2026, 12, 3) in days  # the birthday

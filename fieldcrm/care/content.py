@@ -18,7 +18,6 @@ from datetime import date, timedelta
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from fieldcrm.care.models import Promotion, ServiceTask, TaskSource
 from fieldcrm.catalog.models import PriceChange, Sku
@@ -61,7 +60,8 @@ def month_day(day: date) -> str:
 
 def joined(parts: Iterable[str]) -> str:
     """Parts of one content, separated as the reader's language does ("；" in Chinese, "; " in English)."""
-    return pgettext("between the parts of a service's content", "; ").join(part for part in parts if part)
+    separator = "；" if (translation.get_language() or "").startswith("zh") else "; "
+    return separator.join(part for part in parts if part)
 
 
 def sku_text(sku: Sku) -> str:

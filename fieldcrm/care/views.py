@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fieldcrm.care.access import get_task_for_user
@@ -28,7 +28,7 @@ WINDOWS = [
     ("week", gettext_lazy("Due this week")),
     ("month", gettext_lazy("Next 4 weeks")),
     # Done by the manager, or cancelled by re-planning with the reason (nothing left to say).
-    ("done", gettext_lazy("Done")),
+    ("done", gettext_lazy("Done or cancelled")),
 ]
 # Tasks per page: each carries its content (or its message), so a page stays light on a phone.
 PAGE_SIZE = 50
@@ -66,7 +66,7 @@ def _week_label(week: int, today):
     if week == 1:
         return _("Next week")
     monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * week)
-    return pgettext("service plan", "Week of %(day)s") % {"day": month_day(monday)}
+    return _("Week of %(day)s") % {"day": month_day(monday)}
 
 
 @login_required
