@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from fieldcrm.customers.actions import propose_change
 from fieldcrm.org.models import User
 from fieldcrm.photos import actions as photo_actions
 from fieldcrm.visits import fieldwork
@@ -98,17 +99,21 @@ def test_the_profit_situation_and_profile_changes_show_when_the_visit_has_them(c
     visit = make_visit(store, NOW - timedelta(hours=1))
     html = page(login, cast["alice"], visit).content.decode()
     assert 'id="visit-profit"' not in html and 'id="visit-profile-changes"' not in html
+    sent, waiting = uuid.uuid4(), uuid.uuid4()
+    request = propose_change(store, "business_format", "convenience", by=cast["alice"], client_uuid=sent)
+    assert request is not None  # the format is the department's: a change request
     visit.profit_situation, visit.monthly_sales_cartons = "loss", 120
-    visit.profile_changes = [{"client_uuid": str(uuid.uuid4()), "field": "phone", "new_value": "13912345678",
-                              "applied": True},
-                             {"client_uuid": str(uuid.uuid4()), "field": "business_format", "new_value": "grocery",
-                              "applied": False}]
+    visit.profile_changes = [
+        {"client_uuid": str(uuid.uuid4()), "field": "phone", "new_value": "13912345678", "applied": True},
+        {"client_uuid": str(sent), "field": "business_format", "new_value": "convenience", "applied": False},
+        {"client_uuid": str(waiting), "field": "business_format", "new_value": "supermarket", "applied": None}]
     visit.save()
     html = page(login, cast["alice"], visit).content.decode()
     assert 'id="visit-profit"' in html and "Making a loss" in html and "120" in html
     changes = html.split('id="visit-profile-changes"')[1].split("</ul>")[0]
-    assert "13912345678" in changes and "saved" in changes and "sent for review" in changes
-    assert "grocery" not in changes  # the label of the format, not its code
+    assert "13912345678" in changes and "saved" in changes
+    assert f"#{request.pk}" in changes and "request not received yet" in changes
+    assert "Convenience store" in changes and "convenience" not in changes  # the format's label, not its code
 
 
 def test_photos_show_through_the_photo_download_and_their_absence_is_quiet(cast, login, store, monkeypatch):

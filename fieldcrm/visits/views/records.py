@@ -25,7 +25,7 @@ from fieldcrm.customers.fields import PROFILE_FIELDS, display_value
 from fieldcrm.org.models import User
 from fieldcrm.photos.models import Photo
 from fieldcrm.photos.registry import codes as photo_owner_codes
-from fieldcrm.visits import access
+from fieldcrm.visits import access, fieldwork
 from fieldcrm.visits.actuals import recent_weeks, total, week_actuals, week_start
 from fieldcrm.visits.models import Visit
 from fieldcrm.visits.tasks import managers_for
@@ -77,13 +77,14 @@ def _profit(visit) -> dict | None:
 
 
 def _profile_changes(visit) -> list[dict]:
-    """Profile changes noticed at the store, as the phone sent them (each also a change request)."""
+    """Profile changes noticed at the store, each with the change request it became (fieldwork's rule, as the
+    API reads it): saved at once, a request with its status, or a request not arrived yet."""
     rows = []
-    for change in visit.profile_changes or []:
-        name, value = str(change.get("field", "")), str(change.get("new_value") or "")
-        spec = PROFILE_FIELDS.get(name)
-        rows.append({"label": spec.label if spec else name, "value": display_value(name, value) if spec else value,
-                     "applied": change.get("applied")})
+    for change, request in fieldwork.noticed_changes(visit):
+        spec = PROFILE_FIELDS.get(change.field)
+        rows.append({"label": spec.label if spec else change.field,
+                     "value": display_value(change.field, change.new_value) if spec else change.new_value,
+                     "applied": change.applied, "request": request})
     return rows
 
 
