@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from fieldcrm.api import api
 from fieldcrm.catalog.models import Brand, Sku
+from fieldcrm.customers.models import AppliedChange
 from fieldcrm.org.models import ApiToken
 from fieldcrm.visits import candidates
 from fieldcrm.visits.models import (
@@ -347,13 +348,22 @@ def test_a_bad_profile_value_is_a_400_naming_it_and_another_manager_gets_404(cas
     assert not ChangeRequest.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="customers/actions.propose_change keeps no client_uuid for a field it "
-                                       "applies at once: the resend after a lost answer is 400 'same as current'")
 def test_a_resent_applied_change_answers_as_the_first_time(cast, client, store):
     key = uuid.uuid4()
     assert propose(client, cast["alice"], store, "business_hours", "07:00-22:30", key).status_code == 200
     again = propose(client, cast["alice"], store, "business_hours", "07:00-22:30", key)
     assert again.status_code == 200 and again.json()["applied"] is True
+    assert AppliedChange.objects.filter(client_uuid=key).count() == 1
+
+
+def test_an_applied_change_id_reused_for_another_store_is_refused(cast, client, store):
+    key = uuid.uuid4()
+    assert propose(client, cast["alice"], store, "business_hours", "07:00-22:30", key).status_code == 200
+    other = make_customer(cast["alice"])
+    again = propose(client, cast["alice"], other, "business_hours", "07:00-22:30", key)
+    assert again.status_code == 400 and again.json()["field"] == "client_uuid"
+    other.refresh_from_db()
+    assert not AppliedChange.objects.filter(customer=other).exists() and other.opens_at != time(7)  # nothing written
 
 
 def test_the_visit_keeps_the_changes_noticed_and_shows_what_each_became(cast, client, store):

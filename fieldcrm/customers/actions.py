@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.customers.fields import PROFILE_FIELDS, parse_field
 from fieldcrm.customers.models import (
     VOLATILE_FIELDS,
+    AppliedChange,
     ChangeRequest,
     ClassificationChange,
     Customer,
@@ -134,11 +135,24 @@ def propose_change(customer, field, new_text, *, by, reason="", client_uuid=None
         existing = ChangeRequest.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:
             return existing
+        if AppliedChange.objects.filter(client_uuid=client_uuid, customer=customer).exists():
+            return None  # a resend of an edit already saved: answer as the first time
     if canonical == old_text:
         raise InvalidInput(_("The proposed value is the same as the current one."), field="new_value")
     policy = policy_for(customer.company, field)
     if policy is not None and policy.manager_editable:
-        update_customer(customer, attrs, by=by, source="edit", expected_version=expected_version, reason=reason)
+        try:
+            with transaction.atomic():
+                update_customer(customer, attrs, by=by, source="edit", expected_version=expected_version,
+                                reason=reason)
+                if client_uuid:
+                    AppliedChange.objects.create(client_uuid=client_uuid, customer=customer, field=field,
+                                                 new_value=canonical, applied_by=by)
+        except IntegrityError:
+            # The same client id raced in twice, or was already used for another store: refuse the second.
+            if AppliedChange.objects.filter(client_uuid=client_uuid, customer=customer).exists():
+                return None
+            raise InvalidInput(_("This request id was already used."), field="client_uuid") from None
         return None
     if policy is None or policy.department_id is None:
         raise ActionRefused(_("No department is set to review this field; ask an administrator."))

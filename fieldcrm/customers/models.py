@@ -370,3 +370,22 @@ class ChangeRequest(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.customer.customer_code} {self.field}"
+
+
+class AppliedChange(models.Model):
+    """A manager's edit that was saved to the profile at once, kept by the client's request id: a phone that
+    resends it after a lost answer hears "applied" again instead of "same as the current value"."""
+
+    client_uuid = models.UUIDField(unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="applied_changes")
+    field = models.CharField(_("field"), max_length=30)
+    new_value = models.CharField(_("new value"), max_length=200, blank=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change applied at once")
+        verbose_name_plural = _("changes applied at once")
+
+    def __str__(self):
+        return f"{self.customer_id} {self.field}"
