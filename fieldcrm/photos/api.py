@@ -48,7 +48,7 @@ class PhotoOut(Schema):
 
 class PhotoIn(InputSchema):
     client_uuid: UUID
-    owner_type: str = Field(max_length=40, description="what the photo is evidence of: `market_report`")
+    owner_type: str = Field(max_length=40, description="what the photo is evidence of: `market_report` or `visit`")
     owner_id: Id
     taken_at: datetime = Field(description="when the phone took it")
     latitude: float | None = Field(None, ge=-90, le=90, description="where the phone was (WGS-84)")
