@@ -155,7 +155,9 @@ class ServiceTaskBuilder:
         self.items = {item.code: item for item in ServiceItem.objects.filter(company=company, active=True)}
         self.tasks: list[ServiceTask] = []
         guidance = self.items.get("business_guidance")
-        self.subjects = TaskSubjects(company, start, end, guidance.standard_content if guidance else "")
+        # A period that begins in [start, end) may end up to a year later (a yearly service): its news too.
+        self.subjects = TaskSubjects(company, start, end + timedelta(days=366),
+                                     guidance.standard_content if guidance else "")
         # Promotions whose briefing day falls in the period (one may start after it).
         self.promotions = [p for p in self.subjects.promotions if start <= p.brief_on < end]
 

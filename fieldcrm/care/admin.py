@@ -28,10 +28,12 @@ class ServiceStandardAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceTask)
 class ServiceTaskAdmin(admin.ModelAdmin):
-    list_display = ["due_date", "customer", "item", "source", "status"]
-    list_filter = ["status", "source", "item"]
+    list_display = ["due_date", "customer", "item", "source", "status", "cancel_reason"]
+    list_filter = ["status", "source", "item", "cancel_reason"]
     raw_id_fields = ["customer"]
     date_hierarchy = "due_date"
+    # Re-planning writes these from the catalogue and the promotions (care/actions.py).
+    readonly_fields = ["subject", "cancel_reason", "cancelled_at"]
 
 
 @admin.register(Promotion)
