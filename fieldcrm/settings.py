@@ -144,6 +144,7 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "fieldcrm" / "locale"]
+FORMAT_MODULE_PATH = ["fieldcrm.formats"]  # "12月10日" / "Dec 10" for a day without its year
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -180,12 +181,13 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TIMEZONE = TIME_ZONE
 # With `celery -A fieldcrm beat`: next week's draft plans every Thursday evening (plans are due Friday),
-# and the service plan for the coming four weeks every Sunday night.
+# and the service plan from this Monday for five weeks every night (so news entered today reaches this
+# week's open tasks, which re-planning rewrites or cancels).
 CELERY_BEAT_SCHEDULE = {
     "plan-next-week": {"task": "fieldcrm.visits.tasks.plan_next_week_for_all",
                        "schedule": crontab(hour=20, minute=0, day_of_week="thu")},
     "plan-services": {"task": "fieldcrm.care.tasks.plan_services_for_all",
-                      "schedule": crontab(hour=23, minute=0, day_of_week="sun")},
+                      "schedule": crontab(hour=23, minute=0)},
     # Needs past their deadline, unresolved: to the supervisor (each once).
     "escalate-demands": {"task": "fieldcrm.followup.tasks.escalate_overdue_demands",
                          "schedule": crontab(minute=15)},

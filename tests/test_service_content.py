@@ -208,7 +208,7 @@ def test_guidance_at_the_store_starts_from_its_own_last_visit(cast, shop):
                                   sales_last_week_cartons=3, price_tag_ok=True)
     with translation.override("en"):
         (item,) = [i for i in services(shop, day, cast["alice"], None) if i.data["service"] == "business_guidance"]
-    assert "Last visit 12-20: 2 SKUs, stock 12 条, sold 8 条 last week; running low: 中华(硬); 1 price tags wrong" in item.text
+    assert "Last visit Dec 20: 2 SKUs, stock 12 条, sold 8 条 last week; running low: 中华(硬); 1 price tags wrong" in item.text
     assert item.text.endswith(guidance.content)
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.care.actions import complete_task
-from fieldcrm.care.content import News, news_for, register_store_figures, store_figures, task_content
+from fieldcrm.care.content import News, month_day, news_for, register_store_figures, store_figures, task_content
 from fieldcrm.care.content import price_text as _price_text
 from fieldcrm.care.content import promotion_text as _promotion_text
 from fieldcrm.care.content import sku_text as _sku_text
@@ -82,7 +83,7 @@ def last_visit_figures(customer, day) -> str:
     if not seen:
         return ""
     text = _("Last visit %(date)s: %(skus)s SKUs, stock %(stock)s 条, sold %(sales)s 条 last week") % {
-        "date": f"{visit.checked_in_at:%m-%d}", "skus": len(seen),
+        "date": month_day(timezone.localtime(visit.checked_in_at).date()), "skus": len(seen),
         "stock": sum(o.stock_cartons or 0 for o in seen), "sales": sum(o.sales_last_week_cartons or 0 for o in seen)}
     low = [o.sku.name for o in seen
            if o.stock_cartons is not None and o.sales_last_week_cartons and o.stock_cartons < o.sales_last_week_cartons]
