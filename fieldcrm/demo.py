@@ -1,18 +1,29 @@
-"""A realistic demo county (沛县, Xuzhou, Jiangsu): org, logins, retailers along real streets, SKUs.
+"""A realistic demo county (沛县, Xuzhou, Jiangsu): org, logins, retailers along real streets, SKUs — and a
+fortnight of work around the day it is seeded: last week's plans approved and worked, this week's approved and
+worked up to yesterday (today's route still to do), next week's drafts, needs at every stage and market
+reports, all made through the same actions users go through.
 
-Deterministic per seed: the same seed gives the same people, stores, codes and coordinates.
+Deterministic per seed (and the day it runs): the same seed gives the same people, stores, codes, coordinates,
+visits and reports.
 """
 
+import io
 import math
 import random
-from datetime import date, time, timedelta
+import uuid
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
+from PIL import Image, ImageDraw
 
 from fieldcrm.care.actions import plan_services
-from fieldcrm.care.models import Promotion
+from fieldcrm.care.models import Promotion, ServiceTask
 from fieldcrm.catalog.models import Brand, PriceChange, Sku, price_class_for
 from fieldcrm.company_setup import setup_company
 from fieldcrm.customers.models import (
@@ -25,8 +36,15 @@ from fieldcrm.customers.models import (
 )
 from fieldcrm.followup.actions import raise_demand, record_feedback, resolve_demand
 from fieldcrm.followup.models import Demand
+from fieldcrm.monopoly.actions import decide_report, refuse_if_decided, submit_report
+from fieldcrm.monopoly.models import MarketReport
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
-from fieldcrm.visits.actions import generate_week_plan
+from fieldcrm.photos.actions import store_photo
+from fieldcrm.visits import checklist
+from fieldcrm.visits.actions import decide_plan, generate_week_plan, move_visit, remove_visit, submit_plan
+from fieldcrm.visits.fieldwork import Answer, Observation, VisitRecord, record_visit
+from fieldcrm.visits.models import OpinionTopic, PlanChange, PlanningPolicy, Visit, WeekPlan
+from fieldcrm.visits.weeks import week_days
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - the demo's published password, printed at start-up
 COMPANY = ("江苏省烟草公司徐州市公司沛县分公司", "320322")
@@ -102,13 +120,20 @@ def mobile(rng) -> str:
 
 
 class DemoBuilder:
-    def __init__(self, seed: int, managers: int, customers: int, stdout=None, plan_seconds: float = 5):
+    def __init__(self, seed: int, managers: int, customers: int, stdout=None, plan_seconds: float = 5,
+                 worked_plan_seconds: float | None = None):
+        self.seed = seed
         self.plan_seconds = plan_seconds
+        # Last and this week's plans are only the frame of the recorded visits: a short planner run routes them
+        # as well as a long one for the demo's few hundred stores (measured: 1 s ≈ 5 s in distance).
+        self.worked_plan_seconds = worked_plan_seconds or min(1, plan_seconds)
         self.rng = random.Random(seed)
         self.manager_count = max(1, managers)
         self.customer_count = max(0, customers)
         self.today = timezone.localdate()
         self.now = timezone.now()
+        self.first_stops: dict[int, Customer] = {}  # manager pk → the store first on today's route
+        self.working_today = False
 
     @transaction.atomic
     def build(self):
@@ -124,26 +149,38 @@ class DemoBuilder:
                           "tier_min": 15, "lead_days": 3,
                           "business_formats": [BusinessFormat.TOBACCO_LIQUOR, BusinessFormat.SUPERMARKET]},
             )
-            plan_services(self.company, monday, monday + timedelta(days=28))
+            plan_services(self.company, monday - timedelta(days=7), monday + timedelta(days=28))
+            self.build_worked_weeks(monday)
             self.build_demands()
             self.build_visit_plans(monday + timedelta(days=7))
+            self.build_market_reports()
         return self
+
+    # --- needs -------------------------------------------------------------------------------------------
 
     def build_demands(self):
         """A few needs per manager: open ones heard in the last day (due in the next one to three days by
-        their class's standard, so next week's plan brings those stores in; one of them resolved by its
-        department, awaiting the feedback to the retailer), one overdue, two closed."""
+        their class's standard, so next week's plan brings those stores in): one at the store first on today's
+        route, resolved by its department this morning, so the manager tells the retailer at today's visit (the
+        checklist item `demand:<id>`); one about supply, waiting in the supply department's inbox; one more.
+        Then one overdue and two closed."""
         for manager in self.managers:
             stores = list(Customer.objects.filter(manager=manager, status=CustomerStatus.ACTIVE)
                           .select_related("customer_class__service_standard").order_by("customer_code"))
-            if len(stores) < 6:
+            first_stop = self.first_stops.get(manager.pk)
+            others = [store for store in stores if first_stop is None or store.pk != first_stop.pk]
+            if len(others) < 6:
                 continue
-            picked = self.rng.sample(stores, 6)
-            for n, store in enumerate(picked[:3]):
-                demand = self.demand(store, manager, hours_ago=self.rng.randint(1, 20))
-                staff = User.objects.filter(department=demand.department_id).first() if n == 0 else None
-                if staff is not None:  # answered by its department: the manager tells the retailer next visit
-                    resolve_demand(demand, by=staff, resolution=DEMAND_SAMPLES[demand.kind][1])
+            picked = self.rng.sample(others, 6)
+            if first_stop is not None:
+                picked[0] = first_stop
+            answered = self.demand(picked[0], manager, hours_ago=self.rng.randint(20, 30))
+            staff = User.objects.filter(department=answered.department_id, is_active=True).order_by("pk").first()
+            if staff is not None:  # answered by its department: the manager tells the retailer at the next visit
+                resolve_demand(answered, by=staff, resolution=DEMAND_SAMPLES[answered.kind][1],
+                               resolved_at=self.now - timedelta(minutes=self.rng.randint(60, 180)))
+            self.demand(picked[1], manager, hours_ago=self.rng.randint(1, 20), kind=Demand.Kind.SUPPLY)
+            self.demand(picked[2], manager, hours_ago=self.rng.randint(1, 20))
             self.demand(picked[3], manager, hours_ago=24 * 5)  # overdue: nobody answered it
             for store in picked[4:]:
                 demand = self.demand(store, manager, hours_ago=24 * self.rng.randint(6, 20))
@@ -152,15 +189,106 @@ class DemoBuilder:
                 record_feedback(demand, by=manager, channel=Demand.Channel.PHONE, satisfied=True,
                                 given_at=resolved_at)
 
-    def demand(self, store, manager, hours_ago):
-        kind = self.rng.choice(list(DEMAND_SAMPLES))
+    def demand(self, store, manager, hours_ago, kind=None):
+        kind = kind or self.rng.choice(list(DEMAND_SAMPLES))
         return raise_demand(store, kind=kind, description=DEMAND_SAMPLES[kind][0], by=manager,
                             raised_at=self.now - timedelta(hours=hours_ago))
+
+    # --- visit plans and the visits made -------------------------------------------------------------------
 
     def build_visit_plans(self, week_start):
         """Next week's draft plan for every manager, so the demo opens on a routed week."""
         for manager in self.managers:
             generate_week_plan(manager, week_start, time_limit=self.plan_seconds)
+
+    def build_worked_weeks(self, monday):
+        """Last week's plan approved and worked; this week's approved and worked up to yesterday, today's route
+        still to do (on a working day: the company's planning policy says which)."""
+        policy = PlanningPolicy.for_company(self.company)
+        self.working_today = self.today in week_days(monday, policy)
+        for manager in self.managers:
+            supervisor = (User.objects.filter(role=User.Role.SUPERVISOR, area=manager.area_id).order_by("pk").first()
+                          or User.objects.get(username="admin"))
+            work = WeekWork(self, manager, supervisor, policy)
+            work.week(monday - timedelta(days=7), until=monday)
+            plan = work.week(monday, until=self.today)
+            first = plan.visits.filter(day=self.today).order_by("sequence").select_related("customer").first()
+            if first is not None:
+                self.first_stops[manager.pk] = first.customer
+
+    def build_market_reports(self):
+        """Each manager has reported to the monopoly office: a price violation seen at a visit, confirmed by
+        monopoly1 (the manager was notified); a suspected counterfeit at the latest visit, with a photo, still
+        waiting for the officer; and an unlicensed seller at a place that is no customer (address only)."""
+        officer = User.objects.filter(company=self.company, role=User.Role.MONOPOLY).order_by("pk").first()
+        for manager, (_territory, place) in zip(self.managers, self.territories, strict=True):
+            if MarketReport.objects.filter(reporter=manager).exists():
+                continue  # seeded before: a report is evidence, never made up twice
+            visits = list(Visit.objects.filter(manager=manager, on_site=True).select_related("customer")
+                          .order_by("checked_in_at"))
+            if len(visits) < 2:
+                continue
+            seen, latest = visits[len(visits) // 3], visits[-1]
+            confirmed = self.report(manager, MarketReport.Kind.PRICE, REPORT_SAMPLES["price"], seen)
+            if officer is not None:
+                decide_report(confirmed, by=officer, status=MarketReport.Status.CONFIRMED, outcome=REPORT_OUTCOME)
+            counterfeit = self.report(manager, MarketReport.Kind.COUNTERFEIT, REPORT_SAMPLES["counterfeit"], latest)
+            taken_at = counterfeit.observed_at
+            store_photo(counterfeit, upload=SimpleUploadedFile("shelf.jpg", shelf_photo(self.rng), "image/jpeg"),
+                        client_uuid=self.uuid(), taken_at=taken_at, by=manager, latitude=counterfeit.latitude,
+                        longitude=counterfeit.longitude, still_open=refuse_if_decided)
+            street = self.rng.choice(URBAN_STREETS) if place[0] == "城区" else place[0] + self.rng.choice(TOWN_STREETS)
+            lat, lon = self.position(place, street, self.rng)
+            observed = timezone.make_aware(datetime.combine(self.today - timedelta(days=2), time(19, 40)))
+            submit_report(by=manager, client_uuid=self.uuid(), kind=MarketReport.Kind.UNLICENSED,
+                          description=REPORT_SAMPLES["unlicensed"], observed_at=observed, latitude=round(lat, 6),
+                          longitude=round(lon, 6), accuracy_m=20, address=f"沛县{street}夜市流动摊位")
+
+    def report(self, manager, kind, description, visit) -> MarketReport:
+        report, _created = submit_report(
+            by=manager, client_uuid=self.uuid(), kind=kind, description=description,
+            observed_at=visit.checked_in_at + timedelta(minutes=5), latitude=visit.latitude,
+            longitude=visit.longitude, accuracy_m=visit.accuracy_m, customer=visit.customer)
+        return report
+
+    def uuid(self) -> uuid.UUID:
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def summary(self) -> list[str]:
+        """What the demo holds, for the seed's output."""
+        monday = self.today - timedelta(days=self.today.weekday())
+        lines = []
+        for week_start in (monday - timedelta(days=7), monday):
+            visits = Visit.objects.filter(manager__in=self.managers, checked_in_at__date__gte=week_start,
+                                          checked_in_at__date__lt=min(week_start + timedelta(days=7), self.today))
+            lines.append(_("Week of %(week)s: %(plans)s approved plans, %(visits)s visits recorded (%(off)s off-site, "
+                           "%(ad_hoc)s unplanned).") % {
+                "week": week_start, "visits": visits.count(), "off": visits.filter(on_site=False).count(),
+                "ad_hoc": visits.filter(ad_hoc=True).count(),
+                "plans": WeekPlan.objects.filter(manager__in=self.managers, week_start=week_start,
+                                                 status=WeekPlan.Status.APPROVED).count()})
+        lines.append(self.today_line())
+        demands = Demand.objects.filter(customer__manager__in=self.managers)
+        reports = MarketReport.objects.filter(reporter__in=self.managers)
+        lines.append(_("Needs: %(open)s open (%(resolved)s resolved, awaiting the feedback to the retailer), "
+                       "%(closed)s closed. Market reports: %(pending)s waiting for the monopoly office, %(decided)s "
+                       "decided.") % {
+            "open": demands.open().count(), "resolved": demands.awaiting_feedback().count(),
+            "closed": demands.closed().count(), "pending": reports.filter(status=MarketReport.Status.SUBMITTED).count(),
+            "decided": reports.exclude(status=MarketReport.Status.SUBMITTED).count()})
+        return lines
+
+    def today_line(self) -> str:
+        day = f"{self.today:%Y-%m-%d} {WEEKDAYS[self.today.weekday()]}"
+        if not self.working_today:
+            days = PlanningPolicy.for_company(self.company).working_days
+            return _("Today (%(day)s) is not a working day: the company works %(days)s days a week from Monday "
+                     "(its planning policy), so /field/ shows no route today.") % {"day": day, "days": days}
+        manager = self.managers[0]
+        stops = manager.week_plans.filter(week_start=self.today - timedelta(days=self.today.weekday()))
+        count = sum(plan.visits.filter(day=self.today).count() for plan in stops)
+        return _("Today (%(day)s): %(stops)s stops on %(manager)s's route at /field/.") % {
+            "day": day, "stops": count, "manager": manager.username}
 
     def _user(self, username, role, **fields):
         user, created = User.objects.get_or_create(username=username, defaults={"role": role, **fields})
@@ -192,7 +320,7 @@ class DemoBuilder:
             if manager.start_latitude is None:  # the manager sets out from their territory's service station
                 manager.start_address, manager.start_latitude, manager.start_longitude = f"{place[0]}服务站", *place[1:]
                 manager.save(update_fields=["start_address", "start_latitude", "start_longitude"])
-            territory, _ = Territory.objects.get_or_create(area=area, name=f"{place[0]}{i}号片区")
+            territory, _created = Territory.objects.get_or_create(area=area, name=f"{place[0]}{i}号片区")
             self.managers.append(manager)
             self.territories.append((territory, place))
 
@@ -200,9 +328,9 @@ class DemoBuilder:
         """The catalogue, on sale for long (no launch date) but for the last SKU, new this week; and two price
         changes coming: the news the information support services tell."""
         monday = self.today - timedelta(days=self.today.weekday())
-        for index, (brand_name, name, cost, wholesale, retail) in enumerate(SKUS, start=1):
-            brand, _ = Brand.objects.get_or_create(name=brand_name)
-            cost = Decimal(cost)
+        for index, (brand_name, name, cost_text, wholesale, retail) in enumerate(SKUS, start=1):
+            brand, _created = Brand.objects.get_or_create(name=brand_name)
+            cost = Decimal(cost_text)
             Sku.objects.get_or_create(
                 code=f"69010{index:05d}",
                 defaults={
@@ -300,3 +428,182 @@ class DemoBuilder:
         if tier >= 15:
             return "重点客户"
         return "普通客户" if tier >= 8 else "培育客户"
+
+
+# --- a week's work: the plan approved, the visits made --------------------------------------------------------
+
+MISSED_SHARE = 0.06  # planned visits nobody made (the plan shows them missed)
+OFF_SITE_SHARE = 0.08  # checked in a few hundred metres away (a phone's position, or a visit by phone call)
+TODAY_STOPS = 8  # stops spread onto today when the planner left this working day empty
+OPINIONS = [
+    (OpinionTopic.SUPPLY, "中华(硬)货源偏紧，希望多投放几条"), (OpinionTopic.PRICE, "周边几家店价格不统一，影响生意"),
+    (OpinionTopic.ORDERING, "希望订货时间延长到晚上八点"), (OpinionTopic.DELIVERY, "希望送货固定在上午十点前"),
+    (OpinionTopic.PRODUCT, "细支烟问的人越来越多"), (OpinionTopic.SERVICE, "客户经理来得勤，有事能及时反映"),
+]
+VISIT_NOTES = ["店主不在，与店员沟通", "陈列已按要求调整", "店内正在装修，下周再看陈列", "店主询问电子结算开通"]
+CHECK_NOTES = ["已告知店主", "店主已了解", "已核对", ""]
+REPORT_SAMPLES = {
+    "price": "店内中华(硬)标价 520 元/条，高于零售指导价，店主称进货渠道不同",
+    "counterfeit": "柜台内有一批南京(炫赫门)包装印刷模糊、无防伪标识，疑似假烟，店主说是他人代卖",
+    "unlicensed": "夜市流动摊位无证售烟，摆放约二十条，晚上七点后出摊",
+}
+REPORT_OUTCOME = "已现场核查，价格违规属实，已责令整改并记录在案"
+
+
+class WeekWork:
+    """One manager's week as it went: the plan generated, submitted and approved on time (the supervisor
+    approves it), then each planned visit before `until` recorded through `fieldwork.record_visit` with what the
+    phone sends — the checklist answered, the store's usual SKUs observed, sometimes an opinion — a few missed,
+    a few off-site, one or two unplanned. The actions stamp "now"; the demo replays past days, so it then dates
+    what they stamped (the plan's submission and approval, services done and fields verified at a visit) to
+    when it happened."""
+
+    def __init__(self, builder: DemoBuilder, manager, supervisor, policy):
+        self.builder, self.rng = builder, builder.rng
+        self.manager, self.supervisor, self.policy = manager, supervisor, policy
+        self.skus = list(Sku.objects.order_by("code"))
+        self.usual: dict[int, list[Sku]] = {}
+
+    def week(self, week_start: date, until: date) -> WeekPlan:
+        existing = WeekPlan.objects.filter(manager=self.manager, week_start=week_start).first()
+        if existing is not None and existing.status != WeekPlan.Status.DRAFT:
+            return existing  # seeded before: the week has been worked
+        plan = generate_week_plan(self.manager, week_start, time_limit=self.builder.worked_plan_seconds)
+        self.drop_unopened(plan)
+        self.route_today(plan)
+        submit_plan(plan, by=self.manager)
+        plan = decide_plan(plan, by=self.supervisor, approve=True)
+        self.date_plan(plan)
+        for planned in plan.visits.filter(day__lt=until).select_related("customer").order_by("day", "sequence"):
+            if self.rng.random() >= MISSED_SHARE:
+                self.record(planned.customer, planned.day, planned.arrival, planned)
+        self.unplanned_visits(plan, until)
+        return plan
+
+    def drop_unopened(self, plan):
+        """A store that opened after its planned day was not there to visit: the manager took it out."""
+        for planned in plan.visits.select_related("customer"):
+            if timezone.localdate(planned.customer.created_at) > planned.day:
+                remove_visit(planned, by=self.manager)
+
+    def route_today(self, plan):
+        """The planner fits a short week into fewer days (no Saturday, say); when today is a working day it
+        left empty, the manager moves the last stops of the busiest day onto today."""
+        today = self.builder.today
+        if today not in week_days(plan, self.policy) or plan.visits.filter(day=today).exists():
+            return
+        per_day = Counter(plan.visits.values_list("day", flat=True))
+        if not per_day:
+            return
+        busiest = max(sorted(per_day), key=per_day.__getitem__)
+        for planned in plan.visits.filter(day=busiest).select_related("customer").order_by("-sequence")[:TODAY_STOPS]:
+            if planned.customer.rest_day != today.isoweekday():
+                move_visit(planned, today, by=self.manager, confirm=True)
+
+    def date_plan(self, plan):
+        """Generated and submitted before the deadline (the Friday before the week, by default), approved the
+        next morning."""
+        deadline = self.policy.deadline_for(plan.week_start)
+        latest = min(timezone.make_aware(datetime.combine(plan.week_start, time())), self.builder.now)
+        latest -= timedelta(minutes=1)
+        generated = min(deadline - timedelta(hours=3), latest)
+        submitted = min(deadline - timedelta(hours=1), latest)
+        decided = min(deadline + timedelta(hours=15), latest)
+        WeekPlan.objects.filter(pk=plan.pk).update(generated_at=generated, submitted_at=submitted,
+                                                   submitted_late=submitted > deadline, decided_at=decided)
+        changes = PlanChange.objects.filter(plan=plan)
+        changes.exclude(kind__in=[PlanChange.Kind.SUBMIT, PlanChange.Kind.APPROVE]).update(at=generated)
+        changes.filter(kind=PlanChange.Kind.SUBMIT).update(at=submitted)
+        changes.filter(kind=PlanChange.Kind.APPROVE).update(at=decided)
+
+    def unplanned_visits(self, plan, until: date):
+        """One or two visits nobody planned (a retailer called; a store passed on the way), late afternoon."""
+        days = [day for day in week_days(plan, self.policy) if day < until]
+        if not days:
+            return
+        planned = set(plan.visits.values_list("customer_id", "day"))
+        stores = list(Customer.objects.filter(manager=self.manager, status=CustomerStatus.ACTIVE).order_by("pk"))
+        for _n in range(self.rng.randint(1, 2)):
+            day = self.rng.choice(days)
+            choices = [s for s in stores if (s.pk, day) not in planned and timezone.localdate(s.created_at) <= day]
+            if choices:
+                store = self.rng.choice(choices)
+                planned.add((store.pk, day))
+                self.record(store, day, time(17, self.rng.randint(0, 40)), None)
+
+    def record(self, customer, day: date, arrival, planned) -> Visit:
+        rng = self.rng
+        checked_in = (timezone.make_aware(datetime.combine(day, arrival or time(9)))
+                      + timedelta(minutes=rng.randint(-10, 20)))
+        latitude, longitude = self.checkin_position(customer, off_site=rng.random() < OFF_SITE_SHARE)
+        answers = [Answer(item.code, done=rng.random() < 0.92, note=rng.choice(CHECK_NOTES))
+                   for item in checklist.items_for(customer, day, self.manager, planned)
+                   if item.kind != "demand"]  # needs are fed back when they are resolved, not before
+        record = VisitRecord(
+            client_uuid=self.builder.uuid(), checked_in_at=checked_in, latitude=latitude, longitude=longitude,
+            accuracy_m=float(rng.choice([8, 10, 15, 20, 30])), planned_visit=planned.pk if planned else None,
+            checked_out_at=checked_in + timedelta(minutes=rng.randint(10, 25)),
+            opinions=[rng.choice(OPINIONS)] if rng.random() < 0.3 else [],
+            observations=self.observations(customer, day), checklist=answers,
+            notes=rng.choice(VISIT_NOTES) if rng.random() < 0.1 else "")
+        visit, _created = record_visit(customer, record, by=self.manager)
+        self.date_answers(visit, answers)
+        return visit
+
+    def date_answers(self, visit, answers):
+        done = [answer for answer in answers if answer.done]
+        tasks = [int(a.code.split(":", 1)[1]) for a in done if a.code.startswith("service:")]
+        ServiceTask.objects.filter(pk__in=tasks, done_by=self.manager).update(done_at=visit.checked_out_at)
+        fields = [a.code.split(":", 1)[1] for a in done if a.code.startswith("verify:")]
+        if fields:
+            Customer.objects.filter(pk=visit.customer_id).update(
+                **{f"{field}_verified_at": visit.checked_out_at for field in fields})
+
+    def checkin_position(self, customer, off_site: bool) -> tuple[float, float]:
+        """At the door (a phone's few metres of error), or 300-600 m away."""
+        rng = self.rng
+        metres = rng.uniform(300, 600) if off_site else abs(rng.gauss(0, 15))
+        bearing = rng.uniform(0, 2 * math.pi)
+        latitude = customer.latitude + metres * math.cos(bearing) / 111_320
+        longitude = customer.longitude + metres * math.sin(bearing) / (111_320 * math.cos(math.radians(latitude)))
+        return round(latitude, 6), round(longitude, 6)
+
+    def usual_skus(self, customer) -> list[Sku]:
+        """The 10-20 SKUs a store carries, stable per store: cheaper ones in small shops, dearer ones in big."""
+        if customer.pk not in self.usual:
+            rng = random.Random(f"{self.builder.seed}:{customer.customer_code}")
+            premium = customer.tier >= 15
+
+            def weight(sku):
+                return 3 if (sku.retail_price >= 190) == premium else 1
+
+            ranked = sorted(self.skus, key=lambda sku: rng.random() ** (1 / weight(sku)), reverse=True)
+            self.usual[customer.pk] = ranked[:rng.randint(10, 20)]
+        return self.usual[customer.pk]
+
+    def observations(self, customer, day: date) -> list[Observation]:
+        """Most of the usual SKUs, as the shelf showed them: stock and last week's sales in 条, the price asked
+        (元/条; now and then above the guide price), whether the price tag is right."""
+        rng = self.rng
+        seen = []
+        for sku in self.usual_skus(customer):
+            if (sku.launched_on and sku.launched_on > day) or rng.random() < 0.1:
+                continue
+            price = sku.retail_price + (rng.choice([10, 20, 50]) if rng.random() < 0.08 else 0)
+            seen.append(Observation(sku.code, stock_cartons=rng.randint(0, 12), retail_price=Decimal(price),
+                                    sales_last_week_cartons=rng.randint(0, 10), price_tag_ok=rng.random() > 0.08))
+        return seen
+
+
+def shelf_photo(rng) -> bytes:
+    """A small generated JPEG standing in for the evidence photo: a counter with rows of packs."""
+    image = Image.new("RGB", (640, 480), (214, 204, 186))
+    draw = ImageDraw.Draw(image)
+    for row in range(4):
+        for column in range(10):
+            colour = tuple(rng.randint(60, 220) for _channel in range(3))
+            left, top = 20 + column * 62, 40 + row * 105
+            draw.rectangle([left, top, left + 50, top + 85], fill=colour, outline=(40, 40, 40))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()

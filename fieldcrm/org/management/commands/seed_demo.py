@@ -1,12 +1,27 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fieldcrm.demo import DEMO_PASSWORD, DemoBuilder
 from fieldcrm.org.models import User
 
+# What each kind of login can try first (printed after the logins).
+TRY_FIRST = [
+    ("manager1", gettext_lazy(
+        "open /field/ on a phone (or a 360 px window): load today's route; the first stop's checklist tells the "
+        "retailer how their need was resolved; go offline for a visit, then back online")),
+    ("supervisor1", gettext_lazy(
+        "Visit plans: last week's plan against the visits made (done, off-site, missed); next week's draft to "
+        "review")),
+    ("supply1", gettext_lazy("Needs to act on: accept and resolve the retailer's supply need")),
+    ("monopoly1", gettext_lazy("Market reports: confirm the report waiting for the office; the manager is notified")),
+]
+
 
 class Command(BaseCommand):
-    help = "Build a realistic demo county (沛县, Xuzhou): org, logins, retailers, SKUs. Deterministic per seed."
+    help = ("Build a realistic demo county (沛县, Xuzhou): org, logins, retailers, SKUs, and a fortnight of work "
+            "around today. Deterministic per seed.")
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=600)
@@ -14,22 +29,32 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--plan-seconds", type=float,
                             help="route planner time per manager for next week's demo plans (default 5, at most "
-                                 "VISIT_PLAN_SECONDS)")
+                                 "VISIT_PLAN_SECONDS); last and this week's worked plans get at most 1 s")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when users already exist")
 
     def handle(self, *args, **options):
         if options["if_empty"] and User.objects.exists():
-            self.stdout.write("Demo data already present.")
+            self.stdout.write(_("Demo data already present."))
             self.print_logins()
             return
         plan_seconds = options["plan_seconds"] or min(5, settings.VISIT_PLAN_SECONDS)
         builder = DemoBuilder(
             options["seed"], options["managers"], options["customers"], plan_seconds=plan_seconds
         ).build()
-        self.stdout.write(f"Seeded {builder.customer_count} customers for {builder.manager_count} managers.")
+        self.stdout.write(_("Seeded %(customers)s customers for %(managers)s managers.")
+                          % {"customers": builder.customer_count, "managers": builder.manager_count})
+        if builder.customer_count:
+            for line in builder.summary():
+                self.stdout.write("  " + line)
         self.print_logins()
 
     def print_logins(self):
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(_("Demo logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
         for user in User.objects.order_by("pk"):
             self.stdout.write(f"  {user.username:<12} {user.get_role_display()}")
+        logins = set(User.objects.values_list("username", flat=True))
+        tries = [(login, text) for login, text in TRY_FIRST if login in logins]
+        if tries:
+            self.stdout.write(_("Try first:"))
+        for login, text in tries:
+            self.stdout.write(f"  {login:<12} {text}")
