@@ -184,6 +184,7 @@ def main():
            "SECRET_KEY": "bench-only-secret-key-that-is-long-enough-for-the-deploy-check-0123456789",
            "ALLOWED_HOSTS": "127.0.0.1", "STATIC_ROOT": f"{data}/static", "SESSION_COOKIE_SECURE": "false",
            "CSRF_COOKIE_SECURE": "false", "SECURE_SSL_REDIRECT": "false", "DJANGO_SETTINGS_MODULE": "fieldcrm.settings",
+           "MAP_TILES": "none",
            "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}  # the counts are read while Playwright runs its event loop
     os.environ.update(env)
     build(args.skus)

@@ -1,19 +1,21 @@
 """`GET /api/v1/today`: what the phone stores before the manager leaves — today's route in order with reasons,
-problems, positions, navigation links and usual SKUs, plus the manager's customers for an unplanned visit.
-Read-only; every write goes through the visits, demands, market-report and photo endpoints."""
+problems, positions, navigation links and usual SKUs, the stores planned later this week whose open need
+cannot wait for that visit, each of those visits' checklist, plus the manager's customers for an unplanned
+visit. Read-only; every write goes through the visits, demands, market-report and photo endpoints."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
+from typing import Any
 
 from django.utils import timezone
+from django.views.decorators.gzip import gzip_page
 from ninja import Field, Router, Schema
+from ninja.decorators import decorate_view
 
 from fieldcrm.customers.models import Customer
-from fieldcrm.field.today import navigation, todays_stops, usual_skus
+from fieldcrm.field.today import route, store
 from fieldcrm.schemas import Day
-from fieldcrm.visits.models import PlanningPolicy
-from fieldcrm.visits.reasons import reason_text
 
 router = Router(tags=["field app"])
 
@@ -37,39 +39,40 @@ class StopOut(StoreOut):
     usual_skus: list[str] = Field(description="SKU codes most observed at this store first")
 
 
-class TodayOut(Schema):
+class AlsoDueOut(StoreOut):
+    planned_visit: int = Field(description="the visit planned later this week")
+    planned_day: date
+    needs: list[str] = Field(description="the open needs due before planned_day, in the request's language")
+    navigation: dict[str, str]
+
+
+class RouteOut(Schema):
+    """What /field/ carries inline, so the route is on screen after one round trip."""
+
     day: date
+    generated_at: datetime = Field(description="when the server answered: the phone shows it as 'loaded at'")
     checkin_radius_m: int
     stops: list[StopOut]
+    also_due: list[AlsoDueOut] = Field(description="stores planned later this week with an open need whose "
+                                                   "deadline falls before that visit: overdue by then")
+
+
+class ChecklistOut(Schema):
+    customer_code: str
+    items: list[dict[str, Any]] = Field(description="as GET /customers/{code}/checklist answers")
+
+
+class TodayOut(RouteOut):
     customers: list[StoreOut] = Field(description="the manager's own customers, for an unplanned visit")
-
-
-def _store(customer: Customer) -> dict:
-    return {"customer_code": customer.customer_code, "name": customer.name, "address": customer.address,
-            "latitude": customer.latitude, "longitude": customer.longitude}
+    checklists: list[ChecklistOut] = Field(description="the checklist of each stop and each also-due store")
 
 
 @router.get("/today", response=TodayOut)
+@decorate_view(gzip_page)  # JSON of names and addresses: a fifth of it once compressed, and no secret in it
 def today(request, day: Day | None = None):
     """The signed-in manager's route for `day` (default today): their own plan only, so anyone else gets an
     empty route, never another manager's."""
-    day = day or timezone.localdate()
-    stops = todays_stops(request.user, day)
-    usual = usual_skus([stop.customer for stop in stops])
     own = Customer.objects.visible_to(request.user).filter(manager=request.user).only(
         "customer_code", "name", "address", "latitude", "longitude").order_by("name")
-    return {
-        "day": day,
-        "checkin_radius_m": PlanningPolicy.for_company(request.user.company).checkin_radius_m
-        if request.user.company_id else 200,
-        "stops": [
-            _store(stop.customer) | {
-                "planned_visit": stop.pk, "sequence": stop.sequence, "arrival": stop.arrival,
-                "reasons": [reason_text(reason) for reason in stop.reasons], "problems": stop.problems,
-                "outcome": stop.outcome, "navigation": navigation(stop.customer),
-                "usual_skus": usual.get(stop.customer_id, []),
-            }
-            for stop in stops
-        ],
-        "customers": [_store(customer) for customer in own],
-    }
+    return route(request.user, day or timezone.localdate(), checklists=True) | {
+        "customers": [store(customer) for customer in own]}

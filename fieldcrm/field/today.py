@@ -1,5 +1,6 @@
 """Today's route for the phone: the manager's own plan for this week (draft, submitted or approved), today's
-stops in order with their reasons and problems, navigation links and the store's usual SKUs."""
+stops in order with their reasons and problems, navigation links and the store's usual SKUs; and the stores
+planned later this week whose open need cannot wait for that visit ("overdue by then", as the plan page says)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 from django.db.models import Count
+from django.utils import timezone
 
 from fieldcrm.customers.models import Customer
+from fieldcrm.followup.models import Demand
 from fieldcrm.lib.coords import wgs84_to_bd09, wgs84_to_gcj02
-from fieldcrm.visits.models import PlannedVisit, SkuObservation, WeekPlan
+from fieldcrm.visits import checklist
+from fieldcrm.visits.candidates import deadline_before
+from fieldcrm.visits.models import PlannedVisit, PlanningPolicy, SkuObservation, Visit, WeekPlan
+from fieldcrm.visits.reasons import reason_text
 
 USUAL_SKUS = 20  # a store carries 10-20 SKUs; its most observed ones come first on the capture screen
 ROUTE_STATUSES = (WeekPlan.Status.DRAFT, WeekPlan.Status.SUBMITTED, WeekPlan.Status.APPROVED)
@@ -33,14 +39,46 @@ def navigation(customer: Customer) -> dict[str, str]:
     }
 
 
-def todays_stops(manager, day: date) -> list[PlannedVisit]:
+def _this_week(manager, day: date):
     monday = day - timedelta(days=day.weekday())
-    return list(
-        PlannedVisit.objects.filter(plan__manager=manager, plan__week_start=monday, plan__status__in=ROUTE_STATUSES,
-                                    day=day)
-        .select_related("customer", "done_visit")
-        .order_by("sequence", "pk")
-    )
+    return PlannedVisit.objects.filter(plan__manager=manager, plan__week_start=monday, plan__status__in=ROUTE_STATUSES)
+
+
+def todays_stops(manager, day: date) -> list[PlannedVisit]:
+    return list(_this_week(manager, day).filter(day=day).select_related("customer", "done_visit")
+                .order_by("sequence", "pk"))
+
+
+def needs_before(visit: PlannedVisit) -> list[dict]:
+    """The visit's need reasons whose deadline falls before its day (what makes `deadline_before` true)."""
+    day = visit.day.isoformat()
+    return [reason for reason in visit.reasons if (reason.get("args") or {}).get("due_date", day) < day]
+
+
+def also_due(manager, day: date) -> list[tuple[PlannedVisit, list[dict]]]:
+    """This week's visits after `day`, not done yet, to stores not on (or visited) today, that carry a need
+    overdue by their day (`visits.candidates.deadline_before`, the plan page's badge) and still open: the
+    manager had better go today. Each comes with those needs' reasons, as the plan recorded them."""
+    later = [visit for visit in _this_week(manager, day).filter(day__gt=day, done_visit__isnull=True)
+             .exclude(customer__in=_this_week(manager, day).filter(day=day).values("customer"))
+             .select_related("customer").order_by("day", "sequence", "pk")
+             if deadline_before(visit)]
+    if not later:
+        return []
+    stores = [visit.customer_id for visit in later]
+    visited = set(Visit.objects.filter(manager=manager, customer__in=stores, checked_in_at__date=day)
+                  .values_list("customer_id", flat=True))
+    still_open = {(d.customer_id, d.kind, timezone.localdate(d.due_at).isoformat())
+                  for d in Demand.objects.open().filter(customer__in=stores).only("customer_id", "kind", "due_at")}
+    found = []
+    for visit in later:
+        if visit.customer_id in visited:
+            continue
+        needs = [reason for reason in needs_before(visit)
+                 if (visit.customer_id, reason["args"].get("kind"), reason["args"]["due_date"]) in still_open]
+        if needs:
+            found.append((visit, needs))
+    return found
 
 
 def usual_skus(customers: list[Customer]) -> dict[int, list[str]]:
@@ -51,3 +89,48 @@ def usual_skus(customers: list[Customer]) -> dict[int, list[str]]:
     for row in rows:
         counts.setdefault(row["visit__customer_id"], Counter())[row["sku__code"]] = row["n"]
     return {pk: [code for code, _n in c.most_common(USUAL_SKUS)] for pk, c in counts.items()}
+
+
+def store(customer: Customer) -> dict:
+    return {"customer_code": customer.customer_code, "name": customer.name, "address": customer.address,
+            "latitude": customer.latitude, "longitude": customer.longitude}
+
+
+def route(manager, day: date, *, checklists: bool = False) -> dict:
+    """What the phone draws first: the day, today's stops and the needs that cannot wait (no customer list:
+    the page carries this inline, so it stays small). With `checklists`, what each of those visits must cover
+    (as `GET /customers/{code}/checklist` says): one request loads the day instead of one per store."""
+    stops = todays_stops(manager, day)
+    usual = usual_skus([stop.customer for stop in stops])
+    late = also_due(manager, day)
+    payload = {
+        "day": day,
+        "generated_at": timezone.now(),
+        "checkin_radius_m": PlanningPolicy.for_company(manager.company).checkin_radius_m
+        if manager.company_id else 200,
+        "stops": [
+            store(stop.customer) | {
+                "planned_visit": stop.pk, "sequence": stop.sequence, "arrival": stop.arrival,
+                "reasons": [reason_text(reason) for reason in stop.reasons], "problems": stop.problems,
+                "outcome": stop.outcome, "navigation": navigation(stop.customer),
+                "usual_skus": usual.get(stop.customer_id, []),
+            }
+            for stop in stops
+        ],
+        "also_due": [
+            store(visit.customer) | {
+                "planned_visit": visit.pk, "planned_day": visit.day,
+                "needs": [reason_text(reason) for reason in needs], "navigation": navigation(visit.customer),
+            }
+            for visit, needs in late
+        ],
+    }
+    if checklists:
+        visits: list[tuple[Customer, PlannedVisit | None]] = [(stop.customer, stop) for stop in stops]
+        visits += [(visit.customer, None) for visit, _needs in late]  # an unplanned visit today
+        payload["checklists"] = [
+            {"customer_code": customer.customer_code,
+             "items": [item.as_dict() for item in checklist.items_for(customer, day, manager, planned)]}
+            for customer, planned in visits
+        ]
+    return payload

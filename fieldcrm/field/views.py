@@ -1,19 +1,27 @@
 """The phone's pages. `/field/` is one shell page: the route, the visit and the outbox are drawn by
 static/field/field.js from what IndexedDB holds, so the page works with no network once it has been opened.
+The page also carries today's route inline (drawn by its inline script before any other file arrives): on a
+slow network every request costs seconds, so the route must be on screen after the page's own round trip.
 The service worker and the manifest are served from the site root so their scope covers every page."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from fieldcrm.field.api import RouteOut
 from fieldcrm.field.capture import capture_strings
+from fieldcrm.field.today import route
 from fieldcrm.followup.models import Demand
 from fieldcrm.monopoly.models import MarketReport
 from fieldcrm.visits.models import OpinionTopic
+from fieldcrm.visits.views.plans import map_tiles
 
 
 def strings() -> dict:
@@ -23,6 +31,19 @@ def strings() -> dict:
         "loaded": _("Ready offline (loaded at %(at)s)"),
         "notLoaded": _("Not loaded on this phone yet: load it before you leave."),
         "noStops": _("No visits planned for today."),
+        # Today: the route's day, when it was loaded (Beijing time, whatever zone the phone is set to), the map.
+        "beijing": _("%(time)s Beijing time"), "storing": _("Route as of %(at)s · storing the day for offline use…"),
+        "staleRoute": _("This is the route of %(day)s, not today's: load today's route before you leave."),
+        "away": _("%(d)s from you"), "plannedFor": _("planned for %(day)s"), "youAreHere": _("You are here"),
+        "mapOffline": _("The map needs the network; the list works without it."),
+        # Logging out: nothing unsent is dropped without asking; another user's records wait for them.
+        "unsentOnLogout": _("%(n)s records have not reached the server yet."),
+        "stillUnsent": _("Still not sent: %(n)s. Check the network and try again, or discard them."),
+        "discardAllConfirm": _("Discard %(n)s records that never reached the server? They cannot be recovered."),
+        "logoutOffline": _("Logging out needs the network: this phone's data is cleared once the server has "
+                           "logged you out."),
+        "clearing": _("Logging out and clearing this phone's data…"),
+        "otherUser": _("%(n)s records of another user wait on this phone until that user logs in again."),
         "visit": _("Visit"), "adHoc": _("unplanned"),
         "amap": _("AMap"), "baidu": _("Baidu"), "baiduWeb": _("Baidu (web)"),
         "checkedIn": _("Checked in at %(at)s"), "distance": _("%(m)s m from the store"),
@@ -43,6 +64,11 @@ def strings() -> dict:
     }
 
 
+# gzip: the page is mostly the route and the strings (about a third once compressed). BREACH needs a secret
+# in a compressed page that also reflects the attacker's input: the page reflects nothing from the request,
+# Django masks the CSRF token anew in every response and GZipMiddleware pads each response with random bytes.
+@gzip_page
+@cache_control(private=True, no_cache=True)  # the manager's own route: never from a shared cache
 @login_required
 def today_page(request):
     return render(request, "field/today.html", {
@@ -50,6 +76,9 @@ def today_page(request):
         "report_kinds": MarketReport.Kind.choices,
         "opinion_topics": OpinionTopic.choices,
         "strings": strings(),
+        "route": RouteOut.model_validate(route(request.user, timezone.localdate())).model_dump(mode="json"),
+        "time_zone": settings.TIME_ZONE,
+        "tiles": map_tiles(),
     })
 
 

@@ -9,7 +9,10 @@
   "use strict";
   const S = JSON.parse(document.getElementById("field-strings").textContent);
   const $ = (id) => document.getElementById(id);
-  const db = new Dexie("fieldcrm-field");
+  // One database per user: a second person on a shared phone never sees the first one's day, and the first
+  // one's unsent records stay theirs (sweepOtherUsers, logOut).
+  const USER = $("field-app").dataset.user;
+  const db = new Dexie(`fieldcrm-field-u${USER}`);
   db.version(1).stores({
     kv: "key",
     stops: "customer_code, sequence",
@@ -60,50 +63,63 @@
   }
 
   // ---------- what the phone keeps for the day ----------
+  let loading = false;
   async function loadForOffline() {
-    $("loaded-state").textContent = S.loading;
-    try {  // the route first (it is what the manager looks at), then the checklists side by side
+    loading = true;
+    await renderStops();
+    try {  // two requests, side by side: every request costs seconds on a slow network
       const [today, skus] = await Promise.all([getJson("/api/v1/today"), getJson("/api/v1/skus?status=on_sale&limit=5000")]);
-      await db.transaction("rw", db.stops, db.customers, db.skus, async () => {
-        await Promise.all([db.stops.clear(), db.customers.clear(), db.skus.clear()]);
-        await db.stops.bulkPut(today.stops);
+      await db.transaction("rw", [db.stops, db.customers, db.skus, db.checklists, db.kv, db.outbox], async () => {
+        await Promise.all([db.customers.clear(), db.skus.clear()]);
         await db.customers.bulkPut(today.customers);
         await db.skus.bulkPut(skus);
+        await db.checklists.bulkPut(today.checklists);
+        await storeRoute(today);
+        await db.kv.update("day", { ready: true });
       });
-      await renderStops();
-      const checklists = await Promise.all(today.stops.map((stop) =>
-        getJson(`/api/v1/customers/${encodeURIComponent(stop.customer_code)}/checklist`)
-          .then((list) => ({ customer_code: stop.customer_code, items: list.items })).catch(() => null)));
-      await db.checklists.bulkPut(checklists.filter(Boolean));
-      await db.kv.put({ key: "day", value: today.day, radius: today.checkin_radius_m, at: now() });
     } catch (error) {
       console.warn("load for offline failed", error);
     }
+    loading = false;
     await renderStops();
   }
 
-  async function renderStops() {
+  // Today's stops, the needs that cannot wait and when the server answered: from /api/v1/today, or the route
+  // the page carries when it is newer than what the phone holds. A visit this phone recorded, and the server
+  // does not know of yet (or did not when that route was made), stays "recorded".
+  async function storeRoute(route) {
+    await db.transaction("rw", db.stops, db.customers, db.kv, db.outbox, async () => {
+      const visits = await db.outbox.filter((item) => item.kind === "visit").toArray();
+      const recorded = new Set(visits.map((item) => item.body.planned_visit));
+      const mark = (stop) => (stop.outcome === "pending" && recorded.has(stop.planned_visit) ? { ...stop, outcome: "recorded" } : stop);
+      await db.stops.clear();
+      await db.stops.bulkPut(route.stops.map(mark));
+      // the visit screen finds an also-due store among the customers (an unplanned visit)
+      await db.customers.bulkPut(route.also_due.map(({ customer_code, name, address, latitude, longitude }) => ({ customer_code, name, address, latitude, longitude })));
+      await db.kv.put({ key: "also_due", items: route.also_due });
+      await db.kv.put({ key: "day", value: route.day, radius: route.checkin_radius_m, generated_at: route.generated_at, at: now(), ready: false });
+    });
+  }
+
+  async function adoptInlineRoute() {
+    const inline = FieldRoute.inline;
     const meta = await db.kv.get("day");
-    $("route-day").textContent = meta ? meta.value : "";
-    $("loaded-state").textContent = meta ? fmt(S.loaded, { at: new Date(meta.at).toLocaleTimeString() }) : S.notLoaded;
-    const stops = await db.stops.orderBy("sequence").toArray();
-    const list = $("stops");
-    list.replaceChildren();
-    if (!stops.length) list.append(el("li", { class: "text-muted small" }, S.noStops));
-    for (const stop of stops) {
-      const far = here && stop.latitude != null ? ` · ${Math.round(metres(here.latitude, here.longitude, stop.latitude, stop.longitude))} m` : "";
-      const nav = el("span", { class: "nav-links" });
-      if (stop.navigation.amap) nav.append(el("a", { href: stop.navigation.amap, target: "_blank", rel: "noopener" }, S.amap), " ",
-        el("a", { href: stop.navigation.baidu_app }, S.baidu), " ", el("a", { href: stop.navigation.baidu, target: "_blank", rel: "noopener" }, S.baiduWeb));
-      list.append(el("li", { class: "stop card card-body p-2 mb-2", "data-code": stop.customer_code },
-        el("div", { class: "d-flex" }, el("strong", { class: "me-auto" }, `${stop.sequence}. ${stop.name}`),
-          el("span", { class: `badge outcome-${stop.outcome}` }, S.outcomes[stop.outcome] || stop.outcome)),
-        el("div", { class: "small text-muted" }, (stop.arrival ? stop.arrival.slice(0, 5) + " · " : "") + stop.address + far),
-        el("div", { class: "small" }, stop.reasons.join(" · ")),
-        stop.problems ? el("div", { class: "small text-danger" }, stop.problems) : "",
-        el("div", { class: "d-flex align-items-center mt-1" }, nav,
-          el("button", { type: "button", class: "btn btn-sm btn-success ms-auto open-visit", onclick: () => openVisit(stop.customer_code) }, S.visit))));
-    }
+    if (meta && meta.generated_at && Date.parse(meta.generated_at) >= Date.parse(inline.generated_at)) return;  // a cached page
+    await storeRoute(inline);
+  }
+
+  async function visitedToday() {  // stores with a visit captured today on this phone (sent or not)
+    const visits = await db.outbox.filter((item) => item.kind === "visit").toArray();
+    return new Set(visits.filter((item) => FieldRoute.dayOf(item.body.checked_in_at) === FieldRoute.today()).map((item) => item.body.customer_code));
+  }
+
+  async function renderStops() {  // drawn by the page's inline FieldRoute: one way to draw a stop
+    const [meta, stops, due, visited] = await Promise.all([db.kv.get("day"), db.stops.orderBy("sequence").toArray(),
+      db.kv.get("also_due"), visitedToday()]);
+    FieldRoute.drawHeader(meta ? { day: meta.value, generated_at: meta.generated_at || meta.at } : null,
+      !meta ? null : meta.ready !== false ? "ready" : loading ? "storing" : "failed");
+    FieldRoute.drawStops(stops, here);
+    FieldRoute.drawAlsoDue(due ? due.items : [], here, visited);
   }
 
   async function searchStores() {
@@ -447,6 +463,7 @@
 
   let syncing = false, timer = null;
   async function sync() {
+    if (leaving) return;
     if (syncing || !navigator.onLine) return renderOutbox();
     syncing = true;
     try {
@@ -482,14 +499,110 @@
     state.dataset.queued = counts.queued;
     state.dataset.failed = counts.failed;
     state.dataset.sent = counts.sent;
+    state.dataset.others = othersWaiting;
     state.className = `small mb-2 ${counts.failed ? "text-danger" : counts.queued ? "text-warning" : "text-success"}`;
-    state.textContent = fmt(S.syncState, counts) + (navigator.onLine ? "" : " · " + S.offline);
+    state.textContent = fmt(S.syncState, counts) + (navigator.onLine ? "" : " · " + S.offline) +
+      (othersWaiting ? " · " + fmt(S.otherUser, { n: othersWaiting }) : "");
     $("outbox").replaceChildren(...items.map((item) => el("li", { class: `outbox-item status-${item.status} mb-1`, "data-kind": item.kind },
       el("span", { class: `badge me-1 ${item.status === "sent" ? "bg-success" : item.status === "failed" ? "bg-danger" : "bg-warning text-dark"}` }, S.states[item.status]),
       item.label, item.status !== "sent" && item.detail ? el("div", { class: "text-danger detail" }, item.detail) : "",
       item.status === "failed" ? el("span", {},
         el("button", { type: "button", class: "btn btn-link btn-sm retry", onclick: async () => { await db.outbox.update(item.client_uuid, { status: "queued", attempts: 0, next_try: 0 }); sync(); } }, S.retry),
         el("button", { type: "button", class: "btn btn-link btn-sm text-danger discard", onclick: async () => { if (confirm(S.discardConfirm)) { await db.outbox.delete(item.client_uuid); renderOutbox(); } } }, S.discard)) : "")));
+  }
+
+  // ---------- one phone, several people ----------
+  // The pages the service worker keeps (this page carries the route) belong to whoever was logged in.
+  async function clearPageCache(keepPath) {
+    if (!("caches" in window)) return;
+    for (const name of (await caches.keys()).filter((n) => n.startsWith("fieldcrm-pages"))) {
+      if (!keepPath) { await caches.delete(name); continue; }
+      const cache = await caches.open(name);
+      for (const request of await cache.keys()) if (new URL(request.url).pathname !== keepPath) await cache.delete(request);
+    }
+  }
+
+  async function keepThisPage() {  // so the page opens offline from its first load on, not only from the second
+    if (!("caches" in window)) return;
+    const cache = await caches.open("fieldcrm-pages");  // the service worker's copy of Today (sw.js)
+    if (!(await cache.match(location.pathname, { ignoreVary: true }))) await cache.add(location.pathname);
+  }
+
+  async function claimPhone() {  // someone else used this browser last: none of their pages may be served to this user
+    if (localStorage.getItem("fieldcrm-user") === USER) return;
+    await clearPageCache(location.pathname);  // this page is already this user's own
+    localStorage.setItem("fieldcrm-user", USER);
+  }
+
+  let othersWaiting = 0;
+  async function sweepOtherUsers() {  // another user's day on this phone goes, except records of theirs not yet sent
+    if (!indexedDB.databases) return;
+    let waiting = 0;
+    for (const { name } of await indexedDB.databases()) {
+      if (!name || !name.startsWith("fieldcrm-field") || name === db.name) continue;
+      const other = new Dexie(name);
+      try {
+        await other.open();
+        const unsent = other.tables.some((t) => t.name === "outbox") ? await other.table("outbox").where("status").anyOf("queued", "failed").count() : 0;
+        other.close();
+        if (unsent) waiting += unsent;
+        else await Dexie.delete(name);
+      } catch (error) {
+        other.close();
+        console.warn("could not check", name, error);
+      }
+    }
+    othersWaiting = waiting;
+    await renderOutbox();
+  }
+
+  // Logging out clears this phone (the database and the cached pages), but only once the server has logged the
+  // user out (offline, nothing is cleared: the session would outlive the data), and never with records unsent
+  // unless the manager chose to discard them.
+  let leaving = false;
+  const unsentCount = () => db.outbox.where("status").anyOf("queued", "failed").count();
+  async function logOut(event) {
+    event.preventDefault();
+    const n = await unsentCount();
+    if (!n) return leave();
+    $("logout-unsent").textContent = fmt(S.unsentOnLogout, { n });
+    $("logout-dialog").showModal();
+  }
+
+  async function sendBeforeLogout() {
+    await db.outbox.where("status").anyOf("queued", "failed").modify({ status: "queued", attempts: 0, next_try: 0 });
+    while (syncing) await new Promise((resolve) => setTimeout(resolve, 200));
+    await sync();
+    const n = await unsentCount();
+    if (n) { $("logout-unsent").textContent = fmt(S.stillUnsent, { n }); return; }
+    $("logout-dialog").close();
+    await leave();
+  }
+
+  async function discardAndLogOut() {
+    if (!confirm(fmt(S.discardAllConfirm, { n: await unsentCount() }))) return;
+    $("logout-dialog").close();
+    await leave();
+  }
+
+  async function leave() {
+    const form = $("logout-form");
+    const state = $("logout-state");
+    state.textContent = S.clearing;
+    let response = null;
+    try {
+      response = await fetch(form.action, { method: "POST", credentials: "same-origin", redirect: "manual",
+        headers: { "X-CSRFToken": csrf() }, body: new FormData(form) });
+    } catch (error) {
+      console.warn("log out failed", error);
+    }
+    if (!response || !(response.ok || response.type === "opaqueredirect")) { state.textContent = S.logoutOffline; return; }
+    leaving = true;
+    clearTimeout(timer);
+    db.close();
+    await Promise.all([Dexie.delete(db.name), clearPageCache(null)]).catch((error) => console.warn("clearing failed", error));
+    localStorage.removeItem("fieldcrm-user");
+    location.replace(form.dataset.next);
   }
 
   function showToday() {
@@ -531,12 +644,22 @@
   window.addEventListener("offline", renderOutbox);
   if ("serviceWorker" in navigator) navigator.serviceWorker.register($("field-app").dataset.sw, { scope: "/" }).catch(() => {});
 
+  $("logout-form").addEventListener("submit", logOut);
+  $("logout-send").addEventListener("click", sendBeforeLogout);
+  $("logout-discard").addEventListener("click", discardAndLogOut);
+  $("logout-cancel").addEventListener("click", () => $("logout-dialog").close());
+  FieldRoute.open = openVisit;  // the route's "Visit" buttons (drawn by the page's inline script)
+
   (async () => {
+    await claimPhone();
+    await adoptInlineRoute();
     await renderStops();
     await renderOutbox();
-    if (navigator.onLine) await loadForOffline();
+    if (FieldRoute.pending) openVisit(FieldRoute.pending);  // tapped before this file had arrived
+    if (navigator.onLine) await Promise.all([loadForOffline(), keepThisPage().catch((error) => console.warn("page not kept", error))]);
     $("field-app").dataset.ready = "1";
     locate();
     sync();
+    sweepOtherUsers();
   })();
 })();

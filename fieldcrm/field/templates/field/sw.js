@@ -1,6 +1,11 @@
-{% load static %}/* FieldCRM service worker (Workbox, vendored): the shell is precached, static files are cache-first,
- * pages and API reads network-first with the cached copy when there is no network. Writes never pass through
- * here: the page's outbox (IndexedDB) sends them when the network is back. */
+{% load static %}/* FieldCRM service worker (Workbox, vendored): the phone page's static files are precached, static files are
+ * cache-first; Today (/field/) is served from its last copy at once and refreshed behind it (the page carries
+ * the route and field.js loads the fresh day anyway), other pages network-first with the cached copy when there
+ * is no network. API reads are left to the network: the page keeps what it loaded in IndexedDB, and a cached
+ * answer handed back after a timeout would be stored as if it were fresh ("loaded at" would lie). Writes never
+ * pass through here: the page's outbox (IndexedDB) sends them when the network is back.
+ * The page cache holds the manager's own pages: it is dropped when a form is posted from a page (logging in or
+ * out, changing the language), and field.js clears it on logout and when it finds another user. */
 importScripts("{% static 'vendor/workbox-7.4.1/workbox-sw.js' %}");
 workbox.setConfig({ modulePathPrefix: "{% get_static_prefix %}vendor/workbox-7.4.1/", debug: false });
 workbox.loadModule("workbox-core");
@@ -12,13 +17,18 @@ workbox.loadModule("workbox-precaching");
 workbox.core.clientsClaim();
 self.skipWaiting();
 
-// Static URLs carry their content hash (ManifestStaticFilesStorage), so no revision is needed.
+// Logging in or out or another language changes who or how every page is shown: the copies go before the
+// answer arrives, so the next user never sees the previous one's pages.
+self.addEventListener("fetch", (event) => {
+  if (event.request.mode === "navigate" && event.request.method === "POST") event.waitUntil(caches.delete("fieldcrm-pages"));
+});
+
+// Static URLs carry their content hash (ManifestStaticFilesStorage), so no revision is needed. Only what /field/
+// loads: on a slow phone every precached byte competes with the day being loaded. The map (Leaflet) is cached
+// by the static route below once it has been opened.
 workbox.precaching.precacheAndRoute([
   { url: "{% static 'vendor/bootstrap-5.3.9/bootstrap.min.css' %}", revision: null },
-  { url: "{% static 'vendor/bootstrap-5.3.9/bootstrap.bundle.min.js' %}", revision: null },
-  { url: "{% static 'vendor/htmx-2.0.11/htmx.min.js' %}", revision: null },
   { url: "{% static 'vendor/dexie-4.4.7/dexie.min.js' %}", revision: null },
-  { url: "{% static 'fieldcrm/site.css' %}", revision: null },
   { url: "{% static 'field/field.js' %}", revision: null },
   { url: "{% static 'field/field.css' %}", revision: null },
   { url: "{% static 'field/icon-192.png' %}", revision: null },
@@ -31,12 +41,21 @@ workbox.routing.registerRoute(
     plugins: [new workbox.expiration.ExpirationPlugin({ maxEntries: 200, maxAgeSeconds: 30 * 24 * 3600 })],
   }),
 );
-// Pages and API reads: fresh when online, the last copy when not (3 s: a weak signal is as good as none).
+const pageExpiry = () => new workbox.expiration.ExpirationPlugin({ maxEntries: 100, maxAgeSeconds: 7 * 24 * 3600 });
+// Today: on screen at once from the last copy, whatever the network; the copy is refreshed for the next time.
 workbox.routing.registerRoute(
-  ({ request, url }) => request.method === "GET" && (request.mode === "navigate" || url.pathname.startsWith("/api/v1/") && !url.pathname.startsWith("/api/v1/photos/")),
+  ({ request, url }) => request.method === "GET" && request.mode === "navigate" && url.pathname === "{% url 'field_today' %}",
+  // ignoreVary: Django varies on Cookie and Accept-Language, which a service worker's request never shows; the
+  // copy is this user's own (dropped on logout, login and another user, see above).
+  new workbox.strategies.StaleWhileRevalidate({ cacheName: "fieldcrm-pages", plugins: [pageExpiry()],
+    matchOptions: { ignoreVary: true } }),
+);
+// Other pages: fresh when online, the last copy when not (3 s: a weak signal is as good as none).
+workbox.routing.registerRoute(
+  ({ request }) => request.method === "GET" && request.mode === "navigate",
   new workbox.strategies.NetworkFirst({
     cacheName: "fieldcrm-pages",
     networkTimeoutSeconds: 3,
-    plugins: [new workbox.expiration.ExpirationPlugin({ maxEntries: 100, maxAgeSeconds: 7 * 24 * 3600 })],
+    plugins: [pageExpiry()],
   }),
 );
