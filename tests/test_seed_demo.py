@@ -67,7 +67,7 @@ def test_seed_builds_org_logins_and_customers(db, time_machine):
         assert login in out
     assert "Demo@2026" in out
     for hint in ("manager1     open /field/", "supervisor1  Visit plans", "supply1      Needs to act on",
-                 "monopoly1    Market reports"):
+                 "monopoly1    Market reports", "admin        Settings"):
         assert hint in out  # one line per role on what to try first
     assert Customer.objects.count() == 45
     assert Sku.objects.count() >= 20

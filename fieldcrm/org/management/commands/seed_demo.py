@@ -16,6 +16,8 @@ TRY_FIRST = [
         "review")),
     ("supply1", gettext_lazy("Needs to act on: accept and resolve the retailer's supply need")),
     ("monopoly1", gettext_lazy("Market reports: confirm the report waiting for the office; the manager is notified")),
+    ("admin", gettext_lazy("Settings: the planning policy (working days, check-in radius); Imports: customers and "
+                           "SKUs from a spreadsheet")),
 ]
 
 
