@@ -232,7 +232,8 @@ def test_the_page_carries_todays_route_and_draws_it_inline(cast, login):
     assert route["day"] == TODAY.date().isoformat() and route["generated_at"]
     assert "customers" not in route and "checklists" not in route  # the page stays small: those come later
     assert "window.FieldRoute" in html  # the one drawer of a stop, inline (field.js draws with it too)
-    assert 'data-tz="Asia/Shanghai"' in html and f'data-user="{alice.pk}"' in html
+    assert 'data-utc-offset="480"' in html and f'data-user="{alice.pk}"' in html  # Asia/Shanghai: UTC+8
+    assert route["day_label"] and route["generated_label"].endswith("10:00")  # TODAY's time, in Shanghai
 
 
 def test_nothing_blocks_the_first_paint(cast, login):

@@ -42,6 +42,7 @@ class StopOut(StoreOut):
 class AlsoDueOut(StoreOut):
     planned_visit: int = Field(description="the visit planned later this week")
     planned_day: date
+    planned_day_label: str = Field(description="planned_day as the phone shows it, in the request's language")
     needs: list[str] = Field(description="the open needs due before planned_day, in the request's language")
     navigation: dict[str, str]
 
@@ -50,7 +51,9 @@ class RouteOut(Schema):
     """What /field/ carries inline, so the route is on screen after one round trip."""
 
     day: date
+    day_label: str = Field(description="the day as the phone shows it, in the request's language")
     generated_at: datetime = Field(description="when the server answered: the phone shows it as 'loaded at'")
+    generated_label: str = Field(description="generated_at in the company's time zone (Asia/Shanghai), as shown")
     checkin_radius_m: int
     stops: list[StopOut]
     also_due: list[AlsoDueOut] = Field(description="stores planned later this week with an open need whose "

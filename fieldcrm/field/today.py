@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from fieldcrm.customers.models import Customer
 from fieldcrm.followup.models import Demand
@@ -96,6 +96,11 @@ def store(customer: Customer) -> dict:
             "latitude": customer.latitude, "longitude": customer.longitude}
 
 
+def day_label(day: date) -> str:
+    """'11月27日 周五' / 'Nov 27 Fri': drawn as it comes, so the phone needs no Intl (slow to start on a phone)."""
+    return f"{formats.date_format(day, 'MONTH_DAY_FORMAT')} {formats.date_format(day, 'D')}"
+
+
 def route(manager, day: date, *, checklists: bool = False) -> dict:
     """What the phone draws first: the day, today's stops and the needs that cannot wait (no customer list:
     the page carries this inline, so it stays small). With `checklists`, what each of those visits must cover
@@ -103,9 +108,12 @@ def route(manager, day: date, *, checklists: bool = False) -> dict:
     stops = todays_stops(manager, day)
     usual = usual_skus([stop.customer for stop in stops])
     late = also_due(manager, day)
+    now = timezone.localtime()  # the company's zone (Asia/Shanghai), whatever zone the phone is in
     payload = {
         "day": day,
-        "generated_at": timezone.now(),
+        "day_label": day_label(day),
+        "generated_at": now,
+        "generated_label": f"{formats.date_format(now, 'MONTH_DAY_FORMAT')} {now:%H:%M}",
         "checkin_radius_m": PlanningPolicy.for_company(manager.company).checkin_radius_m
         if manager.company_id else 200,
         "stops": [
@@ -119,7 +127,7 @@ def route(manager, day: date, *, checklists: bool = False) -> dict:
         ],
         "also_due": [
             store(visit.customer) | {
-                "planned_visit": visit.pk, "planned_day": visit.day,
+                "planned_visit": visit.pk, "planned_day": visit.day, "planned_day_label": day_label(visit.day),
                 "needs": [reason_text(reason) for reason in needs], "navigation": navigation(visit.customer),
             }
             for visit, needs in late

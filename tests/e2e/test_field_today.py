@@ -113,8 +113,8 @@ def test_today_as_the_manager_sees_it(cast, live_server, browser, tmp_path):
     meta = page.evaluate("FieldRoute.inline")
     assert meta["day"] == timezone.localdate().isoformat()
     loaded = page.locator("#loaded-state").inner_text()
-    assert page.evaluate("FieldRoute.beijing(FieldRoute.inline.generated_at)") in loaded
-    assert f"{timezone.localtime():%H}:" in loaded and page.locator("#route-day").inner_text()
+    assert meta["generated_label"] in loaded and f"{timezone.localtime():%H}:" in loaded
+    assert page.locator("#route-day").inner_text() == meta["day_label"]
     assert page.locator("#loaded-state .stale-route").count() == 0
 
     # Navigation: AMap in GCJ-02, Baidu (app and web) in BD-09, latitude first.

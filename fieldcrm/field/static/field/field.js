@@ -68,7 +68,10 @@
     loading = true;
     await renderStops();
     try {  // two requests, side by side: every request costs seconds on a slow network
-      const [today, skus] = await Promise.all([getJson("/api/v1/today"), getJson("/api/v1/skus?status=on_sale&limit=5000")]);
+      const [today, skus] = await Promise.all(FieldRoute.fetchDay().map((answer) => answer.then((response) => {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })));
       await db.transaction("rw", [db.stops, db.customers, db.skus, db.checklists, db.kv, db.outbox], async () => {
         await Promise.all([db.customers.clear(), db.skus.clear()]);
         await db.customers.bulkPut(today.customers);
@@ -97,7 +100,8 @@
       // the visit screen finds an also-due store among the customers (an unplanned visit)
       await db.customers.bulkPut(route.also_due.map(({ customer_code, name, address, latitude, longitude }) => ({ customer_code, name, address, latitude, longitude })));
       await db.kv.put({ key: "also_due", items: route.also_due });
-      await db.kv.put({ key: "day", value: route.day, radius: route.checkin_radius_m, generated_at: route.generated_at, at: now(), ready: false });
+      await db.kv.put({ key: "day", value: route.day, day_label: route.day_label, radius: route.checkin_radius_m,
+        generated_at: route.generated_at, generated_label: route.generated_label, at: now(), ready: false });
     });
   }
 
@@ -116,7 +120,7 @@
   async function renderStops() {  // drawn by the page's inline FieldRoute: one way to draw a stop
     const [meta, stops, due, visited] = await Promise.all([db.kv.get("day"), db.stops.orderBy("sequence").toArray(),
       db.kv.get("also_due"), visitedToday()]);
-    FieldRoute.drawHeader(meta ? { day: meta.value, generated_at: meta.generated_at || meta.at } : null,
+    FieldRoute.drawHeader(meta ? { day: meta.value, day_label: meta.day_label, generated_label: meta.generated_label } : null,
       !meta ? null : meta.ready !== false ? "ready" : loading ? "storing" : "failed");
     FieldRoute.drawStops(stops, here);
     FieldRoute.drawAlsoDue(due ? due.items : [], here, visited);
@@ -522,12 +526,6 @@
     }
   }
 
-  async function keepThisPage() {  // so the page opens offline from its first load on, not only from the second
-    if (!("caches" in window)) return;
-    const cache = await caches.open("fieldcrm-pages");  // the service worker's copy of Today (sw.js)
-    if (!(await cache.match(location.pathname, { ignoreVary: true }))) await cache.add(location.pathname);
-  }
-
   async function claimPhone() {  // someone else used this browser last: none of their pages may be served to this user
     if (localStorage.getItem("fieldcrm-user") === USER) return;
     await clearPageCache(location.pathname);  // this page is already this user's own
@@ -656,7 +654,7 @@
     await renderStops();
     await renderOutbox();
     if (FieldRoute.pending) openVisit(FieldRoute.pending);  // tapped before this file had arrived
-    if (navigator.onLine) await Promise.all([loadForOffline(), keepThisPage().catch((error) => console.warn("page not kept", error))]);
+    if (navigator.onLine) await Promise.all([loadForOffline(), FieldRoute.pageKept.catch((error) => console.warn("page not kept", error))]);
     $("field-app").dataset.ready = "1";
     locate();
     sync();

@@ -1,14 +1,14 @@
 /* Inline in /field/ (no request of its own): the ONE way Today's route is drawn. It draws the route the page
  * carries (#today-data) as soon as the page is parsed, before Dexie, field.js or Bootstrap have arrived; field.js
  * then draws what IndexedDB holds with these same functions (window.FieldRoute). A tap on "Visit" before field.js
- * is there is remembered and opened once it is. The map (Leaflet) is loaded only when its box is opened. */
+ * is there is remembered and opened once it is. Right after drawing it asks for the day's data and keeps a copy
+ * of the page, so neither waits for field.js. The map (Leaflet) is loaded only when its box is opened. */
 window.FieldRoute = (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
   const S = JSON.parse($("field-strings").textContent);
   const app = $("field-app");
-  const TZ = app.dataset.tz;
-  const LANG = document.documentElement.lang || "zh-hans";
+  const OFFSET = Number(app.dataset.utcOffset) * 60000;  // the company's zone (Asia/Shanghai), from the server
   const el = (tag, attrs, ...children) => {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v);
@@ -17,12 +17,10 @@ window.FieldRoute = (function () {
   };
   const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_m, k) => values[k]);
 
-  // Times in the company's zone (Asia/Shanghai), whatever zone the phone is set to.
-  const beijing = (iso) => fmt(S.beijing, { time: new Intl.DateTimeFormat(LANG, { timeZone: TZ, month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso)) });
-  const dayLabel = (isoDay) => new Intl.DateTimeFormat(LANG, { timeZone: "UTC", month: "long", day: "numeric", weekday: "short" })
-    .format(new Date(isoDay + "T00:00:00Z"));
-  const dayOf = (iso) => new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(iso ? new Date(iso) : new Date());  // YYYY-MM-DD
+  // Days and times in the company's zone, whatever zone the phone is set to; the labels come from the server
+  // (Intl takes a good part of a second to start on a slow phone).
+  const beijing = (label) => fmt(S.beijing, { time: label });
+  const dayOf = (iso) => new Date((iso ? Date.parse(iso) : Date.now()) + OFFSET).toISOString().slice(0, 10);  // YYYY-MM-DD
   const today = () => dayOf(null);
 
   function metres(lat1, lon1, lat2, lon2) {  // haversine, as the server computes distance_m
@@ -60,7 +58,7 @@ window.FieldRoute = (function () {
     return el("li", { class: "due-item card p-2 mb-2", "data-code": item.customer_code },
       el("div", { class: "d-flex" }, el("strong", { class: "me-auto" }, item.name),
         recorded ? el("span", { class: "badge outcome-recorded" }, S.outcomes.recorded) : null),
-      where(fmt(S.plannedFor, { day: dayLabel(item.planned_day) }), item.address, away(item, here)),
+      where(fmt(S.plannedFor, { day: item.planned_day_label }), item.address, away(item, here)),
       el("ul", { class: "small text-danger mb-0 needs" }, ...item.needs.map((text) => el("li", {}, text))),
       el("div", { class: "d-flex align-items-center mt-1" }, navLinks(item.navigation), visitButton(item.customer_code)));
   }
@@ -77,22 +75,23 @@ window.FieldRoute = (function () {
     $("also-due-box").hidden = !items.length;
     $("also-due").replaceChildren(...items.map((item) => dueItem(item, here, recorded && recorded.has(item.customer_code))));
   }
-  // meta: {day, generated_at} or null (nothing on this phone); stored: "ready" (for offline use), "storing" or "failed".
+  // meta: {day, day_label, generated_label} or null (nothing on this phone); stored: "ready" (for offline use),
+  // "storing" or "failed".
   function drawHeader(meta, stored) {
-    state.day = meta ? dayLabel(meta.day) : "";
+    state.day = meta ? meta.day_label : "";
     $("route-day").textContent = state.day;
     const line = $("loaded-state");
     if (!meta) { line.textContent = S.notLoaded; line.className = "small text-danger mb-1"; return; }
     const stale = meta.day !== today();
-    const at = beijing(meta.generated_at);
+    const at = beijing(meta.generated_label);
     line.replaceChildren(stored === "ready" ? fmt(S.loaded, { at }) : stored === "storing" ? fmt(S.storing, { at }) : `${at} · ${S.notLoaded}`,
-      stale ? el("strong", { class: "d-block stale-route" }, fmt(S.staleRoute, { day: dayLabel(meta.day) })) : "");
+      stale ? el("strong", { class: "d-block stale-route" }, fmt(S.staleRoute, { day: meta.day_label })) : "");
     line.className = `small mb-1 ${stale || stored === "failed" ? "text-danger" : "text-muted"}`;
     line.dataset.stored = stored;
   }
 
   // A tap on "Visit" before field.js has arrived: remembered, opened by field.js when it starts.
-  const api = { S, drawStops, drawAlsoDue, drawHeader, beijing, dayLabel, dayOf, today, metres, state, pending: null, open: null };
+  const api = { S, drawStops, drawAlsoDue, drawHeader, dayOf, today, metres, state, pending: null, open: null };
   app.addEventListener("click", (event) => {
     const button = event.target.closest(".open-visit");
     if (!button) return;
@@ -136,5 +135,35 @@ window.FieldRoute = (function () {
   drawHeader(data, "storing");
   drawStops(data.stops, null);
   drawAlsoDue(data.also_due, null, null);
+  performance.mark("fieldcrm:route-drawn");  // to profile the first paint (DevTools, bench)
+
+  // What field.js stores for the day, asked for now rather than once field.js has arrived: on a slow network
+  // that is a round trip saved. fetchDay() hands these answers over once, then asks again.
+  const ask = (url) => fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  const askDay = () => [ask("/api/v1/today"), ask("/api/v1/skus?status=on_sale&limit=5000")];
+  let early = null;
+  api.fetchDay = () => {
+    const answers = early || askDay();
+    early = null;
+    return answers;
+  };
+
+  // A copy of this page for the service worker to open offline (sw.js serves Today from it), from the first
+  // load on, not only from the second; the copy must be this user's.
+  async function keepPage() {
+    const cache = await caches.open("fieldcrm-pages");
+    const kept = await cache.match(location.pathname, { ignoreVary: true });
+    if (kept && (await kept.text()).includes(`data-user="${app.dataset.user}"`)) return;
+    await cache.add(location.pathname);
+  }
+  let pageKept = null;
+  api.pageKept = new Promise((resolve) => { pageKept = resolve; });
+
+  setTimeout(() => {  // after this task: the route goes on screen first (not rAF: a tab in the background has none)
+    if (!navigator.onLine) return pageKept();
+    early = early || askDay();
+    early.forEach((answer) => answer.catch(() => {}));  // field.js reports a failure, not the console
+    pageKept("caches" in window ? keepPage() : null);
+  }, 0);
   return api;
 })();
