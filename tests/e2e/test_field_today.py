@@ -96,13 +96,18 @@ def test_today_as_the_manager_sees_it(cast, live_server, browser, tmp_path):
     page.on("request", lambda request: "leaflet" in request.url and leaflet.append(request.url))
     page.route("**/leaflet-1.9.4/leaflet.js", lambda route: route.abort())  # the map cannot load at first
 
-    # The route is on screen from the page itself, before field.js has arrived.
+    # The route is on screen from the page itself, before field.js has arrived; a tap on "Visit" meanwhile is
+    # not lost: the visit opens once field.js is there.
     page.route("**/field/field.*.js", lambda route: route.abort())
     page.route("**/field/field.js", lambda route: route.abort())
     page.goto(f"{live_server.url}/field/")
     assert page.locator(".stop").count() == 2
+    page.locator(".stop").nth(1).locator(".open-visit").click()
+    assert page.locator("#visit-view").is_hidden()
     page.unroute("**/field/field.*.js")
     page.unroute("**/field/field.js")
+    page.add_script_tag(url=page.locator("script[src*='/field/field']").get_attribute("src"))
+    page.wait_for_selector("#visit-view:not([hidden]) #visit-store:has-text('惠民超市')")
     open_today(page, live_server)
 
     stops = page.locator(".stop")
@@ -218,7 +223,12 @@ def test_logging_out_asks_about_unsent_records_then_clears_the_phone(cast, live_
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
     alice_db = f"fieldcrm-field-u{cast['alice'].pk}"
     assert alice_db in phone_data(page)["databases"]
-    page.wait_for_function("caches.open('fieldcrm-pages').then((c) => c.match('/field/')).then(Boolean)")
+    assert phone_data(page)["pages"] == ["/field/"]  # kept from the first load: Today opens offline already
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector('#field-app[data-ready="1"]')
+    assert page.locator(".stop").count() == 2
+    context.set_offline(False)
 
     page.route("**/api/v1/visits", lambda route: route.abort())  # a weak signal: the visit stays queued
     page.locator(".stop").first.locator(".open-visit").click()
@@ -232,6 +242,7 @@ def test_logging_out_asks_about_unsent_records_then_clears_the_phone(cast, live_
     page.click("#logout-cancel")
     assert "/field/" in page.url and alice_db in phone_data(page)["databases"]
 
+    page.click("#nav-menu summary")  # the dialog closed the menu
     page.click("#logout")
     page.click("#logout-send")  # still no network for it: nothing is dropped, the dialog says so
     page.wait_for_function("document.getElementById('logout-unsent').textContent.length > 0")

@@ -53,12 +53,14 @@
     return response.json();
   }
   let here = null;  // the phone's last known position
-  function locate() {
+  // maxAge: a fix this old will do (30 s for distances on Today); check-in asks for a fresh one, since the
+  // manager may have walked from the last store seconds ago.
+  function locate(maxAge = 30000) {
     return new Promise((resolve) => {
       if (!navigator.geolocation) return resolve(here);
       navigator.geolocation.getCurrentPosition(
         (p) => { here = p.coords; resolve(here); renderStops(); },
-        () => resolve(here), { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 });
+        () => resolve(here), { enableHighAccuracy: true, timeout: 10000, maximumAge: maxAge });
     });
   }
 
@@ -175,7 +177,7 @@
   }
 
   async function checkIn() {
-    const pos = await locate();
+    const pos = await locate(0);
     if (!pos) { $("checkin-state").textContent = S.noPosition; return; }
     const draft = {
       customer_code: current.stop.customer_code, client_uuid: uuid(), planned_visit: current.stop.planned_visit || null,
@@ -564,6 +566,7 @@
     const n = await unsentCount();
     if (!n) return leave();
     $("logout-unsent").textContent = fmt(S.unsentOnLogout, { n });
+    $("nav-menu").open = false;
     $("logout-dialog").showModal();
   }
 
