@@ -198,13 +198,13 @@ class ServiceTaskBuilder:
         if expiry and expiry >= self.start and expiry - notice < self.end:
             self.add(customer, "important_events", TaskSource.LICENSE_EXPIRY, expiry - notice,
                      f"许可证 {expiry:%Y-%m-%d} 到期", details={"expiry": expiry.isoformat()})
-        created = customer.created_at.date()
+        created = timezone.localdate(customer.created_at)  # the Shanghai day, not UTC's
         for code, after in ONBOARDING_SERIES:
             due = created + timedelta(days=after)
             if self.start <= due < self.end:
                 self.add(customer, code, TaskSource.ONBOARDING, due, subject=self.subjects.onboarding(code, due))
         for change in changes:
-            due = change.changed_at.date() + timedelta(days=self.policy.tier_change_follow_up_days)
+            due = timezone.localdate(change.changed_at) + timedelta(days=self.policy.tier_change_follow_up_days)
             if self.start <= due < self.end:
                 label = f"{change.get_field_display()} {change.old_value or '—'} → {change.new_value or '—'}"
                 said = (change.field, change.old_value, change.new_value)

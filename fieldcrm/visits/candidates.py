@@ -141,7 +141,7 @@ def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[C
         previous = last.get(customer.pk)
         if previous and (week_start - previous).days > policy.not_visited_days:
             candidate.add(Reason.NOT_VISITED, date=f"{previous:%m-%d}")
-        elif previous is None and history_covers and customer.created_at.date() <= overdue_before:
+        elif previous is None and history_covers and timezone.localdate(customer.created_at) <= overdue_before:
             candidate.add(Reason.NOT_VISITED)
         if candidate.reasons:
             candidates.append(candidate)
