@@ -4,6 +4,8 @@ The page also carries today's route inline (drawn by its inline script before an
 slow network every request costs seconds, so the route must be on screen after the page's own round trip.
 The service worker and the manifest are served from the site root so their scope covers every page."""
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -77,7 +79,7 @@ def today_page(request):
         "strings": strings(),
         "route": RouteOut.model_validate(route(request.user, timezone.localdate())).model_dump(mode="json"),
         # the zone's offset now, so the phone knows today's date there without Intl (Asia/Shanghai: no DST)
-        "utc_offset": int(timezone.localtime().utcoffset().total_seconds() // 60),
+        "utc_offset": int((timezone.localtime().utcoffset() or timedelta()).total_seconds() // 60),
         "tiles": map_tiles(),
     })
 
