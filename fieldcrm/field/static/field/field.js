@@ -52,6 +52,10 @@
     if (!response.ok) throw new Error(response.status);
     return response.json();
   }
+  // Times are Beijing time whatever zone the phone is set to (the company's day, as the server labels it).
+  const beijingClock = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false });
+  const beijingTime = (iso) => beijingClock.format(new Date(iso));
+
   let here = null;  // the phone's last known position
   // maxAge: a fix this old will do (30 s for distances on Today); check-in asks for a fresh one, since the
   // manager may have walked from the last store seconds ago.
@@ -167,7 +171,7 @@
     const meta = await db.kv.get("day");
     const radius = meta ? meta.radius : 200;
     const stop = current.stop;
-    let text = fmt(S.checkedIn, { at: new Date(draft.checked_in_at).toLocaleTimeString() });
+    let text = fmt(S.checkedIn, { at: beijingTime(draft.checked_in_at) });
     if (stop.latitude != null) {
       const d = Math.round(metres(draft.latitude, draft.longitude, stop.latitude, stop.longitude));
       text += " · " + fmt(S.distance, { m: d }) + (d > radius ? " · " + S.offSite : "");
