@@ -4,7 +4,6 @@ supply1 resolves the open supply need from the inbox; monopoly1 confirms the pen
 sees the outcome on the report and in the notifications. Exactly one record of each on the server."""
 
 import io
-import os
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.e2e.conftest import journey_now
+from tests.e2e.phone import PHONE, log_in, phone_context, shot, wait_sync
 
 pytestmark = pytest.mark.browser
 
@@ -19,31 +19,13 @@ DEMO_PASSWORD = "Demo@2026"
 
 
 def context_for(browser, live_server, username, *, phone=True, position=None):
-    size = {"width": 360, "height": 740} if phone else {"width": 1280, "height": 800}
-    context = browser.new_context(viewport=size, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  geolocation=position, permissions=["geolocation"] if position else [],
-                                  service_workers="block")
-    context.clock.install(time=timezone.now())
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit].btn-success")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    context, page = phone_context(browser, position=position, viewport=PHONE if phone else {"width": 1280, "height": 800})
+    log_in(page, live_server, username, DEMO_PASSWORD)
     return context, page
-
-
-def wait_sync(page, queued, sent, failed=0):
-    page.wait_for_selector(f'#sync-state[data-queued="{queued}"][data-sent="{sent}"][data-failed="{failed}"]',
-                           timeout=20000)
 
 
 def at(customer) -> dict:
     return {"latitude": customer.latitude, "longitude": customer.longitude}
-
-
-def shot(page, tmp_path, name):
-    page.screenshot(path=os.path.join(os.environ.get("BROWSER_ARTIFACTS", str(tmp_path)), name), full_page=True)
 
 
 @pytest.mark.django_db(transaction=True)

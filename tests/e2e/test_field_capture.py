@@ -6,14 +6,14 @@ server id; the first photo's answer is lost and resent with the same client_uuid
 visit, two photos with their SHA-256 and the visit as owner, one change request and the applied position."""
 
 import hashlib
-import os
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from PIL import Image
 
-from tests.factories import CENTRE, PASSWORD, image_bytes, make_customer, make_sku
+from tests.e2e.phone import log_in, phone_context, shot, wait_sync
+from tests.factories import CENTRE, image_bytes, make_customer, make_sku
 
 pytestmark = pytest.mark.browser
 HERE = {"latitude": CENTRE[0] + 0.0003, "longitude": CENTRE[1] + 0.0002}
@@ -30,15 +30,6 @@ def planned_store(alice):
     return store, make_sku(code="6901028000011", name="中华(硬)", barcode="6901028000119")
 
 
-def wait_sync(page, queued, sent, failed=0):
-    page.wait_for_selector(f'#sync-state[data-queued="{queued}"][data-sent="{sent}"][data-failed="{failed}"]',
-                           timeout=20000)
-
-
-def shot(page, tmp_path, name):
-    page.screenshot(path=os.path.join(os.environ.get("BROWSER_ARTIFACTS", str(tmp_path)), name), full_page=True)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_visit_with_photos_profit_and_profile_changes_partly_offline(cast, live_server, browser, tmp_path):
     from fieldcrm.customers.models import ChangeRequest, Customer
@@ -46,15 +37,8 @@ def test_a_visit_with_photos_profit_and_profile_changes_partly_offline(cast, liv
     from fieldcrm.visits.models import Visit
 
     store, sku = planned_store(cast["alice"])
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  geolocation=HERE, permissions=["geolocation"], service_workers="block")
-    context.clock.install(time=timezone.now())
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].btn-success")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    context, page = phone_context(browser, position=HERE)
+    log_in(page, live_server, "alice")
     lost = []
 
     def lose_first_photo_answer(route):  # the server keeps the photo, the phone never hears back

@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from tests.factories import CENTRE, PASSWORD, image_bytes, make_customer, make_sku, make_visit
+from tests.e2e.phone import log_in, phone_context, wait_sync
+from tests.factories import CENTRE, image_bytes, make_customer, make_sku, make_visit
 
 pytestmark = pytest.mark.browser
 
@@ -34,22 +35,9 @@ def todays_route(alice):
 
 
 def phone(browser, live_server, username, position):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", timezone_id="Asia/Shanghai",
-                                  geolocation=position, permissions=["geolocation"],
-                                  service_workers="block")  # page.route must see every request
-    context.clock.install(time=timezone.now())
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].btn-success")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    context, page = phone_context(browser, position=position, locale="en-US")
+    log_in(page, live_server, username)
     return context, page
-
-
-def wait_sync(page, queued, sent, failed=0):
-    page.wait_for_selector(f'#sync-state[data-queued="{queued}"][data-sent="{sent}"][data-failed="{failed}"]',
-                           timeout=20000)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -153,15 +141,9 @@ def test_the_shell_opens_offline_and_a_refusal_stays_failed(cast, live_server, b
     from fieldcrm.visits.models import Visit
 
     first, _second, _skus, past = todays_route(cast["alice"])
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", timezone_id="Asia/Shanghai",
-                                  geolocation={"latitude": CENTRE[0], "longitude": CENTRE[1]}, permissions=["geolocation"])
-    context.clock.install(time=timezone.now())
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].btn-success")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    context, page = phone_context(browser, position={"latitude": CENTRE[0], "longitude": CENTRE[1]}, locale="en-US",
+                                  workers="allow")  # the shell must come from the service worker
+    log_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/field/")
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20000)
     page.reload()  # now through the service worker, which keeps a copy of the page

@@ -5,7 +5,6 @@ that cannot wait for their planned visit, an unplanned visit from the store sear
 refused, fixed and retried; logging out, which asks before dropping anything unsent and leaves nothing of the
 manager on the phone; and a second person on the same browser, who never sees the first one's route."""
 
-import os
 from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -13,7 +12,8 @@ import pytest
 from django.utils import timezone
 
 from fieldcrm.lib.coords import wgs84_to_bd09, wgs84_to_gcj02
-from tests.factories import CENTRE, PASSWORD, make_customer
+from tests.e2e.phone import log_in, phone_context, shot, wait_sync
+from tests.factories import CENTRE, make_customer
 
 pytestmark = pytest.mark.browser
 HERE = {"latitude": CENTRE[0] + 0.0003, "longitude": CENTRE[1]}
@@ -45,28 +45,12 @@ def route_with_a_need(alice):
 
 
 def phone(browser, live_server, *, workers="block", zone="America/New_York"):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", timezone_id=zone,
-                                  geolocation=HERE, permissions=["geolocation"], service_workers=workers)
-    context.clock.install(time=timezone.now())
-    return context, context.new_page()
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].btn-success")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    return phone_context(browser, position=HERE, zone=zone, workers=workers)
 
 
 def open_today(page, live_server):
     page.goto(f"{live_server.url}/field/")
     page.wait_for_selector('#field-app[data-ready="1"]')
-
-
-def wait_sync(page, queued, sent, failed=0):
-    page.wait_for_selector(f'#sync-state[data-queued="{queued}"][data-sent="{sent}"][data-failed="{failed}"]',
-                           timeout=20000)
 
 
 def visit_and_check_out(page):
@@ -78,10 +62,6 @@ def visit_and_check_out(page):
 
 def query(link, key):
     return [float(v) for v in parse_qs(urlparse(link).query)[key][0].split(",")]
-
-
-def shot(page, tmp_path, name):
-    page.screenshot(path=os.path.join(os.environ.get("BROWSER_ARTIFACTS", str(tmp_path)), name), full_page=True)
 
 
 @pytest.mark.django_db(transaction=True)
