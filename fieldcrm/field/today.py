@@ -15,7 +15,7 @@ from fieldcrm.customers.models import Customer
 from fieldcrm.followup.models import Demand
 from fieldcrm.lib.coords import wgs84_to_bd09, wgs84_to_gcj02
 from fieldcrm.visits import checklist
-from fieldcrm.visits.candidates import deadline_before
+from fieldcrm.visits.candidates import deadline_before, reasons_due_before
 from fieldcrm.visits.models import PlannedVisit, PlanningPolicy, SkuObservation, Visit, WeekPlan
 from fieldcrm.visits.reasons import reason_text
 
@@ -49,12 +49,6 @@ def todays_stops(manager, day: date) -> list[PlannedVisit]:
                 .order_by("sequence", "pk"))
 
 
-def needs_before(visit: PlannedVisit) -> list[dict]:
-    """The visit's need reasons whose deadline falls before its day (what makes `deadline_before` true)."""
-    day = visit.day.isoformat()
-    return [reason for reason in visit.reasons if (reason.get("args") or {}).get("due_date", day) < day]
-
-
 def also_due(manager, day: date) -> list[tuple[PlannedVisit, list[dict]]]:
     """This week's visits after `day`, not done yet, to stores not on (or visited) today, that carry a need
     overdue by their day (`visits.candidates.deadline_before`, the plan page's badge) and still open: the
@@ -74,7 +68,7 @@ def also_due(manager, day: date) -> list[tuple[PlannedVisit, list[dict]]]:
     for visit in later:
         if visit.customer_id in visited:
             continue
-        needs = [reason for reason in needs_before(visit)
+        needs = [reason for reason in reasons_due_before(visit)
                  if (visit.customer_id, reason["args"].get("kind"), reason["args"]["due_date"]) in still_open]
         if needs:
             found.append((visit, needs))

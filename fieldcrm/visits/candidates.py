@@ -182,8 +182,12 @@ def _recent_changes(manager, week_start: date) -> dict[int, list[ClassificationC
     return by_customer
 
 
-def deadline_before(visit) -> bool:
-    """A reason's deadline (an open need's `due_date`) falls before the planned visit's day: the need is
-    overdue by then (better offered on an earlier visit)."""
+def reasons_due_before(visit) -> list[dict]:
+    """The visit's reasons whose deadline (an open need's `due_date`) falls before the planned visit's day."""
     day = visit.day.isoformat()
-    return any((reason.get("args") or {}).get("due_date", day) < day for reason in visit.reasons)
+    return [reason for reason in visit.reasons if (reason.get("args") or {}).get("due_date", day) < day]
+
+
+def deadline_before(visit) -> bool:
+    """A need is overdue by the planned visit's day (better offered on an earlier visit)."""
+    return bool(reasons_due_before(visit))
