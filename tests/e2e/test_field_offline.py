@@ -169,3 +169,31 @@ def test_the_shell_opens_offline_and_a_refusal_stays_failed(cast, live_server, b
     page.click(".outbox-item.status-failed .discard")
     wait_sync(page, queued=0, sent=0, failed=0)
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_today_opens_offline_when_the_server_clock_is_weeks_behind_the_phone(cast, live_server, browser,
+                                                                               time_machine):
+    """The service worker runs on the browser's own clock, whatever the test's; a server a month behind it (a
+    phone's clock set wrong, or a test on a fixed day) must not make every cached copy count as expired. The
+    copy's age is the time the worker stored it, by its own clock (issue 16, item 1)."""
+    from datetime import UTC, datetime
+
+    from time_machine import escape_hatch
+
+    real_now = datetime.fromtimestamp(escape_hatch.time.time(), tz=UTC)
+    time_machine.move_to(real_now - timedelta(days=40), tick=True)
+    todays_route(cast["alice"])
+    context, page = phone_context(browser, position={"latitude": CENTRE[0], "longitude": CENTRE[1]}, locale="en-US",
+                                  workers="allow")
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/field/")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20000)
+    page.reload()  # through the service worker, which stores a copy stamped with its own time
+    page.wait_for_selector('#field-app[data-ready="1"]')
+
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector('#field-app[data-ready="1"]')
+    assert page.locator(".stop").count() == 2
+    context.close()

@@ -34,20 +34,42 @@ workbox.precaching.precacheAndRoute([
   { url: "{% static 'field/icon-192.png' %}", revision: null },
 ]);
 
+// A copy's age is the time since this worker stored it, by this worker's own clock. Workbox's ExpirationPlugin with
+// maxAgeSeconds also judges a copy by its Date header, i.e. the server's clock against the phone's: a phone whose
+// clock runs a week ahead of the server (or a test server on a fixed day) would find every copy expired and open
+// nothing offline. So the age is stamped when the copy is stored and checked when it is used; the ExpirationPlugin
+// only bounds the number of copies. Only complete 200 answers are kept, as the strategies do by default.
+const STORED_AT = "x-fieldcrm-stored-at";
+const storedAge = (maxAgeSeconds) => ({
+  cacheWillUpdate: async ({ response }) => {
+    if (!response || response.status !== 200 || response.type === "opaque") return null;
+    const headers = new Headers(response.headers);
+    headers.set(STORED_AT, String(Date.now()));
+    return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers });
+  },
+  cachedResponseWillBeUsed: async ({ cachedResponse }) => {
+    if (!cachedResponse) return null;
+    const storedAt = Number(cachedResponse.headers.get(STORED_AT));
+    if (!storedAt) return cachedResponse; // stored by a version before the stamp: Workbox's entry count still bounds it
+    const age = Date.now() - storedAt;
+    return age <= maxAgeSeconds * 1000 ? cachedResponse : null; // a clock set back is not an old copy
+  },
+});
+
 workbox.routing.registerRoute(
   ({ url }) => url.pathname.startsWith("{% get_static_prefix %}"),
   new workbox.strategies.CacheFirst({
     cacheName: "fieldcrm-static",
-    plugins: [new workbox.expiration.ExpirationPlugin({ maxEntries: 200, maxAgeSeconds: 30 * 24 * 3600 })],
+    plugins: [storedAge(30 * 24 * 3600), new workbox.expiration.ExpirationPlugin({ maxEntries: 200 })],
   }),
 );
-const pageExpiry = () => new workbox.expiration.ExpirationPlugin({ maxEntries: 100, maxAgeSeconds: 7 * 24 * 3600 });
+const pageExpiry = () => [storedAge(7 * 24 * 3600), new workbox.expiration.ExpirationPlugin({ maxEntries: 100 })];
 // Today: on screen at once from the last copy, whatever the network; the copy is refreshed for the next time.
 workbox.routing.registerRoute(
   ({ request, url }) => request.method === "GET" && request.mode === "navigate" && url.pathname === "{% url 'field_today' %}",
   // ignoreVary: Django varies on Cookie and Accept-Language, which a service worker's request never shows; the
   // copy is this user's own (dropped on logout, login and another user, see above).
-  new workbox.strategies.StaleWhileRevalidate({ cacheName: "fieldcrm-pages", plugins: [pageExpiry()],
+  new workbox.strategies.StaleWhileRevalidate({ cacheName: "fieldcrm-pages", plugins: pageExpiry(),
     matchOptions: { ignoreVary: true } }),
 );
 // Other pages: fresh when online, the last copy when not (3 s: a weak signal is as good as none).
@@ -56,6 +78,6 @@ workbox.routing.registerRoute(
   new workbox.strategies.NetworkFirst({
     cacheName: "fieldcrm-pages",
     networkTimeoutSeconds: 3,
-    plugins: [pageExpiry()],
+    plugins: pageExpiry(),
   }),
 );
