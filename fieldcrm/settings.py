@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "fieldcrm.monopoly",
     "fieldcrm.field",
     "fieldcrm.imports",
+    "fieldcrm.sales",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SalesConfig(AppConfig):
+    """Duty 6: order lines, the analytics store and its analyses, out-of-stock warnings, tiers from orders and
+    the six-duty scorecard. It reads every other app; none imports it (it registers what others show)."""
+
+    name = "fieldcrm.sales"
+    label = "sales"
+    verbose_name = _("Sales and analysis")
