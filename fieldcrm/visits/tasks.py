@@ -44,10 +44,12 @@ def plan_week_job(self, job_id: int):
         return job.plan_id
     if job.status == PlanningJob.Status.FAILED:  # given up as lost while it waited: a new job replaced it
         return None
-    PlanningJob.objects.filter(pk=job_id).update(
-        status=PlanningJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
-    )
     try:
+        # Inside the try: a database hiccup here (a lock on the embedded database) is retried like any other,
+        # instead of leaving the job queued until it counts as lost.
+        PlanningJob.objects.filter(pk=job_id).update(
+            status=PlanningJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+        )
         # A Celery worker process is daemonic and may not fork the planner's second search process.
         plan = generate_week_plan(job.manager, job.week_start, workers=None if self.request.is_eager else 1)
     except Refusal as exc:  # e.g. already submitted: retrying cannot help
