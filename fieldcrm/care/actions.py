@@ -79,6 +79,10 @@ def _month_end(day: date) -> date:
     return first_of_next - timedelta(days=1)
 
 
+# Services of a class standard that are due on the retailer's own day, not at the end of a period.
+EVENT_ITEMS = {"birthday_greeting"}
+
+
 def birthday_in(born: date, start: date, end: date) -> date | None:
     for year in range(start.year, end.year + 1):
         try:
@@ -180,8 +184,10 @@ class ServiceTaskBuilder:
 
     def _standard(self, customer):
         for link in standard_links(customer):
-            # Routine basic services (ordering, delivery, supply) happen anyway; plan the rest.
-            if link.item.kind == ServiceKind.BASIC or not link.item.active:
+            # Routine basic services (ordering, delivery, supply) happen anyway; plan the rest. The birthday
+            # greeting is yearly in the standard but due on the birthday: `_events` plans it (planned here it
+            # greeted every retailer on 31 December).
+            if link.item.kind == ServiceKind.BASIC or not link.item.active or link.item.code in EVENT_ITEMS:
                 continue
             code = link.item.code
             for due in period_ends(link.frequency, self.start, self.end):

@@ -283,11 +283,49 @@ def message_text(task, said: str | None = None) -> str:
         return f"{customer.owner_name}您好，祝您生日快乐，生意兴隆！——客户经理{manager}"
     if task.source == TaskSource.HOLIDAY:
         return f"{customer.owner_name}您好，新春将至，祝您阖家幸福、生意红火！——客户经理{manager}"
+    if task.item.code == "greeting_message":  # a routine greeting: the season's, or the coming holiday's
+        return f"{customer.owner_name}您好，{seasonal_greeting(task.due_date)}——客户经理{manager}"
     if said is None:
         said = retailer_text(References([task]).said, task)
     if task.item.code == "information_support":
         return f"{customer.owner_name}您好，{said}——客户经理{manager}"
     return f"{customer.owner_name}您好，{task.item.name}：{said or task.reason}——客户经理{manager}"
+
+
+# Holidays a routine greeting may name when one falls within HOLIDAY_AHEAD days after its due day: (month,
+# day) of the solar calendar, or of the lunar calendar for the lunar ones. Spring Festival has its own task.
+SOLAR_HOLIDAYS = [((1, 1), "元旦将至，祝您新年快乐、生意兴隆！"), ((5, 1), "五一将至，祝您节日愉快、生意兴隆！"),
+                  ((10, 1), "国庆将至，祝您节日愉快、生意红火！")]
+LUNAR_HOLIDAYS = [((1, 15), "元宵将至，祝您阖家团圆、生意兴隆！"), ((5, 5), "端午将至，祝您安康顺遂、生意兴隆！"),
+                  ((8, 15), "中秋将至，祝您花好月圆、阖家幸福！")]
+HOLIDAY_AHEAD = 14
+# Otherwise the season's greeting, by month (1–12).
+SEASON_GREETINGS = {
+    **dict.fromkeys((12, 1, 2), "天气寒冷，请注意保暖，祝您生意兴隆、万事如意！"),
+    **dict.fromkeys((3, 4, 5), "春暖花开，祝您生意红火、顺心如意！"),
+    **dict.fromkeys((6, 7, 8), "天气炎热，请注意防暑降温，祝您生意兴隆！"),
+    **dict.fromkeys((9, 10, 11), "秋高气爽，祝您生意兴隆、阖家安康！"),
+}
+
+
+def seasonal_greeting(day: date) -> str:
+    """What a routine greeting (赠送短信) says, in the retailers' language: the next holiday's greeting when one
+    is near, else the season's — never an empty message."""
+    from lunardate import LunarDate
+
+    for offset in range(HOLIDAY_AHEAD + 1):
+        ahead = day + timedelta(days=offset)
+        for (month, mday), text in SOLAR_HOLIDAYS:
+            if (ahead.month, ahead.day) == (month, mday):
+                return text
+        try:
+            lunar = LunarDate.from_solar_date(ahead.year, ahead.month, ahead.day)
+        except ValueError:  # beyond the calendar's 1900–2099
+            continue
+        for (month, mday), text in LUNAR_HOLIDAYS:
+            if (lunar.month, lunar.day) == (month, mday) and not lunar.is_leap_month:
+                return text
+    return SEASON_GREETINGS[day.month]
 
 
 @dataclass

@@ -219,6 +219,7 @@ class CancelReason(models.TextChoices):
     PROMOTION_WITHDRAWN = "promotion_withdrawn", _(
         "Nothing left to bring: its promotion was cancelled, moved or no longer targets this store")
     NO_ADVICE = "no_advice", _("No advice to give: the service's standard content was emptied")
+    NOT_ON_BIRTHDAY = "not_on_birthday", _("Planned on the year's last day instead of the birthday (a fixed error)")
 
 
 class ServiceTaskQuerySet(models.QuerySet):
