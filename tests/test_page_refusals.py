@@ -162,3 +162,23 @@ def test_a_forged_version_is_a_form_error(login, cast):
         assert response.status_code == 302, version
     shop.refresh_from_db()
     assert shop.version == 1 and shop.phone != "13800001111"
+
+
+def test_refusal_pages_read_in_chinese_with_the_app_layout(login, cast, settings):
+    """403 and 404 pages are the app's own, in the user's language (zh-hans by default), not Django's bare
+    English ones (issue 16, item 8)."""
+    client = login(cast["alice"])
+    client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "zh-hans"})
+    missing = client.get("/customers/no-such-code/")
+    assert missing.status_code == 404
+    page = missing.content.decode()
+    assert 'data-status="404"' in page and "页面不存在" in page and 'class="navbar' in page
+    refused = client.get(reverse("imports:upload"))  # a manager may not import
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert 'data-status="403"' in page and "无权" in page and 'class="navbar' in page
+
+
+def test_favicon_exists(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"] == "/static/fieldcrm/favicon.ico"
