@@ -111,7 +111,7 @@ def test_department_accepts_resolves_and_the_manager_closes_by_feedback(login, c
     assert _post(dora, f"/api/v1/demands/{demand.pk}/accept").status_code == 200  # again: no change
     assert _post(alice, f"/api/v1/demands/{demand.pk}/accept").status_code == 403  # not the manager's step
     early = _post(alice, f"/api/v1/demands/{demand.pk}/close")
-    assert early.status_code == 409 and "请先办结诉求" in early.json()["detail"]  # names the missing step
+    assert early.status_code == 409 and "请先处理诉求" in early.json()["detail"]  # names the missing step
     with committed():
         resolved = _post(dora, f"/api/v1/demands/{demand.pk}/resolve", {"resolution": "已上门处理"})
     assert resolved.json()["status"] == "resolved" and resolved.json()["resolved_by"] == "dora"
