@@ -141,6 +141,12 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_LOCKOUT_CALLABLE = "fieldcrm.auth_pages.locked_out"
+# Behind a reverse proxy every request comes from the proxy's address: say how many proxies append to
+# X-Forwarded-For, and the throttle keys the client's own address (fieldcrm/lib/clients.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "fieldcrm.lib.clients.client_ip"
+CSRF_FAILURE_VIEW = "fieldcrm.auth_pages.csrf_failure"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
