@@ -1,19 +1,22 @@
 """REST API at /api/v1 (OpenAPI at /api/v1/openapi.json): authentication, the error handlers and one router
 per app. Endpoints keep the pages' permissions (each app's access.py) and actions (each app's actions.py).
 
-Every error is JSON `{"detail": ...}`: a domain refusal (`fieldcrm.errors`) with its own status and, when one
-input is at fault, its `field`; `PermissionDenied` 403; `Http404` 404; invalid input 422 (ninja, naming the
-field); anything else a logged 500 — never an HTML page or a traceback, whatever DEBUG says."""
+Every error is JSON `{"detail": ..., "code": ...}`: a domain refusal (`fieldcrm.errors`) with its own status,
+code and, when one input is at fault, its `field`; `PermissionDenied` 403 (`forbidden`); `Http404` 404
+(`not_found`); a body above the upload limit 413 (`too_large`: the phone does not resend it); invalid input 422
+(`invalid_schema`, ninja's list of errors naming each field); anything else a logged 500 (`server_error`) —
+never an HTML page or a traceback, whatever DEBUG says."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
@@ -79,30 +82,51 @@ api = FieldCrmApi(
 )
 
 
-def _error(request, status: int, detail: str, field: str | None = None):
-    body = {"detail": detail} if field is None else {"detail": detail, "field": field}
+def _error(request, status: int, detail, code: str, field: str | None = None):
+    body = {"detail": detail, "code": code}
+    if field is not None:
+        body["field"] = field
     return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(Refusal)
 def refused(request, exc: Refusal):
-    return _error(request, exc.status, str(exc), exc.field)
+    return _error(request, exc.status, str(exc), exc.code, exc.field)
 
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc: PermissionDenied):
-    return _error(request, 403, str(exc) or _("You may read this but not change it."))
+    return _error(request, 403, str(exc) or _("You may read this but not change it."), "forbidden")
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc: Http404):
-    return _error(request, 404, _("Not found."))
+    return _error(request, 404, _("Not found."), "not_found")
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+def too_large(request, exc: Exception):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return _error(request, 413, _("The request is larger than %(mb)s MB.") % {"mb": limit}, "too_large")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """ninja's own (401 without credentials, 405 ...)."""
+    code = {401: "not_authenticated", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return _error(request, exc.status_code, str(exc.message), code)
+
+
+@api.exception_handler(ValidationError)
+def invalid_schema(request, exc: ValidationError):
+    return _error(request, 422, exc.errors, "invalid_schema")
 
 
 @api.exception_handler(Exception)
 def failed(request, exc: Exception):
     log.exception("API %s %s failed", request.method, request.path)
-    return _error(request, 500, _("Something went wrong on the server; it has been logged."))
+    return _error(request, 500, _("Something went wrong on the server; it has been logged."), "server_error")
 
 
 api.add_router("", customers_router)

@@ -13,8 +13,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 from annotated_types import Interval
 from django.db.models import Q
@@ -32,6 +33,8 @@ DAY_MIN, DAY_MAX = date(1900, 1, 1), date(2999, 12, 31)
 
 class Message(Schema):
     detail: str
+    code: str = Field(description="what went wrong, for programs to branch on (e.g. `stale_version`, "
+                                  "`not_found`, `too_large`); `detail` says it to people")
     field: str | None = Field(None, description="the input at fault, when one is")
 
 
@@ -41,11 +44,30 @@ def refusals(answers: dict[int, Any], *codes: int) -> dict[int, Any]:
     return {**answers, **{code: Message for code in (400, 403, 404, 409, *codes)}}
 
 
+# Characters no text a person types contains: C0/C1 controls but tab and line breaks, and the bidirectional
+# overrides and isolates, which can make a need or an opinion read differently from what is stored.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _no_nul(value: str) -> str:
     # PostgreSQL cannot store NUL in text (a 500); SQLite would store it silently.
     if "\x00" in value:
         raise PydanticCustomError("nul_character", "Text must not contain NUL characters.")
+    if _CONTROL.search(value):
+        raise PydanticCustomError("control_character", "Text must not contain control or direction-override "
+                                  "characters.")
     return value
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise PydanticCustomError("blank", "Text must not be empty or only spaces.")
+    return value
+
+
+def _allows_bool(annotation) -> bool:
+    return annotation is bool or any(_allows_bool(arg) for arg in get_args(annotation))
 
 
 Id = Annotated[int, Interval(ge=1, le=BIGINT_MAX)]
@@ -53,10 +75,20 @@ Offset = Annotated[int, Interval(ge=0, le=OFFSET_MAX)]
 Version = Annotated[int, Interval(ge=0, le=INT_MAX)]
 Day = Annotated[date, Interval(ge=DAY_MIN, le=DAY_MAX)]
 Text = Annotated[str, AfterValidator(_no_nul)]
+NonBlankText = Annotated[str, AfterValidator(_not_blank)]  # stripped; only spaces is no text
 
 
 class InputSchema(Schema):
-    """Base of request bodies and filters: no text field may hold a NUL character."""
+    """Base of request bodies and filters: no text field may hold a NUL, control or direction-override
+    character, and `true`/`false` is a value only where the field is a yes/no (pydantic's lax mode would store
+    `latitude: true` as 1.0)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _bool_only_for_bools(cls, value, info):
+        if isinstance(value, bool) and not _allows_bool(cls.model_fields[info.field_name].annotation):
+            raise PydanticCustomError("not_a_bool_field", "true/false is not a value of this field.")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -90,3 +122,18 @@ class ListFilters(FilterSchema, InputSchema):
 
 CustomerCode = Annotated[str, Field(alias="customer.customer_code")]
 CustomerName = Annotated[str, Field(alias="customer.name")]
+
+
+def name_choices_by_model() -> None:
+    """Name each model's nested choices after its model (`Demand.Kind` → `DemandKind`). The OpenAPI document
+    names an enum by its class name, so the apps' `Kind`s and `Status`es shared one component and the last one
+    won: `DemandOut.kind` listed the notice kinds. Called once all models are loaded, before any API schema
+    is built (org's AppConfig.ready)."""
+    from django.apps import apps
+    from django.db import models
+
+    for model in apps.get_models():
+        for value in vars(model).values():
+            if (isinstance(value, type) and issubclass(value, models.Choices)
+                    and value.__qualname__.startswith(f"{model.__name__}.")):
+                value.__name__ = value.__qualname__ = value.__qualname__.replace(".", "")

@@ -60,13 +60,21 @@ def raise_demand(customer, *, kind: str, description: str, by, raised_at=None, c
 
     `raised_at` is when the manager heard it (a need noted offline is sent later); a repeated submission
     with the same `client_uuid` returns the need already recorded."""
+    return record_demand(customer, kind=kind, description=description, by=by, raised_at=raised_at,
+                         client_uuid=client_uuid)[0]
+
+
+def record_demand(customer, *, kind: str, description: str, by, raised_at=None,
+                  client_uuid=None) -> tuple[Demand, bool]:
+    """`raise_demand`, saying whether this call recorded the need (False: a replay of the same `client_uuid`,
+    seen before or lost in a race with its twin) — the API answers 201 or 200 by it."""
     if client_uuid:
         existing = Demand.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
                 raise InvalidInput(_("This submission id was already used for another customer."),
                                    field="client_uuid")
-            return existing
+            return existing, False
     if kind not in Demand.Kind.values:
         raise InvalidInput(_("Choose what kind of need this is."), field="kind")
     description = (description or "").strip()
@@ -96,8 +104,8 @@ def raise_demand(customer, *, kind: str, description: str, by, raised_at=None, c
         if not client_uuid:
             raise
         # Two identical submissions raced; the first one won.
-        return Demand.objects.get(client_uuid=client_uuid)
-    return demand
+        return Demand.objects.get(client_uuid=client_uuid), False
+    return demand, True
 
 
 # --- routing ---------------------------------------------------------------------------------------------

@@ -138,13 +138,10 @@ def raise_demand(request, payload: RaiseIn):
     """Record a need; its deadline follows the customer's service standard. A repeated `client_uuid`
     returns the need already recorded (200)."""
     customer = get_customer_for_user(request.user, payload.customer_code, for_change=True)
-    if payload.client_uuid:
-        existing = Demand.objects.filter(client_uuid=payload.client_uuid, customer=customer).first()
-        if existing is not None:
-            return Status(200, get_demand_for_user(request.user, existing.pk))
-    demand = actions.raise_demand(customer, kind=payload.kind, description=payload.description,
-                                  by=request.user, raised_at=payload.raised_at, client_uuid=payload.client_uuid)
-    return Status(201, get_demand_for_user(request.user, demand.pk))
+    demand, created = actions.record_demand(customer, kind=payload.kind, description=payload.description,
+                                            by=request.user, raised_at=payload.raised_at,
+                                            client_uuid=payload.client_uuid)
+    return Status(201 if created else 200, get_demand_for_user(request.user, demand.pk))
 
 
 @router.post("/demands/{pk}/close", response=refusals({200: DemandOut}))

@@ -18,7 +18,18 @@ from ninja.responses import Status
 
 from fieldcrm.customers.access import get_customer_for_user
 from fieldcrm.photos.models import Photo
-from fieldcrm.schemas import CustomerCode, CustomerName, Day, Id, InputSchema, ListFilters, Text, Version, refusals
+from fieldcrm.schemas import (
+    CustomerCode,
+    CustomerName,
+    Day,
+    Id,
+    InputSchema,
+    ListFilters,
+    NonBlankText,
+    Text,
+    Version,
+    refusals,
+)
 from fieldcrm.visits import access, actions, checklist, fieldwork
 from fieldcrm.visits.candidates import deadline_before
 from fieldcrm.visits.checklist_items import planned_visit_on
@@ -291,13 +302,15 @@ def join_visit(request, pk: Id, payload: JoinIn):
 # --- duty 4: visits done at the store (field-api.md "Visits") ----------------------------------------------
 # The phone replays queued visits by client_uuid: the same one again answers 200 with the first visit.
 
-Cartons = Annotated[int, Field(ge=0, le=1_000_000)]
-Price = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=10, decimal_places=2)]
+# Bounds of what a store can hold or ask: 10,000 条 is 40 箱 of one SKU; no cigarette sells for 5,000 元 a 条
+# (the dearest are about 2,000). Beyond them a figure is a typo, not an observation.
+Cartons = Annotated[int, Field(ge=0, le=10_000)]
+Price = Annotated[Decimal, Field(gt=0, le=5_000, max_digits=10, decimal_places=2)]
 
 
 class OpinionIn(InputSchema):
     topic: OpinionTopic
-    text: str = Field(..., min_length=1, max_length=1000)
+    text: NonBlankText = Field(..., min_length=1, max_length=1000)
 
 
 class ObservationIn(InputSchema):
@@ -338,7 +351,8 @@ class RecordIn(InputSchema):
     notes: str = Field("", max_length=2000)
     profit_situation: str | None = Field(None, max_length=20, description="the store's profit situation: `profit` "
                                          "(盈利), `break_even` (持平) or `loss` (亏损); null or empty when not asked")
-    monthly_sales_cartons: int | None = Field(None, description="the retailer's estimated cigarette sales a month, 条")
+    monthly_sales_cartons: int | None = Field(None, ge=0, le=100_000,
+                                              description="the retailer's estimated cigarette sales a month, 条")
     profile_changes: list[NoticedChangeIn] = Field(default_factory=list, max_length=20, description=(
         "profile changes noticed at this visit, each also sent on its own to POST /change-requests"))
 

@@ -174,6 +174,10 @@ def _answers(record: VisitRecord, customer: Customer, by, planned: PlannedVisit 
             raise InvalidInput(_("The item %(code)s is answered twice.") % {"code": answer.code}, field=name)
         seen.add(answer.code)
         item = shown.get(answer.code)
+        # An item no longer on the checklist (the phone answered it offline) is kept as the phone showed it: it
+        # must say what it was, and name something (`kind:argument`); a code nothing issued is junk.
+        if item is None and (not answer.text.strip() or not answer.code.partition(":")[2].strip()):
+            raise InvalidInput(_("No checklist item has the code %(code)s.") % {"code": answer.code}, field=name)
         answers.append(ChecklistAnswer(code=answer.code, kind=checklist.kind_of(answer.code),
                                        text=(item.text if item else answer.text)[:500], done=answer.done,
                                        note=answer.note))
