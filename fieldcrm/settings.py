@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "fieldcrm.field",
     "fieldcrm.imports",
     "fieldcrm.sales",
+    "fieldcrm.ops",
 ]
 
 MIDDLEWARE = [
