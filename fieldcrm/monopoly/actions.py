@@ -139,9 +139,10 @@ def acknowledge_info(report: MarketReport, *, by, status: str, note: str = "") -
                            field="outcome")
     with transaction.atomic():
         report = MarketReport.objects.select_for_update().get(pk=report.pk)
-        if report.status == MarketReport.Status.PASSED_ON or report.status == status:
-            raise ActionRefused(_("This information has already been marked %(status)s.")
-                                % {"status": report.get_status_display()})
+        if report.status == MarketReport.Status.PASSED_ON:
+            raise ActionRefused(_("This information has already been passed on."))
+        if report.status == status:
+            raise ActionRefused(_("This information has already been noted."))
         report.status = status
         report.outcome = note or report.outcome
         report.decided_by = by
