@@ -15,6 +15,7 @@ Every opening of a report or its photos is logged in `ReportView`.
 
 import uuid
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -156,7 +157,7 @@ class MarketReport(models.Model):
         return self.Category.VIOLATION if self.is_violation else self.Category.BUSINESS
 
     @classmethod
-    def kind_groups(cls) -> list[tuple[str, list[tuple[str, str]]]]:
+    def kind_groups(cls) -> list[tuple[Any, list[tuple[str, Any]]]]:
         """The kinds grouped by where they go, for a select with optgroups: business information first (the
         everyday report), then violations."""
         labels = dict(cls.Kind.choices)

@@ -6,6 +6,7 @@ through monopoly/actions.py (photos through photos/actions.py); every opening of
 import io
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -47,7 +48,7 @@ def _is_officer(user) -> bool:
     return user.is_monopoly_officer
 
 
-def _statuses(officer: bool, marketing: bool) -> list[tuple[str, str]]:
+def _statuses(officer: bool, marketing: bool) -> list[tuple[str, Any]]:
     """The status tabs a reader needs: the officer's verdicts, marketing's steps, or every status."""
     steps = MarketReport.OUTCOMES if officer else MarketReport.INFO_STEPS if marketing else None
     if steps is None:
