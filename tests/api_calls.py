@@ -22,7 +22,7 @@ from fieldcrm.care.models import ServiceItem, ServiceTask
 from fieldcrm.notices.models import Notice
 from fieldcrm.org.models import ApiToken
 from fieldcrm.visits.models import PlannedVisit, WeekPlan
-from tests.factories import image_bytes, make_customer, make_visit
+from tests.factories import image_bytes, make_customer, make_visit, marketing_staff
 
 API = "/api/v1"
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -148,9 +148,9 @@ def notice(cast) -> Notice:
     return Notice.objects.create(recipient=cast["alice"], kind=Notice.Kind.PLAN_APPROVED, args={"week": str(WEEK)})
 
 
-def market_report(cast, client) -> int:
-    """A market report alice sends about one of her stores."""
-    body = {"client_uuid": str(uuid.uuid4()), "kind": "counterfeit", "description": "疑似假烟",
+def market_report(cast, client, kind="counterfeit") -> int:
+    """A market report alice sends about one of her stores (a violation unless `kind` says otherwise)."""
+    body = {"client_uuid": str(uuid.uuid4()), "kind": kind, "description": "疑似假烟",
             "observed_at": TODAY.isoformat(), "latitude": CENTRE[0], "longitude": CENTRE[1],
             "customer_code": store(cast["alice"]).customer_code}
     response = client.post(f"{API}/market-reports", body, content_type="application/json",
@@ -255,6 +255,18 @@ def _cases(client) -> dict[tuple[str, str], Case]:
         return Refused("post", f"{API}/market-reports/{pk}/outcome", {"status": "unfounded", "outcome": "改判"},
                        user="max", status=409, detail="This report has already been decided.")
 
+    def business_info(cast) -> int:
+        marketing_staff(cast)
+        return market_report(cast, c, kind="hot_topic")
+
+    def pass_on_passed(cast):
+        pk = business_info(cast)
+        response = c.post(f"{API}/market-reports/{pk}/acknowledge", {"status": "passed_on"},
+                          content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token(cast['mia'])}")
+        assert response.status_code == 200, response.content
+        return Refused("post", f"{API}/market-reports/{pk}/acknowledge", {"status": "noted"}, user="mia",
+                       status=409, detail="This information has already been passed on.")
+
     def not_an_image(cast):
         call = photo_upload(cast, c, b"not an image")
         return Refused(call.method, call.url, call.body, multipart=True, status=400,
@@ -276,6 +288,11 @@ def _cases(client) -> dict[tuple[str, str], Case]:
                               {"status": "confirmed", "outcome": "属实，已查处"}, user="max"),
             200, "dora", "alice",  # only the reporter and officers see it; the reporter does not decide
             decide_decided),
+        ("post", f"{API}/market-reports/{{pk}}/acknowledge"): Case(
+            lambda cast: Call("post", f"{API}/market-reports/{business_info(cast)}/acknowledge",
+                              {"status": "noted", "outcome": "已汇总"}, user="mia"),
+            200, "charlie", "sam",  # another area's manager sees nothing; the supervisor reads it only
+            pass_on_passed),
         ("post", f"{API}/photos"): Case(lambda cast: photo_upload(cast, c), 201, "bob", "max", not_an_image),
         ("post", f"{API}/change-requests"): Case(propose, 201, "bob", "dora", propose_same),
         ("post", f"{API}/change-requests/{{pk}}/approve"): Case(

@@ -159,3 +159,15 @@ def make_price_change(effective_on, sku=None, new_wholesale="390", new_retail="4
     return PriceChange.objects.create(sku=sku, effective_on=effective_on, old_wholesale_price=sku.wholesale_price,
                                       new_wholesale_price=Decimal(new_wholesale), old_retail_price=sku.retail_price,
                                       new_retail_price=Decimal(new_retail))
+
+
+# --- market information (tests/test_market_information.py, tests/api_calls.py) --------------------------
+
+
+def marketing_staff(cast, name="mia"):
+    """A member of the cast company's marketing department (business information is routed there), added to
+    the cast once."""
+    if name not in cast:
+        department = Department.objects.get(company=cast["company"], kind=Department.Kind.MARKETING)
+        cast[name] = make_user(name, User.Role.DEPARTMENT, cast["company"], department=department)
+    return cast[name]

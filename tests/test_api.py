@@ -142,6 +142,8 @@ def test_paths_and_operation_ids_stay_as_clients_know_them():
         ("get", "/api/v1/market-reports"): "fieldcrm_monopoly_api_list_reports",
         ("post", "/api/v1/market-reports"): "fieldcrm_monopoly_api_submit_report",
         ("get", "/api/v1/market-reports/counts"): "fieldcrm_monopoly_api_count_reports",
+        ("get", "/api/v1/market-reports/summary"): "fieldcrm_monopoly_api_summarise",
+        ("post", "/api/v1/market-reports/{pk}/acknowledge"): "fieldcrm_monopoly_api_acknowledge",
         ("get", "/api/v1/market-reports/{pk}"): "fieldcrm_monopoly_api_get_report",
         ("post", "/api/v1/market-reports/{pk}/outcome"): "fieldcrm_monopoly_api_record_outcome",
         ("post", "/api/v1/photos"): "fieldcrm_photos_api_upload_photo",

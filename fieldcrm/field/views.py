@@ -52,13 +52,13 @@ def strings() -> dict:
         "done": _("Done"), "notDone": _("Not done"), "note": _("Note"),
         "stock": _("Stock (条)"), "price": _("Price"), "sales": _("Sold last week"), "tagOk": _("Tag ok"),
         "needSaved": _("Need saved; it goes with the next sync."),
-        "reportSaved": _("Report saved; it goes with the next sync."),
+        "reportSaved": _("Market information saved; it goes with the next sync."),
         **capture_strings(),  # profit, photos and profile changes on the visit screen
         "syncState": _("%(queued)s queued · %(sent)s sent · %(failed)s failed"),
         "offline": _("offline"), "retry": _("Retry"), "discard": _("Discard"),
         "discardConfirm": _("Discard this record? It has not reached the server."),
         "states": {"queued": _("queued"), "sent": _("sent"), "failed": _("failed")},
-        "kinds": {"visit": _("Visit"), "demand": _("Need"), "report": _("Market report"), "photo": _("Photo"),
+        "kinds": {"visit": _("Visit"), "demand": _("Need"), "report": _("Market information"), "photo": _("Photo"),
                   "change": _("Profile change")},
         "outcomes": {"done": _("Done"), "off_site": _("Done off-site"), "missed": _("Missed"), "pending": _("To do"),
                      "recorded": _("Recorded")},
@@ -74,7 +74,7 @@ def strings() -> dict:
 def today_page(request):
     return render(request, "field/today.html", {
         "demand_kinds": Demand.Kind.choices,
-        "report_kinds": MarketReport.Kind.choices,
+        "report_kinds": MarketReport.kind_groups(),
         "opinion_topics": OpinionTopic.choices,
         "strings": strings(),
         "route": RouteOut.model_validate(route(request.user, timezone.localdate())).model_dump(mode="json"),

@@ -1,11 +1,13 @@
-"""Looking up a market report for a user. Visibility is `MarketReport.objects.visible_to(user)` (the
-reporter and the company's monopoly officers); anyone else gets 404 — supervisors and admins included.
-`for_change=True` (adding photos) is the reporter's right; the verdict is the officer's, its own lookup."""
+"""Looking up market information for a user. Visibility is `MarketReport.objects.visible_to(user)`: a
+violation is seen by its reporter and the company's monopoly officers only (anyone else gets 404 —
+supervisors and admins included); business information by its reporter, the reporter's supervisor, the
+company's marketing staff and admins. `for_change=True` (adding photos) is the reporter's right; the
+officer's verdict and marketing's note are lookups of their own (403 for a read-only insider)."""
 
 from django.core.exceptions import PermissionDenied
 
 from fieldcrm.lib.ids import one_or_404
-from fieldcrm.monopoly.models import MarketReport
+from fieldcrm.monopoly.models import MarketReport, is_marketing_staff
 
 MISSING = "No such market report"
 
@@ -16,7 +18,12 @@ def can_report(user) -> bool:
 
 
 def is_officer(user, report: MarketReport) -> bool:
-    return user.is_monopoly_officer and user.company_id == report.company_id
+    return user.is_monopoly_officer and user.company_id == report.company_id and report.is_violation
+
+
+def is_marketing_for(user, report: MarketReport) -> bool:
+    """Marketing staff of the report's company, for business information: they note it or pass it on."""
+    return not report.is_violation and user.company_id == report.company_id and is_marketing_staff(user)
 
 
 def get_report_for_user(user, pk, *, for_change: bool = False) -> MarketReport:
@@ -33,5 +40,14 @@ def get_report_to_decide(user, pk) -> MarketReport:
     """The report an officer records the outcome of: 404 if unseen, 403 for its reporter."""
     report = get_report_for_user(user, pk)
     if not is_officer(user, report):
+        raise PermissionDenied
+    return report
+
+
+def get_info_to_acknowledge(user, pk) -> MarketReport:
+    """Business information marketing notes or passes on: 404 if unseen, 403 for anyone but marketing staff
+    (the reporter, the supervisor, an admin read it only)."""
+    report = get_report_for_user(user, pk)
+    if not is_marketing_for(user, report):
         raise PermissionDenied
     return report

@@ -1,5 +1,6 @@
-"""Every write to a market report: submitting it (once, by `client_uuid`), the officer's outcome, and the
-log of who opened it. Reports are evidence: nothing here changes what was reported."""
+"""Every write to market information: submitting a report (once, by `client_uuid`), the monopoly officer's
+outcome on a violation, marketing's note on business information, and the log of who opened it. Reports
+are evidence: nothing here changes what was reported."""
 
 from __future__ import annotations
 
@@ -103,6 +104,8 @@ def refuse_if_decided(report: MarketReport) -> None:
 def decide_report(report: MarketReport, *, by, status: str, outcome: str) -> MarketReport:
     """The officer's outcome (confirmed / unfounded / referred, and what was found); once only. The caller
     has checked that `by` is an officer of the report's company (monopoly/access.py)."""
+    if not report.is_violation:
+        raise ActionRefused(_("Business information goes to marketing, not to the monopoly office."))
     if status not in MarketReport.OUTCOMES:
         raise InvalidInput(_("The outcome is confirmed, unfounded or referred."), field="status")
     outcome = _text(outcome, limit=OUTCOME_MAX, field="outcome",
@@ -117,6 +120,34 @@ def decide_report(report: MarketReport, *, by, status: str, outcome: str) -> Mar
         report.decided_at = timezone.now()
         report.save(update_fields=["status", "outcome", "decided_by", "decided_at"])
         # The notice names the report, not its content: a notice may leave the system (SMS, WeChat).
+        notify(report.reporter, "report_outcome", args={"report": f"#{report.pk}", "outcome": status},
+               link=reverse("monopoly:detail", args=[report.pk]))
+    return report
+
+
+def acknowledge_info(report: MarketReport, *, by, status: str, note: str = "") -> MarketReport:
+    """Marketing's step with business information: `noted` (已阅) or `passed_on` (已转达: summarised and
+    passed on), with an optional note the reporter sees. Noted information may still be passed on; passed on
+    is final. The caller has checked that `by` is marketing staff of the report's company (access.py)."""
+    if report.is_violation:
+        raise ActionRefused(_("A violation is decided by the monopoly office."))
+    if status not in MarketReport.INFO_STEPS:
+        raise InvalidInput(_("Mark the information noted or passed on."), field="status")
+    note = (note or "").strip()
+    if len(note) > OUTCOME_MAX:
+        raise InvalidInput(_("The text is too long (%(max)s characters at most).") % {"max": OUTCOME_MAX},
+                           field="outcome")
+    with transaction.atomic():
+        report = MarketReport.objects.select_for_update().get(pk=report.pk)
+        if report.status == MarketReport.Status.PASSED_ON:
+            raise ActionRefused(_("This information has already been passed on."))
+        if report.status == status:
+            raise ActionRefused(_("This information has already been noted."))
+        report.status = status
+        report.outcome = note or report.outcome
+        report.decided_by = by
+        report.decided_at = timezone.now()
+        report.save(update_fields=["status", "outcome", "decided_by", "decided_at"])
         notify(report.reporter, "report_outcome", args={"report": f"#{report.pk}", "outcome": status},
                link=reverse("monopoly:detail", args=[report.pk]))
     return report

@@ -28,7 +28,7 @@ class PhotosField(forms.FileField):
 
 class ReportForm(forms.Form):
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
-    kind = forms.ChoiceField(label=_("What did you observe?"), choices=MarketReport.Kind.choices)
+    kind = forms.ChoiceField(label=_("What did you observe?"), choices=MarketReport.kind_groups)
     description = forms.CharField(label=_("Description"), max_length=actions.DESCRIPTION_MAX,
                                   widget=forms.Textarea(attrs={"rows": 4}))
     # The store is picked from a search (`store_q`, name, code or address) among the reporter's own stores.
@@ -49,6 +49,31 @@ class OutcomeForm(forms.Form):
                                widget=forms.RadioSelect)
     outcome = forms.CharField(label=_("What was found"), max_length=actions.OUTCOME_MAX,
                               widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AcknowledgeForm(forms.Form):
+    """Marketing's step with business information: noted, or summarised and passed on."""
+
+    status = forms.ChoiceField(label=_("Step"), choices=[(s.value, s.label) for s in MarketReport.INFO_STEPS],
+                               widget=forms.RadioSelect)
+    outcome = forms.CharField(label=_("Note for the reporter (optional)"), max_length=actions.OUTCOME_MAX,
+                              required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SummaryForm(forms.Form):
+    """The month summarised (this month unless chosen) and, for marketing and admins, the area."""
+
+    month = forms.DateField(label=_("Month"), required=False, input_formats=["%Y-%m"],
+                            widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    area = forms.IntegerField(label=_("Marketing area"), required=False, min_value=1, max_value=2**63 - 1)
+
+    def month_or(self, today: date) -> date:
+        """The first day of the month chosen; this month when none or not a valid one."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        chosen = data.get("month") or today
+        if not 1900 <= chosen.year <= 2999:
+            chosen = today
+        return chosen.replace(day=1)
 
 
 class CountsForm(forms.Form):

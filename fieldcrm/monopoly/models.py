@@ -1,14 +1,21 @@
-"""Duty 5: market intelligence reported to the monopoly administration (假烟, 走私烟, 无证经营 …).
+"""Duty 5: market information (市场信息) gathered by the managers, in two kinds of report.
 
-A report is evidence: once submitted, nothing in it changes; a monopoly officer only adds the outcome
-(confirmed / unfounded / referred), which the reporter then sees. Only the reporter and the company's
-monopoly officers see a report — not supervisors, other managers, department staff or administrators
-(supervisors see counts per manager, never content). Every opening of a report or its photos is logged in
-`ReportView`.
+- **Violations** (假烟, 走私烟, 无证经营 …) go to the monopoly administration. Such a report is evidence: once
+  submitted, nothing in it changes; a monopoly officer only adds the outcome (confirmed / unfounded /
+  referred), which the reporter then sees. Only the reporter and the company's monopoly officers see one —
+  not supervisors, other managers, department staff or administrators (supervisors and admins count them,
+  never read them).
+- **Business information** (销售动态, 走势, 热点, 难点, 消费需求变化, 竞品/价格) goes to marketing. The reporter,
+  the supervisor of the reporter's marketing area, the company's marketing department staff and admins see
+  it; marketing staff note it (已阅) or mark it passed on (已转达), which the reporter then sees.
+
+The table keeps its old name (`MarketReport`): the API path and the old clients' kinds stay as they were.
+Every opening of a report or its photos is logged in `ReportView`.
 """
 
 import uuid
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -17,18 +24,41 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fieldcrm.org.models import User
+from fieldcrm.org.models import Department, User
+
+
+def is_marketing_staff(user) -> bool:
+    """Staff of the company's marketing department: business information is routed to them."""
+    if not user.is_authenticated or user.role != User.Role.DEPARTMENT or user.department_id is None:
+        return False
+    return user.department.kind == Department.Kind.MARKETING
 
 
 class MarketReportQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The reporter's own reports; for a monopoly officer, every report of the company. Nobody else."""
+        """The reporter's own reports, plus: for a monopoly officer, the company's violations; for marketing
+        staff and admins, the company's business information; for a supervisor, the business information of
+        their area's reporters. Nobody but the reporter and the officers ever sees a violation."""
         if not user.is_authenticated:
             return self.none()
         mine = Q(reporter=user.pk)
-        if user.is_monopoly_officer and user.company_id is not None:
-            return self.filter(mine | Q(company=user.company_id))
+        if user.company_id is None:
+            return self.filter(mine)
+        company = Q(company=user.company_id)
+        if user.is_monopoly_officer:
+            return self.filter(mine | (company & Q(kind__in=MarketReport.VIOLATIONS)))
+        business = company & Q(kind__in=MarketReport.BUSINESS)
+        if is_marketing_staff(user):
+            return self.filter(mine | business)
+        if user.is_supervisor or user.is_company_admin:
+            return self.filter(mine | (business & user.overseen("reporter")))
         return self.filter(mine)
+
+    def violations(self):
+        return self.filter(kind__in=MarketReport.VIOLATIONS)
+
+    def business(self):
+        return self.filter(kind__in=MarketReport.BUSINESS)
 
     def counted_for(self, user):
         """Reports a supervisor (their area's managers) or an admin (the company) may count, never read."""
@@ -44,15 +74,35 @@ class MarketReport(models.Model):
         UNLICENSED = "unlicensed", _("Unlicensed retail")
         MINORS = "minors", _("Sales to minors")
         PRICE = "price", _("Price violation")
-        OTHER = "other", _("Other market report")
+        OTHER = "other", _("Other violation")
+        # Business information for marketing (the article's 销售动态、走势、热点、难点 and more).
+        SALES = "sales", _("Sales dynamics")
+        TREND = "trend", _("Market trend")
+        HOT_TOPIC = "hot_topic", _("Retailers' hot topic")
+        DIFFICULTY = "difficulty", _("Retailers' difficulty")
+        DEMAND = "demand", _("Consumer demand change")
+        COMPETITOR = "competitor", _("Competitor or price information")
+        INFO = "info", _("Other market information")
+
+    class Category(models.TextChoices):
+        VIOLATION = "violation", _("Violation (to the monopoly office)")
+        BUSINESS = "business", _("Business information (to marketing)")
+
+    # Every kind an old client knows is a violation: what it sends stays confidential, as it always was.
+    VIOLATIONS = (Kind.COUNTERFEIT, Kind.SMUGGLED, Kind.UNLICENSED, Kind.MINORS, Kind.PRICE, Kind.OTHER)
+    BUSINESS = (Kind.SALES, Kind.TREND, Kind.HOT_TOPIC, Kind.DIFFICULTY, Kind.DEMAND, Kind.COMPETITOR, Kind.INFO)
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", pgettext_lazy("market report status", "Submitted")
         CONFIRMED = "confirmed", pgettext_lazy("market report status", "Confirmed")
         UNFOUNDED = "unfounded", pgettext_lazy("market report status", "Unfounded")
         REFERRED = "referred", pgettext_lazy("market report status", "Referred")
+        NOTED = "noted", pgettext_lazy("market report status", "Noted")
+        PASSED_ON = "passed_on", pgettext_lazy("market report status", "Passed on")
 
+    # The monopoly officer's verdicts on a violation; marketing's steps with business information.
     OUTCOMES = (Status.CONFIRMED, Status.UNFOUNDED, Status.REFERRED)
+    INFO_STEPS = (Status.NOTED, Status.PASSED_ON)
 
     # Makes a resent report (a retry, an offline queue replayed) harmless.
     client_uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -78,8 +128,8 @@ class MarketReport(models.Model):
     objects = MarketReportQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("market report")
-        verbose_name_plural = _("market reports")
+        verbose_name = _("market information")
+        verbose_name_plural = _("market information")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["company", "status", "created_at"]),
                    models.Index(fields=["reporter", "created_at"])]
@@ -97,6 +147,22 @@ class MarketReport(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status != self.Status.SUBMITTED
+
+    @property
+    def is_violation(self) -> bool:
+        return self.kind in self.VIOLATIONS
+
+    @property
+    def category(self) -> str:
+        return self.Category.VIOLATION if self.is_violation else self.Category.BUSINESS
+
+    @classmethod
+    def kind_groups(cls) -> list[tuple[Any, list[tuple[str, Any]]]]:
+        """The kinds grouped by where they go, for a select with optgroups: business information first (the
+        everyday report), then violations."""
+        labels = dict(cls.Kind.choices)
+        return [(cls.Category.BUSINESS.label, [(k.value, labels[k]) for k in cls.BUSINESS]),
+                (cls.Category.VIOLATION.label, [(k.value, labels[k]) for k in cls.VIOLATIONS])]
 
 
 class ReportView(models.Model):

@@ -15,7 +15,7 @@ TEMPLATES = {
     "change_request_decided": _("Change request for %(customer)s %(decision)s: %(field)s"),
     "plan_approved": _("Your visit plan for the week of %(week)s was approved"),
     "plan_returned": _("Your visit plan for the week of %(week)s was returned: %(comment)s"),
-    "report_outcome": _("Your market report %(report)s: %(outcome)s"),
+    "report_outcome": _("Your market information %(report)s: %(outcome)s"),
 }
 
 # Code-valued arguments, translated when read.
@@ -24,7 +24,9 @@ WORDS = {
                  "rejected": pgettext_lazy("change request", "rejected")},
     "outcome": {"confirmed": pgettext_lazy("market report", "confirmed"),
                 "unfounded": pgettext_lazy("market report", "unfounded"),
-                "referred": pgettext_lazy("market report", "referred")},
+                "referred": pgettext_lazy("market report", "referred"),
+                "noted": pgettext_lazy("market report", "noted by marketing"),
+                "passed_on": pgettext_lazy("market report", "passed on by marketing")},
 }
 
 
