@@ -10,23 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from fieldcrm.lib.periods import WEEK, Period, week_start
 from fieldcrm.visits.models import Visit, WeekPlan
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def recent_weeks(today: date, count: int = 8) -> list[date]:
-    """The Mondays of the last `count` weeks, oldest first, ending with the current week."""
-    current = week_start(today)
-    return [current - timedelta(weeks=n) for n in range(count - 1, -1, -1)]
 
 
 @dataclass(frozen=True)
@@ -97,10 +88,8 @@ def _plans(manager_ids: list[int], first: date, last: date, today: date) -> dict
 def _ad_hoc(manager_ids: list[int], first: date, last: date) -> dict[tuple[int, date], int]:
     """Unplanned visits per manager and week (the day of check-in in local time)."""
     zone = timezone.get_current_timezone()
-    start = datetime.combine(first, time(), zone)
-    end = datetime.combine(last + timedelta(days=7), time(), zone)
-    rows = (Visit.objects.filter(manager_id__in=manager_ids, ad_hoc=True, checked_in_at__gte=start,
-                                 checked_in_at__lt=end)
+    weeks = Period(first, last + WEEK)
+    rows = (Visit.objects.filter(weeks.q("checked_in_at"), manager_id__in=manager_ids, ad_hoc=True)
             .annotate(day=TruncDate("checked_in_at", tzinfo=zone))
             .values("manager_id", "day").annotate(n=Count("pk")).order_by())
     counts: dict[tuple[int, date], int] = {}

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldcrm.customers.models import Customer, CustomerStatus
-from fieldcrm.org.models import PersonalDataExport
+from fieldcrm.lib.periods import next_week_start
+from fieldcrm.org.models import PersonalDataExport, User
 from fieldcrm.pages import refusal_as_message
 from fieldcrm.visits import access, actions
 from fieldcrm.visits.candidates import deadline_before
@@ -30,8 +31,8 @@ from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, Plann
 from fieldcrm.visits.reasons import reason_text
 from fieldcrm.visits.routing import day_route, depot_of_plan, plan_days
 from fieldcrm.visits.store_search import matching_stores, only_match
-from fieldcrm.visits.tasks import managers_for, start_manager_job, start_planning
-from fieldcrm.visits.weeks import next_week_start, week_days
+from fieldcrm.visits.tasks import start_manager_job, start_planning
+from fieldcrm.visits.weeks import week_days
 
 TILE_PRESETS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap", "", "wgs84"),
@@ -102,7 +103,7 @@ def index(request):
     company = user.company
     if company is None:
         raise Http404("No company")
-    managers = list(managers_for(user, company))
+    managers = list(User.objects.team_of(user).active().order_by("username"))
     by_manager = {p.manager_id: p for p in plans.filter(week_start=week)}
     policy = PlanningPolicy.for_company(company)
     visits_by_plan: dict[int, list] = {}
