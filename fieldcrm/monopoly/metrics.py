@@ -21,13 +21,13 @@ from fieldcrm.monopoly.models import MarketReport
 
 def market_reports(manager_ids: Iterable[int], period: Period) -> dict[int, dict]:
     ids = list(manager_ids)
-    rows = {row["reporter_id"]: row for row in
+    rows: dict[int, dict] = {row["reporter_id"]: dict(row) for row in
             MarketReport.objects.filter(period.q("created_at"), reporter_id__in=ids).values("reporter_id")
             .annotate(reports=Count("pk"), confirmed=Count("pk", filter=Q(status=MarketReport.Status.CONFIRMED)),
                       decided=Count("pk", filter=~Q(status=MarketReport.Status.SUBMITTED))).order_by()}
     result = {}
     for pk in ids:
-        row = rows.get(pk, {})
+        row = rows.get(pk) or {}
         reports, confirmed = row.get("reports", 0), row.get("confirmed", 0)
         result[pk] = {**ratio(confirmed, reports), "reports": reports, "confirmed": confirmed,
                       "decided": row.get("decided", 0)}

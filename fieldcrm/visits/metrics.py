@@ -98,10 +98,13 @@ def plan_counts(manager_ids: Iterable[int], period: Period, today: date | None =
     """Plan versus actual per manager over the period: two aggregate queries."""
     today = today or timezone.localdate()
     ids = list(manager_ids)
-    rows = {row["plan__manager_id"]: row for row in planned_visits(ids, period).values("plan__manager_id")
-            .annotate(**counts_of(today)).order_by()}
-    ad_hoc = dict(ad_hoc_visits(ids, period).values_list("manager_id").annotate(n=Count("pk")).order_by())
-    return {pk: Counts(**{name: rows.get(pk, {}).get(name, 0) for name in COUNTED}, ad_hoc=ad_hoc.get(pk, 0))
+    rows: dict[int, dict] = {
+        row["plan__manager_id"]: dict(row) for row in planned_visits(ids, period).values("plan__manager_id")
+        .annotate(**counts_of(today)).order_by()}
+    ad_hoc: dict[int, int] = dict(ad_hoc_visits(ids, period).values_list("manager_id")
+                                  .annotate(n=Count("pk")).order_by())
+    empty: dict = {}
+    return {pk: Counts(**{name: rows.get(pk, empty).get(name, 0) for name in COUNTED}, ad_hoc=ad_hoc.get(pk, 0))
             for pk in ids}
 
 
@@ -124,7 +127,7 @@ def plan_on_time(manager_ids: Iterable[int], period: Period) -> dict[int, dict]:
                                      status__in=[WeekPlan.Status.SUBMITTED, WeekPlan.Status.APPROVED])
              .values_list("manager_id", "week_start", "submitted_at"))
     for manager_id, week, submitted_at in plans:
-        if submitted_at < midnight(week):
+        if submitted_at is not None and submitted_at < midnight(week):
             on_time[manager_id] = on_time.get(manager_id, 0) + 1
     return ratios(ids, on_time, dict.fromkeys(ids, len(weeks)))
 
@@ -159,7 +162,7 @@ def change_latency_days(manager_ids: Iterable[int], period: Period) -> dict[int,
         for visit in visits.only("manager_id", "customer_id", "checked_in_at", "profile_changes"):
             for change in visit.profile_changes:
                 request = approved.get(change.get("client_uuid"))
-                if request is not None and request.customer_id == visit.customer_id:
+                if request is not None and request.customer_id == visit.customer_id and request.decided_at:
                     days[visit.manager_id].append((request.decided_at - visit.checked_in_at).total_seconds() / 86400)
                     requests[visit.manager_id].append(request.pk)
     return {pk: {**median_of(days[pk]), "requests": requests[pk]} for pk in ids}
