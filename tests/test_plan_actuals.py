@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from fieldcrm.lib.periods import recent_weeks
 from fieldcrm.org.models import User
-from fieldcrm.visits.actuals import recent_weeks, total, week_actuals
+from fieldcrm.visits.actuals import total, week_actuals
 from fieldcrm.visits.models import PlannedVisit, WeekPlan
 from tests.factories import make_customer, make_user, make_visit
 

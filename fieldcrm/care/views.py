@@ -21,6 +21,7 @@ from fieldcrm.care.actions import complete_task, send_task_message
 from fieldcrm.care.content import CONTENT_ITEMS, RETAILER_LANGUAGE, month_day, show
 from fieldcrm.care.models import OutboxMessage, ServiceTask, TaskSource
 from fieldcrm.customers.models import Customer
+from fieldcrm.lib.periods import week_start
 from fieldcrm.pages import safe_next
 
 WINDOWS = [
@@ -46,7 +47,7 @@ def _by_due_week(tasks, today):
     """Order open tasks overdue first, then by week from this one, then store (those with an event or a
     promotion that week first), then events and promotions before routine services: all in the query, so the
     pages split it where they like."""
-    monday = today - timedelta(days=today.weekday())
+    monday = week_start(today)
     week = Case(When(due_date__lt=today, then=Value(-1)),
                 *[When(due_date__lt=monday + timedelta(days=7 * (n + 1)), then=Value(n)) for n in range(WEEKS_AHEAD)],
                 default=Value(WEEKS_AHEAD), output_field=IntegerField())
@@ -65,7 +66,7 @@ def _week_label(week: int, today):
         return _("This week")
     if week == 1:
         return _("Next week")
-    monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * week)
+    monday = week_start(today) + timedelta(days=7 * week)
     return _("Week of %(day)s") % {"day": month_day(monday)}
 
 
@@ -80,7 +81,7 @@ def service_plan(request):
         tasks = tasks.filter(status__in=[ServiceTask.Status.DONE, ServiceTask.Status.CANCELLED]).order_by(
             Coalesce("done_at", "cancelled_at").desc(), "-pk")
     else:
-        monday = today - timedelta(days=today.weekday())
+        monday = week_start(today)
         weeks = WEEKS_AHEAD if window == "month" else 1
         tasks = _by_due_week(tasks.open().filter(due_date__lt=monday + timedelta(days=7 * weeks)), today)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))

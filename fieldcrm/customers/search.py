@@ -46,9 +46,7 @@ class CustomerFilterForm(forms.Form):
         company_id = user.company_id
         self.fields["customer_class"].queryset = CustomerClass.objects.filter(company_id=company_id)
         self.fields["territory"].queryset = Territory.objects.filter(area__company_id=company_id).order_by("name")
-        managers = User.objects.filter(company_id=company_id, role=User.Role.MANAGER).order_by("username")
-        if user.is_supervisor:
-            managers = managers.filter(area_id=user.area_id)
+        managers = User.objects.team_of(user).order_by("username")
         if user.is_manager:
             del self.fields["manager"]
         else:

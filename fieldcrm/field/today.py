@@ -5,7 +5,7 @@ planned later this week whose open need cannot wait for that visit ("overdue by 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import quote
 
 from django.db.models import Count
@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from fieldcrm.customers.models import Customer
 from fieldcrm.followup.models import Demand
 from fieldcrm.lib.coords import wgs84_to_bd09, wgs84_to_gcj02
+from fieldcrm.lib.periods import week_start
 from fieldcrm.visits import checklist
 from fieldcrm.visits.candidates import deadline_before, reasons_due_before
 from fieldcrm.visits.models import PlannedVisit, PlanningPolicy, SkuObservation, Visit, WeekPlan
@@ -40,8 +41,8 @@ def navigation(customer: Customer) -> dict[str, str]:
 
 
 def _this_week(manager, day: date):
-    monday = day - timedelta(days=day.weekday())
-    return PlannedVisit.objects.filter(plan__manager=manager, plan__week_start=monday, plan__status__in=ROUTE_STATUSES)
+    return PlannedVisit.objects.filter(plan__manager=manager, plan__week_start=week_start(day),
+                                       plan__status__in=ROUTE_STATUSES)
 
 
 def todays_stops(manager, day: date) -> list[PlannedVisit]:

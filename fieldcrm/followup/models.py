@@ -37,6 +37,11 @@ DEFAULT_ROUTES = {
 }
 
 
+# A need closed with feedback to the retailer by its deadline (`demand_closure`'s numerator), as a condition
+# the metrics count in one aggregate.
+ANSWERED_IN_TIME = Q(status="closed", feedback_at__isnull=False, feedback_at__lte=models.F("due_at"))
+
+
 class DemandQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Managers, supervisors and admins: the needs of the customers they see; department staff and
@@ -71,7 +76,7 @@ class DemandQuerySet(models.QuerySet):
 
     def answered_in_time(self):
         """Closed with feedback to the retailer by the deadline: the numerator of `demand_closure`."""
-        return self.closed().filter(feedback_at__isnull=False, feedback_at__lte=models.F("due_at"))
+        return self.filter(ANSWERED_IN_TIME)
 
 
 class Demand(models.Model):

@@ -5,12 +5,12 @@ store into the weekly plan, on a day no later than its deadline.
 priority, how it reads (`demand_reason_text`) and the provider that finds it (`demand_reasons`).
 """
 
-from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.followup.models import Demand
+from fieldcrm.lib.periods import Period
 from fieldcrm.visits import reasons
 
 DEMAND = "demand"  # the reason code stored on planned visits (analytics count it)
@@ -23,7 +23,7 @@ def demand_reasons(manager, week_start, policy) -> dict[int, list[reasons.Provid
     """{customer_pk: [reason]} for the manager's open needs due before the end of the week.  "Overdue" is
     said of a need already past its deadline when the plan is made (one due this weekend reads "due …",
     though its visit is on Monday)."""
-    week_end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), datetime.min.time()))
+    _since, week_end = Period.week(week_start).bounds()
     now = timezone.now()
     demands = Demand.objects.open().filter(customer__manager=manager, due_at__lt=week_end).order_by("due_at", "pk")
     found: dict[int, list[reasons.ProvidedReason]] = {}

@@ -162,7 +162,7 @@ def count_reports(request, start: Day | None = None, end: Day | None = None):
     """Reports per manager observed and received in [start, end) (default: the last 30 days), for
     supervisors (their area, every manager listed) and admins (the company): counts only, never what was
     reported."""
-    if not (request.user.is_supervisor or request.user.is_company_admin):
+    if not request.user.oversees_anyone:
         raise PermissionDenied
     return report_counts(request.user, start, end)
 

@@ -1,8 +1,9 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fieldcrm.lib.periods import week_start
 from fieldcrm.monopoly import actions
 from fieldcrm.monopoly.models import MarketReport
 
@@ -108,5 +109,5 @@ class CountsForm(forms.Form):
         if period == self.DAYS:
             return data["start"], data["end"]
         if period == self.WEEK:
-            return today - timedelta(days=today.weekday()), today
+            return week_start(today), today
         return today.replace(day=1), today

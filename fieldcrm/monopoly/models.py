@@ -50,7 +50,7 @@ class MarketReportQuerySet(models.QuerySet):
         business = company & Q(kind__in=MarketReport.BUSINESS)
         if is_marketing_staff(user):
             return self.filter(mine | business)
-        if user.is_supervisor or user.is_company_admin:
+        if user.oversees_anyone:  # the team rule: a supervisor's area, an admin's company
             return self.filter(mine | (business & user.overseen("reporter")))
         return self.filter(mine)
 
@@ -62,9 +62,9 @@ class MarketReportQuerySet(models.QuerySet):
 
     def counted_for(self, user):
         """Reports a supervisor (their area's managers) or an admin (the company) may count, never read."""
-        if not (user.is_supervisor or user.is_company_admin) or user.company_id is None:
+        if not user.oversees_anyone:
             return self.none()
-        return self.filter(user.overseen("reporter"), company=user.company_id)
+        return self.filter(reporter__in=User.objects.team_of(user))
 
 
 class MarketReport(models.Model):
@@ -201,16 +201,7 @@ def report_counts(user, start: date | None = None, end: date | None = None) -> l
     counts = {row["reporter__username"]: {"manager": row["reporter__username"],
                                           "full_name": row["reporter__full_name"], "reports": row["observed"],
                                           "received": row["received"]} for row in rows}
-    for username, full_name in _team(user).values_list("username", "full_name"):
+    for username, full_name in User.objects.team_of(user).active().values_list("username", "full_name"):
         counts.setdefault(username, {"manager": username, "full_name": full_name, "reports": 0, "received": 0})
     return sorted(counts.values(), key=lambda row: (-row["reports"], -row["received"], row["manager"]))
 
-
-def _team(user):
-    """The active managers whose reports `user` counts (as `counted_for`)."""
-    managers = User.objects.filter(company_id=user.company_id, role=User.Role.MANAGER, is_active=True)
-    if user.company_id is None or not (user.is_supervisor or user.is_company_admin):
-        return managers.none()
-    if user.is_company_admin:
-        return managers
-    return managers.filter(area_id=user.area_id) if user.area_id else managers.none()

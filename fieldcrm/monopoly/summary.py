@@ -65,7 +65,7 @@ def can_summarise(user) -> bool:
     """Supervisors (their own area), marketing staff and admins (every area of the company)."""
     if not user.is_authenticated or user.company_id is None:
         return False
-    return user.is_supervisor or user.is_company_admin or is_marketing_staff(user)
+    return user.oversees_anyone or is_marketing_staff(user)
 
 
 def summary_areas(user):

@@ -71,16 +71,16 @@ def report_list(request):
     page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "officer": officer, "marketing": marketing, "status": status,
                "statuses": _statuses(officer, marketing), "can_report": can_report(user),
-               "show_reporter": officer or marketing or user.is_supervisor or user.is_company_admin,
-               "can_count": user.is_supervisor or user.is_company_admin,
+               "show_reporter": officer or marketing or user.oversees_anyone,
+               "can_count": user.oversees_anyone,
                "can_summarise": can_summarise(user)}
     return render(request, "monopoly/reports.html", context)
 
 
 def _stores(user):
-    """The stores a report may name: the reporter's own (a supervisor's: their area's)."""
-    stores = Customer.objects.visible_to(user)
-    return stores.filter(manager_id=user.pk) if user.is_manager else stores
+    """The stores a report may name: those the reporter sees — a manager's own, a supervisor's team's
+    (`visible_to` follows the team rule)."""
+    return Customer.objects.visible_to(user)
 
 
 def _store(request, form) -> tuple[bool, Customer | None]:
@@ -265,7 +265,7 @@ def summary_export(request):
 def report_counts(request):
     """Reports per manager in a period (this week, this month or chosen days), for supervisors and admins:
     counts, never content. Counted by the day observed, with the day received beside it."""
-    if not (request.user.is_supervisor or request.user.is_company_admin):
+    if not request.user.oversees_anyone:
         raise PermissionDenied
     form = CountsForm(request.GET or None)
     if form.is_bound and not form.is_valid():

@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as AuthUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -74,6 +75,35 @@ class Department(models.Model):
         return self.name
 
 
+class UserQuerySet(models.QuerySet):
+    def team_of(self, user) -> "UserQuerySet":
+        """The one team rule — whom `user` oversees: a manager themself; a supervisor the managers of the
+        marketing area they lead; a company admin every manager of their company (a superuser without a
+        company: every manager); anyone else nobody. Former members stay in the team (their records are
+        still overseen); lists of people to act on today add `.active()`."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        managers = self.filter(role=User.Role.MANAGER)
+        if user.is_company_admin:
+            return managers if user.is_superuser and user.company_id is None else managers.filter(
+                company_id=user.company_id)
+        if user.company_id is None:
+            return self.none()
+        managers = managers.filter(company_id=user.company_id)
+        if user.is_supervisor:
+            return managers.filter(area_id=user.area_id) if user.area_id is not None else self.none()
+        if user.is_manager:
+            return managers.filter(pk=user.pk)
+        return self.none()
+
+    def active(self) -> "UserQuerySet":
+        return self.filter(is_active=True)
+
+
+class UserManager(AuthUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         MANAGER = "manager", _("Customer manager")
@@ -104,6 +134,8 @@ class User(AbstractUser):
     start_latitude = models.FloatField(_("start latitude (WGS-84)"), null=True, blank=True)
     start_longitude = models.FloatField(_("start longitude (WGS-84)"), null=True, blank=True)
 
+    objects = UserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -133,14 +165,21 @@ class User(AbstractUser):
         """Reads market reports and records their outcome (专卖)."""
         return self.role == self.Role.MONOPOLY
 
+    @property
+    def oversees_anyone(self) -> bool:
+        """Whether the team rule gives this user anyone to oversee beyond themself: supervisors and admins
+        (the people who see team pages: plan vs actual, report counts, team planning runs)."""
+        return self.company_id is not None and (self.is_supervisor or self.is_company_admin) or self.is_superuser
+
     def overseen(self, manager: str = "manager") -> Q:
-        """The rows, linked to a customer manager through the `manager` path, that this user works on or
-        leads: a manager's own, a supervisor's marketing area's, all for an admin; nothing for anyone else.
-        Callers limit the rows to the user's company first."""
+        """The team rule (`User.objects.team_of`) as a condition on rows linked to a customer manager through
+        the `manager` path: a manager's own, a supervisor's marketing area's managers', all for an admin
+        (callers limit the rows to the user's company first, so an admin needs no condition); nothing for
+        anyone else."""
         if self.is_company_admin:
             return Q()
         if self.is_supervisor and self.area_id is not None:
-            return Q(**{f"{manager}__area_id": self.area_id})
+            return Q(**{f"{manager}__area_id": self.area_id, f"{manager}__role": self.Role.MANAGER})
         if self.is_manager:
             return Q(**{manager: self.pk})
         return Q(pk__in=[])

@@ -1,6 +1,7 @@
 """Plan versus actual per manager and week: how many planned visits were done on site, done off-site or
 missed, and how many visits were made without a plan. Plain data, computed in two aggregate queries
-whatever the number of managers and weeks, for the supervisor's page and the duty scorecard.
+whatever the number of managers and weeks, for the supervisor's page. The rule and `Counts` are
+`metrics.py`'s (the scorecard reads `metrics.plan_counts` / `visit_completion` over any period).
 
 Only days up to `today` count: in the current week a visit planned for tomorrow is neither due nor missed,
 and one planned for today that is not yet done is `pending` (still to do, not missed).
@@ -10,51 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from fieldcrm.lib.periods import WEEK, Period, week_start
+from fieldcrm.visits.metrics import Counts, counts_of
 from fieldcrm.visits.models import Visit, WeekPlan
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def recent_weeks(today: date, count: int = 8) -> list[date]:
-    """The Mondays of the last `count` weeks, oldest first, ending with the current week."""
-    current = week_start(today)
-    return [current - timedelta(weeks=n) for n in range(count - 1, -1, -1)]
-
-
-@dataclass(frozen=True)
-class Counts:
-    """`planned` counts the planned visits of days up to today; each of them is done (on site), off_site,
-    missed (its day has passed) or pending (today's, not yet done). `ad_hoc`: visits made without a plan."""
-
-    planned: int = 0
-    done: int = 0
-    off_site: int = 0
-    missed: int = 0
-    pending: int = 0
-    ad_hoc: int = 0
-
-    @property
-    def due(self) -> int:
-        """Planned visits whose time has come: all but today's still to do."""
-        return self.planned - self.pending
-
-    @property
-    def done_pct(self) -> int | None:
-        """Planned visits done on site, in per cent of those due (None when none is due yet). Off-site
-        visits do not count: the phone was not at the store."""
-        return round(100 * self.done / self.due) if self.due else None
-
-    def counts(self) -> dict:
-        return {"planned": self.planned, "done": self.done, "off_site": self.off_site, "missed": self.missed,
-                "pending": self.pending, "ad_hoc": self.ad_hoc, "done_pct": self.done_pct}
 
 
 @dataclass(frozen=True)
@@ -80,16 +45,10 @@ def total(items: Iterable[Counts]) -> Counts:
 
 def _plans(manager_ids: list[int], first: date, last: date, today: date) -> dict[tuple[int, date], dict]:
     """Per plan (one per manager and week): its status and the counts over its days up to today."""
-    due = Q(visits__day__lte=today)
-    not_done = Q(visits__done_visit__isnull=True)
     rows = (WeekPlan.objects
             .filter(manager_id__in=manager_ids, week_start__gte=first, week_start__lte=last)
             .values("pk", "manager_id", "week_start", "status")
-            .annotate(planned=Count("visits", filter=due),
-                      done=Count("visits", filter=due & Q(visits__done_visit__on_site=True)),
-                      off_site=Count("visits", filter=due & Q(visits__done_visit__on_site=False)),
-                      missed=Count("visits", filter=Q(visits__day__lt=today) & not_done),
-                      pending=Count("visits", filter=Q(visits__day=today) & not_done))
+            .annotate(**counts_of(today, "visits__"))
             .order_by())
     return {(row["manager_id"], row["week_start"]): dict(row) for row in rows}
 
@@ -97,10 +56,8 @@ def _plans(manager_ids: list[int], first: date, last: date, today: date) -> dict
 def _ad_hoc(manager_ids: list[int], first: date, last: date) -> dict[tuple[int, date], int]:
     """Unplanned visits per manager and week (the day of check-in in local time)."""
     zone = timezone.get_current_timezone()
-    start = datetime.combine(first, time(), zone)
-    end = datetime.combine(last + timedelta(days=7), time(), zone)
-    rows = (Visit.objects.filter(manager_id__in=manager_ids, ad_hoc=True, checked_in_at__gte=start,
-                                 checked_in_at__lt=end)
+    weeks = Period(first, last + WEEK)
+    rows = (Visit.objects.filter(weeks.q("checked_in_at"), manager_id__in=manager_ids, ad_hoc=True)
             .annotate(day=TruncDate("checked_in_at", tzinfo=zone))
             .values("manager_id", "day").annotate(n=Count("pk")).order_by())
     counts: dict[tuple[int, date], int] = {}

@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from fieldcrm.customers.access import get_customer_for_user
+from fieldcrm.lib.periods import next_week_start
 from fieldcrm.photos.models import Photo
 from fieldcrm.schemas import (
     CustomerCode,
@@ -37,7 +38,6 @@ from fieldcrm.visits.models import JoinRequest, OpinionTopic, PlannedVisit, Plan
 from fieldcrm.visits.reasons import reason_text
 from fieldcrm.visits.routing import plan_days
 from fieldcrm.visits.tasks import start_planning
-from fieldcrm.visits.weeks import next_week_start
 
 router = Router(tags=["visit plans"])
 

@@ -17,13 +17,13 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Max
 from django.utils import timezone
 
 from fieldcrm.care.models import ServiceTask, VisitFrequency
 from fieldcrm.customers.models import ClassificationChange, Customer, CustomerStatus
-from fieldcrm.visits import reasons
-from fieldcrm.visits.models import PlanningPolicy, Reason, Visit
+from fieldcrm.lib.periods import local_day, midnight
+from fieldcrm.visits import metrics, reasons
+from fieldcrm.visits.models import PlanningPolicy, Reason
 
 TIER_CHANGE_LOOKBACK_DAYS = 14
 DEFAULT_SERVICE_MINUTES = 15  # time at a store whose class has no standard
@@ -92,13 +92,8 @@ def visits_due(frequency: str | None, customer_pk: int, last_visit: date | None,
 def last_visits(manager, before: date) -> dict[int, date]:
     """The day of the last visit made (checked in) to each of the manager's stores before a date, whoever
     made it (a store handed over keeps its history). A planned visit that was skipped does not count."""
-    start = timezone.make_aware(datetime.combine(before, datetime.min.time()))
-    rows = (
-        Visit.objects.checked_in().filter(customer__manager=manager, checked_in_at__lt=start)
-        .values("customer_id")
-        .annotate(last=Max("checked_in_at"))
-    )
-    return {row["customer_id"]: timezone.localdate(row["last"]) for row in rows}
+    stores = Customer.objects.filter(manager=manager).values("pk")
+    return {pk: local_day(at) for pk, at in metrics.last_visits(stores, before=midnight(before)).items()}
 
 
 def week_candidates(manager, week_start: date, policy: PlanningPolicy) -> list[Candidate]:

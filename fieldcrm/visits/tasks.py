@@ -26,10 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldcrm.errors import Refusal
+from fieldcrm.lib.periods import next_week_start
 from fieldcrm.org.models import User
 from fieldcrm.visits import planning
 from fieldcrm.visits.models import PlanningJob, PlanningRun, WeekPlan
-from fieldcrm.visits.weeks import check_week, next_week_start
+from fieldcrm.visits.weeks import check_week
 
 log = logging.getLogger("fieldcrm.visits")
 PLAN_RETRIES = 2
@@ -102,9 +103,9 @@ def start_planning(user, week_start):
     check_week(week_start, timezone.localdate())
     if user.is_manager:
         return None, [start_manager_job(user, week_start)]
-    if not (user.is_supervisor or user.is_company_admin) or user.company is None:
+    if not user.oversees_anyone or user.company is None:
         raise PermissionDenied(_("Only managers, supervisors and admins plan weeks."))
-    managers = without_plan(managers_for(user, user.company), week_start)
+    managers = without_plan(User.objects.team_of(user).active(), week_start)
     if not managers.exists():
         return None, []
     waiting = PlanningJob.objects.filter(manager__in=managers, week_start=week_start, status__in=WAITING)
@@ -149,14 +150,6 @@ def _queue_job(manager, week_start, run=None) -> tuple[PlanningJob, bool]:
         except IntegrityError:  # another request queued it just now
             continue
     raise RuntimeError(f"could not queue a planning job for {manager} {week_start}")
-
-
-def managers_for(user, company):
-    """The managers whose plans a user may have generated: a supervisor's team, or all for an admin."""
-    managers = User.objects.filter(company=company, role=User.Role.MANAGER, is_active=True).order_by("username")
-    if user.is_supervisor:
-        return managers.filter(area_id=user.area_id) if user.area_id else managers.none()
-    return managers
 
 
 def without_plan(managers, week_start):

@@ -1,6 +1,6 @@
 """The calendar of a plan week: which Mondays may be planned, a plan's working days, clock minutes.
 
-- `next_week_start(today)`: the Monday after `today`.
+- `next_week_start(today)`: the Monday after `today` (from `lib/periods.py`, the company calendar).
 - `week_error(week, today)`: why a week cannot be planned (not a Monday, already over, beyond the
   VISIT_PLAN_WEEKS_AHEAD horizon), or None; `check_week` raises it as `InvalidInput`.
 - `week_days(plan_or_week, policy)`: the working days of a plan's week.
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from fieldcrm.errors import InvalidInput
 
-
-def next_week_start(today: date) -> date:
-    return today + timedelta(days=7 - today.weekday())
+# next_week_start is company time (lib/periods.py); re-exported for the callers that know it from here.
+from fieldcrm.lib.periods import next_week_start as next_week_start
+from fieldcrm.lib.periods import week_start
 
 
 def week_error(week: date, today: date) -> str | None:
@@ -27,7 +27,7 @@ def week_error(week: date, today: date) -> str | None:
     end does not exist)."""
     if week.weekday() != 0:
         return _("A week starts on a Monday.")
-    this_week = today - timedelta(days=today.weekday())
+    this_week = week_start(today)
     if week < this_week:
         return _("Past weeks cannot be planned.")
     ahead = settings.VISIT_PLAN_WEEKS_AHEAD

@@ -5,7 +5,7 @@ page, and plan versus actual per manager over the last weeks. Read-only: visits 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -22,13 +22,13 @@ from django.utils.translation import gettext_lazy
 
 from fieldcrm.customers.access import get_customer_for_user
 from fieldcrm.customers.fields import PROFILE_FIELDS, display_value
+from fieldcrm.lib.periods import Period, local_day, recent_weeks, week_start
 from fieldcrm.org.models import User
 from fieldcrm.photos.models import Photo
 from fieldcrm.photos.registry import codes as photo_owner_codes
 from fieldcrm.visits import access, fieldwork
-from fieldcrm.visits.actuals import recent_weeks, total, week_actuals, week_start
+from fieldcrm.visits.actuals import total, week_actuals
 from fieldcrm.visits.models import Visit
-from fieldcrm.visits.tasks import managers_for
 from fieldcrm.visits.views.plans import FIRST_WEEK, WeekField
 
 PER_PAGE = 50
@@ -40,7 +40,7 @@ ROW_RELATED = ("customer", "manager", "planned_visit")
 
 def reads_visits(user) -> bool:
     """Managers read their own visits, supervisors their area's, admins the company's; staff none."""
-    return user.is_manager or user.is_supervisor or user.is_company_admin
+    return user.is_manager or user.oversees_anyone
 
 
 def _with_stay(visits):
@@ -94,7 +94,7 @@ def record_detail(request, pk):
     stay = visit.checked_out_at - visit.checked_in_at if visit.checked_out_at else None
     context = {
         "visit": visit,
-        "week": week_start(timezone.localdate(visit.checked_in_at)),
+        "week": week_start(local_day(visit.checked_in_at)),
         "planned": visit.planned_visit,
         "stay": stay,
         "answers": list(visit.checklist_answers.all()),
@@ -127,7 +127,7 @@ class RecordFilters(forms.Form):
         if user.is_manager:
             del self.fields["manager"]
         elif user.company_id:
-            self.managers = managers_for(user, user.company_id)
+            self.managers = User.objects.team_of(user).order_by("username")
             self.fields["manager"].queryset = self.managers  # type: ignore[attr-defined]
 
 
@@ -159,8 +159,7 @@ def record_list(request):
     week = data["week"] or (None if customer else this_week)
     visits = Visit.objects.visible_to(user).select_related(*ROW_RELATED)
     if week is not None:
-        start = datetime.combine(week, time(), timezone.get_current_timezone())
-        visits = visits.filter(checked_in_at__gte=start, checked_in_at__lt=start + timedelta(days=7))
+        visits = visits.filter(Period.week(week).q("checked_in_at"))
     if customer is not None:
         visits = visits.filter(customer=customer)
     if data.get("manager"):
@@ -205,11 +204,11 @@ def plan_actuals(request):
     """Per manager of the team (admins: every area) and each of the last weeks: planned visits due, done on
     site, done off-site, missed, unplanned visits and % done; each cell opens that week's plan."""
     user = request.user
-    if not (user.is_supervisor or user.is_company_admin) or user.company_id is None:
+    if not user.oversees_anyone:
         raise PermissionDenied
     today = timezone.localdate()
     weeks = recent_weeks(today, ACTUAL_WEEKS)
-    managers = list(managers_for(user, user.company_id).select_related("area").order_by("area__name", "username"))
+    managers = list(User.objects.team_of(user).active().select_related("area").order_by("area__name", "username"))
     cells = week_actuals([m.pk for m in managers], weeks, today)
     weeks.reverse()  # the current week first: on a phone it is the one in view
     rows = []

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from fieldcrm.care.actions import replan_services
+from fieldcrm.lib.periods import week_start
 from fieldcrm.org.models import Company
 
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         today = timezone.localdate()
         # From this week's Monday: news entered since the last run reaches this week's tasks too.
-        start = options["start"] or today - timedelta(days=today.weekday())
+        start = options["start"] or week_start(today)
         if options["days"] < 1:
             raise CommandError("--days must be at least 1")
         end = start + timedelta(days=options["days"])
