@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "simple_history",
-    "axes",
+    "fieldcrm.ops.apps.LoginProtectionConfig",  # django-axes, named for the admin
     "fieldcrm.org",
     "fieldcrm.notices",
     "fieldcrm.catalog",

@@ -1,9 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.api import api
 from fieldcrm.org.views import favicon, home
+
+# The admin is the company's settings (设置): named as the app, not "Django 管理".
+admin.site.site_header = _("FieldCRM settings")
+admin.site.site_title = _("FieldCRM settings")
+admin.site.index_title = _("Settings")
 
 urlpatterns = [
     path("", home, name="home"),

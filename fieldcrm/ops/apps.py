@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,3 +9,9 @@ class OpsConfig(AppConfig):
     name = "fieldcrm.ops"
     label = "ops"
     verbose_name = _("Operations")
+
+
+class LoginProtectionConfig(AxesConfig):
+    """django-axes under a name the admin's users read ("Axes" is not translatable)."""
+
+    verbose_name = _("Login protection")
