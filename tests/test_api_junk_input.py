@@ -49,7 +49,6 @@ def refused_field(answer) -> str:
     ({"notes": "bell\x07"}, "notes"),
     ({"observations": [{"sku_code": "6901028000001", "stock_cartons": 1_000_000}]}, "observations.0.stock_cartons"),
     ({"observations": [{"sku_code": "6901028000001", "retail_price": "999999.99"}]}, "observations.0.retail_price"),
-    ({"monthly_sales_cartons": 10**9}, "monthly_sales_cartons"),
     ({"checklist": [{"code": "problems:abc", "done": True}]}, "checklist[0].code"),
     ({"checklist": [{"code": "new_sku:", "done": True, "text": "新品"}]}, "checklist[0].code"),
 ])

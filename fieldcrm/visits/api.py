@@ -351,8 +351,8 @@ class RecordIn(InputSchema):
     notes: str = Field("", max_length=2000)
     profit_situation: str | None = Field(None, max_length=20, description="the store's profit situation: `profit` "
                                          "(盈利), `break_even` (持平) or `loss` (亏损); null or empty when not asked")
-    monthly_sales_cartons: int | None = Field(None, ge=0, le=100_000,
-                                              description="the retailer's estimated cigarette sales a month, 条")
+    monthly_sales_cartons: int | None = Field(None, description="the retailer's estimated cigarette sales a month, "
+                                              "条 (0–30,000; beyond, a 400 naming the field)")
     profile_changes: list[NoticedChangeIn] = Field(default_factory=list, max_length=20, description=(
         "profile changes noticed at this visit, each also sent on its own to POST /change-requests"))
 
