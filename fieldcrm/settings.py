@@ -192,6 +192,12 @@ CELERY_BEAT_SCHEDULE = {
     # Needs past their deadline, unresolved: to the supervisor (each once).
     "escalate-demands": {"task": "fieldcrm.followup.tasks.escalate_overdue_demands",
                          "schedule": crontab(minute=15)},
+    # Tiers from orders, where the company's review period has passed (the job checks; it is cheap otherwise).
+    "apply-tier-rules": {"task": "fieldcrm.sales.tasks.apply_tier_rules",
+                         "schedule": crontab(hour=2, minute=0)},
+    # Out-of-stock risks as of the new day (an order import refreshes them too).
+    "refresh-stockout-risks": {"task": "fieldcrm.sales.tasks.refresh_stockout_risks",
+                               "schedule": crontab(hour=1, minute=30)},
 }
 
 SESSION_COOKIE_HTTPONLY = True
