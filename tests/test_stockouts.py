@@ -18,6 +18,7 @@ from tests.factories import TODAY, WEEK, auth, make_sku, make_store, make_visit
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RUN_DAY = date(2026, 3, 18)  # a Wednesday
 SEEN = datetime(2026, 3, 16, 10, 0, tzinfo=SHANGHAI)  # the observation, 2 days before
+SEEN_ON = SEEN.date()
 _orders = iter(range(1, 10_000))
 
 
@@ -34,7 +35,7 @@ def observe(customer, at, stocks: dict):
     return visit
 
 
-def weekly(customer, sku, quantity=14, before=SEEN.date()):
+def weekly(customer, sku, quantity=14, before=SEEN_ON):
     """14 条 a week over the 4 weeks before `before`: 56 条, 2 条 a day."""
     for week in range(1, 5):
         order(customer, sku, before - timedelta(days=7 * week), quantity)

@@ -19,8 +19,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import ibis
-import pyarrow as pa
+import ibis  # type: ignore[import-untyped]  # no stubs; the analytics helper may add an override
+import pyarrow as pa  # type: ignore[import-untyped]
 from django.db.models import Min
 from django.utils import timezone
 

@@ -43,7 +43,7 @@ def tier_review_decide(request, pk):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("tiers:reviews")
     with refusal_as_message(request):
         if form.cleaned_data["decision"] == "approve":
