@@ -181,3 +181,19 @@ def test_today_shows_the_reason_for_the_store(running_out, cast):
     with translation.override("en"):
         assert route(cast["alice"], WEEK)["stops"][0]["reasons"] == [
             "Out-of-stock warning: 中华(硬) may run out by 11-28"]
+
+
+def test_the_command_and_the_admin(stores, cast, login):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("refresh_stockout_risks", "--as-of", "2026-03-18", stdout=out)
+    assert "1 SKU(s) at risk" in out.getvalue()
+    cast["ada"].is_staff = cast["ada"].is_superuser = True
+    cast["ada"].save()
+    admin = login(cast["ada"])
+    for url in ("/admin/sales/stockoutrisk/", "/admin/sales/stockoutpolicy/add/", "/admin/sales/tierrule/add/",
+                "/admin/sales/tierreview/"):
+        assert admin.get(url).status_code == 200, url
