@@ -84,10 +84,10 @@ def test_cover_inputs_and_the_definition_by_hand(stores, skus, cast):
             stockouts.cover_inputs(frames.tables(cast["company"], observations=True), cast["company"].pk, RUN_DAY)
             .to_pyarrow().to_pylist()}
     thu = stores["thu"].pk
-    assert (rows[thu, skus["zh"].pk]["stock"], rows[thu, skus["zh"].pk]["ordered"]) == (6, 56)
+    assert (rows[thu, skus["zh"].pk]["stock_cartons"], rows[thu, skus["zh"].pk]["ordered"]) == (6, 56)
     assert rows[thu, skus["zh"].pk]["observed_on"] == SEEN.date()
     assert rows[thu, skus["hr"].pk]["ordered"] == 0
-    assert rows[stores["old"].pk, skus["zh"].pk]["stock"] == 30
+    assert rows[stores["old"].pk, skus["zh"].pk]["stock_cartons"] == 30
     assert (stores["new"].pk, skus["zh"].pk) not in rows
     found = stockouts.assess(6, 56, SEEN.date(), 4, RUN_DAY, lead_days=1)
     assert found.days_of_cover == 3 and found.at_risk

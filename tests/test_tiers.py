@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from fieldcrm.customers.models import ClassificationChange, CustomerStatus
+from fieldcrm.errors import ActionRefused
 from fieldcrm.sales import tasks, tiers
 from fieldcrm.sales.models import OrderLine, TierReview, TierRule
 from tests.factories import make_customer, make_sku
@@ -86,7 +88,7 @@ def test_applying_logs_small_moves_and_holds_big_jumps(stores, cast):
         assert stores[name].tier == tier, name
     log = ClassificationChange.objects.get(customer=stores["A"])
     assert (log.old_value, log.new_value, log.source) == ("24", "26", "tier_rule")
-    assert log.reason.startswith("score 86.0 over 12 weeks")
+    assert log.reason == "近12周得分 86.0：100 条，10000.00 元"  # in the company's language
     held = {r.customer_id: (r.old_tier, r.new_tier) for r in TierReview.objects.filter(status="pending")}
     assert held == {stores["B"].pk: (12, 23), stores["D"].pk: (20, 16)}
     assert TierRule.objects.get(company=cast["company"]).last_review_on == AS_OF
@@ -115,7 +117,7 @@ def test_approving_applies_through_the_action_and_rejecting_keeps(stores, cast):
     assert stores["B"].tier == 23
     log = ClassificationChange.objects.get(customer=stores["B"])
     assert (log.new_value, log.changed_by, log.source) == ("23", cast["sam"], "tier_rule")
-    with pytest.raises(Exception, match="already decided"):
+    with pytest.raises(ActionRefused), translation.override("en"):
         tiers.approve_tier_review(b, by=cast["sam"])
     tiers.reject_tier_review(d, by=cast["sam"], note="门店装修, 暂时订得少")
     stores["D"].refresh_from_db()

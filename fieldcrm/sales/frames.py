@@ -3,10 +3,12 @@
 The analyses (`sales.tiers.tier_figures`, `sales.stockouts.cover_inputs`) are Ibis expressions over these
 names and columns only, so the same expression runs on any Ibis backend:
 
-- `customers`: customer_id, company_id, status, tier, order_day, manager_id
-- `orders`: customer_id, sku_id, order_date (date), quantity (条, int), amount (元, decimal)
-- `observations`: customer_id, sku_id, observed_at (timestamp), observed_on (the company's local date),
-  stock (条, int; null when not counted)
+- `customers`: customer_id, company_id, manager_id, tier, status
+- `orders`: customer_id, sku_id, order_date (date), quantity (条, int), amount (元, float)
+- `observations`: visit_id, customer_id, sku_id, observed_on (the company's local date), stock_cartons (条,
+  null when not counted); `visits`: visit_id, customer_id, visited_on, checked_in_at (UTC, naive)
+
+(the same names, columns and types as the analytics engine's canonical tables, `sales/analytics/schema.py`)
 
 `tables(company, ...)` builds them from the Django tables as in-memory tables (executed by DuckDB, Ibis's
 default backend), reading only what the analyses need: one company, orders since a day. When the analytics
@@ -16,8 +18,7 @@ the expressions run unchanged on DuckDB over Parquet, PostgreSQL or Spark.
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from datetime import UTC, date
 
 import ibis  # type: ignore[import-untyped]  # no stubs; the analytics helper may add an override
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -26,15 +27,17 @@ from django.utils import timezone
 
 from fieldcrm.customers.models import Customer
 from fieldcrm.sales.models import OrderLine
-from fieldcrm.visits.models import SkuObservation
+from fieldcrm.visits.models import SkuObservation, Visit
 
-CUSTOMERS = pa.schema([("customer_id", pa.int64()), ("company_id", pa.int64()), ("status", pa.string()),
-                       ("tier", pa.int64()), ("order_day", pa.int64()), ("manager_id", pa.int64())])
+# The columns of the analytics engine's canonical tables (sales/analytics/schema.py) these analyses read.
+CUSTOMERS = pa.schema([("customer_id", pa.int64()), ("company_id", pa.int64()), ("manager_id", pa.int64()),
+                       ("tier", pa.int64()), ("status", pa.string())])
 ORDERS = pa.schema([("customer_id", pa.int64()), ("sku_id", pa.int64()), ("order_date", pa.date32()),
-                    ("quantity", pa.int64()), ("amount", pa.decimal128(14, 2))])
-OBSERVATIONS = pa.schema([("customer_id", pa.int64()), ("sku_id", pa.int64()),
-                          ("observed_at", pa.timestamp("us", tz="UTC")), ("observed_on", pa.date32()),
-                          ("stock", pa.int64())])
+                    ("quantity", pa.int64()), ("amount", pa.float64())])
+OBSERVATIONS = pa.schema([("visit_id", pa.int64()), ("customer_id", pa.int64()), ("sku_id", pa.int64()),
+                          ("observed_on", pa.date32()), ("stock_cartons", pa.int64())])
+VISITS = pa.schema([("visit_id", pa.int64()), ("customer_id", pa.int64()), ("visited_on", pa.date32()),
+                    ("checked_in_at", pa.timestamp("us"))])
 
 
 def _table(schema: pa.Schema, rows: list[dict]) -> ibis.Table:
@@ -48,13 +51,13 @@ def tables(company, *, orders_since: date | None = None, observations: bool = Fa
     found = {
         "customers": _table(CUSTOMERS, [
             {"customer_id": row["pk"], "company_id": row["company_id"], "status": row["status"],
-             "tier": row["tier"], "order_day": row["order_day"], "manager_id": row["manager_id"]}
-            for row in customers.values("pk", "company_id", "status", "tier", "order_day", "manager_id")]),
+             "tier": row["tier"], "manager_id": row["manager_id"]}
+            for row in customers.values("pk", "company_id", "status", "tier", "manager_id")]),
     }
     lines = OrderLine.objects.filter(customer__company=company)
     if orders_since is not None:
         lines = lines.filter(order_date__gte=orders_since)
-    rows = [{**row, "amount": Decimal(row["amount"])}
+    rows = [{**row, "amount": float(row["amount"])}
             for row in lines.values("customer_id", "sku_id", "order_date", "quantity", "amount").iterator()]
     if orders_since is not None:
         # Earlier orders count only as "has ordered before" (a retailer is no longer new): one empty line per
@@ -62,14 +65,19 @@ def tables(company, *, orders_since: date | None = None, observations: bool = Fa
         earlier = (OrderLine.objects.filter(customer__company=company, order_date__lt=orders_since)
                    .values("customer_id").annotate(first=Min("order_date"), sku=Min("sku_id")))
         rows += [{"customer_id": row["customer_id"], "sku_id": row["sku"], "order_date": row["first"],
-                  "quantity": 0, "amount": Decimal(0)} for row in earlier]
+                  "quantity": 0, "amount": 0.0} for row in earlier]
     found["orders"] = _table(ORDERS, rows)
     if observations:
-        seen = (SkuObservation.objects.filter(visit__customer__company=company, stock_cartons__isnull=False)
-                .values("visit__customer_id", "sku_id", "visit__checked_in_at", "stock_cartons"))
+        seen = (SkuObservation.objects.filter(visit__customer__company=company)
+                .values("visit_id", "visit__customer_id", "sku_id", "visit__checked_in_at", "stock_cartons"))
         found["observations"] = _table(OBSERVATIONS, [
-            {"customer_id": row["visit__customer_id"], "sku_id": row["sku_id"],
-             "observed_at": row["visit__checked_in_at"],
-             "observed_on": timezone.localdate(row["visit__checked_in_at"]), "stock": row["stock_cartons"]}
+            {"visit_id": row["visit_id"], "customer_id": row["visit__customer_id"], "sku_id": row["sku_id"],
+             "observed_on": timezone.localdate(row["visit__checked_in_at"]), "stock_cartons": row["stock_cartons"]}
             for row in seen.iterator()])
+        visits = Visit.objects.filter(customer__company=company).values("pk", "customer_id", "checked_in_at")
+        found["visits"] = _table(VISITS, [
+            {"visit_id": row["pk"], "customer_id": row["customer_id"],
+             "visited_on": timezone.localdate(row["checked_in_at"]),
+             "checked_in_at": row["checked_in_at"].astimezone(UTC).replace(tzinfo=None)}
+            for row in visits.iterator()])
     return found

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrderLine(models.Model):
@@ -131,10 +132,10 @@ class TierReview(models.Model):
     replaces a pending proposal (the old one becomes superseded)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        APPROVED = "approved", _("approved")
-        REJECTED = "rejected", _("rejected")
-        SUPERSEDED = "superseded", _("superseded")
+        PENDING = "pending", pgettext_lazy("tier review", "pending")
+        APPROVED = "approved", pgettext_lazy("tier review", "approved")
+        REJECTED = "rejected", pgettext_lazy("tier review", "rejected")
+        SUPERSEDED = "superseded", pgettext_lazy("tier review", "superseded")
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="tier_reviews",
                                  verbose_name=_("customer"))

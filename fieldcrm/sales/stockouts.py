@@ -41,22 +41,26 @@ WEEK = 7
 
 def cover_inputs(tables: dict[str, ibis.Table], company_id: int, as_of: date) -> ibis.Table:
     """Per customer-SKU of the company's active customers: the latest stock observation up to `as_of`
-    (customer_id, sku_id, observed_on, stock), the customer's order_day, and `ordered`, the 条 ordered in the
-    28 days before the observation's day (0 when none)."""
-    customers, orders, observations = tables["customers"], tables["orders"], tables["observations"]
+    (customer_id, sku_id, observed_on, stock_cartons; the latest check-in of the day when a store was counted
+    twice) and `ordered`, the 条 ordered in the 28 days before the observation's day (0 when none)."""
+    customers, orders = tables["customers"], tables["orders"]
+    observations, visits = tables["observations"], tables["visits"]
     active = customers.filter((customers.company_id == company_id) & (customers.status == CustomerStatus.ACTIVE))
-    seen = observations.filter(observations.stock.notnull() & (observations.observed_on <= as_of))
-    seen = seen.join(active.select("customer_id", "order_day"), "customer_id")
+    seen = observations.filter(observations.stock_cartons.notnull() & (observations.observed_on <= as_of))
+    seen = seen.join(active.select("customer_id"), "customer_id")
+    seen = seen.join(visits.select("visit_id", "checked_in_at"), "visit_id")
     seen = seen.mutate(nth=ibis.row_number().over(group_by=[seen.customer_id, seen.sku_id],
-                                                  order_by=ibis.desc(seen.observed_at)))
-    latest = seen.filter(seen.nth == 0).select("customer_id", "sku_id", "observed_on", "stock", "order_day")
+                                                  order_by=[ibis.desc(seen.observed_on),
+                                                            ibis.desc(seen.checked_in_at),
+                                                            ibis.desc(seen.visit_id)]))
+    latest = seen.filter(seen.nth == 0).select("customer_id", "sku_id", "observed_on", "stock_cartons")
     lines = orders.select(o_customer=orders.customer_id, o_sku=orders.sku_id, o_date=orders.order_date,
                           o_quantity=orders.quantity)
     joined = latest.left_join(lines, [
         latest.customer_id == lines.o_customer, latest.sku_id == lines.o_sku,
         lines.o_date >= latest.observed_on - ibis.interval(days=VELOCITY_DAYS), lines.o_date < latest.observed_on,
     ])
-    return joined.group_by(["customer_id", "sku_id", "observed_on", "stock", "order_day"]).aggregate(
+    return joined.group_by(["customer_id", "sku_id", "observed_on", "stock_cartons"]).aggregate(
         ordered=joined.o_quantity.sum().fill_null(0))
 
 
@@ -97,12 +101,15 @@ def refresh_stockout_risks(company, as_of: date | None = None, tables=None) -> i
     as_of = as_of or timezone.localdate()
     lead = StockoutPolicy.for_company(company).delivery_lead_days
     tables = tables or frames.tables(company, orders_since=as_of - timedelta(days=366), observations=True)
+    order_days = dict(Customer.objects.filter(company=company).values_list("pk", "order_day"))
     risks = []
     for row in cover_inputs(tables, company.pk, as_of).to_pyarrow().to_pylist():
-        found = assess(row["stock"], row["ordered"], row["observed_on"], row["order_day"], as_of, lead)
+        found = assess(row["stock_cartons"], row["ordered"], row["observed_on"], order_days.get(row["customer_id"]),
+                       as_of, lead)
         if found is not None and found.at_risk:
             risks.append(StockoutRisk(
-                customer_id=row["customer_id"], sku_id=row["sku_id"], stock=row["stock"], ordered_4w=row["ordered"],
+                customer_id=row["customer_id"], sku_id=row["sku_id"], stock=row["stock_cartons"],
+                ordered_4w=row["ordered"],
                 days_of_cover=found.days_of_cover, observed_on=row["observed_on"], run_out_on=found.run_out_on,
                 next_order_day=found.next_order_day, computed_on=as_of))
     with transaction.atomic():

@@ -61,8 +61,9 @@ def tier_figures(tables: dict[str, ibis.Table], company_id: int, start: date, en
     recent = orders.filter((orders.order_date >= start) & (orders.order_date < end))
     sums = recent.group_by("customer_id").aggregate(volume=recent.quantity.sum(), value=recent.amount.sum())
     ranked = active.select("customer_id").join(ordered, "customer_id").left_join(sums, "customer_id")
+    # Value to the fen, so equal sums tie whatever order a backend adds the lines in.
     ranked = ranked.select(
-        "customer_id", volume=ranked.volume.fill_null(0), value=ranked.value.fill_null(0).cast("decimal(18, 2)"))
+        "customer_id", volume=ranked.volume.fill_null(0), value=ranked.value.fill_null(0).cast("float64").round(2))
     ranked = ranked.mutate(price=ibis.ifelse(ranked.volume > 0, ranked.value / ranked.volume, 0).cast("float64"))
     return ranked.mutate(
         volume_rank=ibis.rank().over(order_by=ranked.volume) + 1,
