@@ -197,3 +197,25 @@ def test_the_command_and_the_admin(stores, cast, login):
     for url in ("/admin/sales/stockoutrisk/", "/admin/sales/stockoutpolicy/add/", "/admin/sales/tierrule/add/",
                 "/admin/sales/tierreview/"):
         assert admin.get(url).status_code == 200, url
+
+
+def test_the_same_expressions_on_the_engines_postgres_tables(stores, cast):
+    """The analytics engine's PostgreSQL tables (the live Django tables) give the same rows as sales.frames."""
+    from django.db import connection
+
+    from fieldcrm.sales import frames, tiers
+    from fieldcrm.sales.analytics import sources
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the engine's postgres backend reads PostgreSQL")
+    engine, local = sources.tables("postgres"), frames.tables(cast["company"], observations=True)
+
+    def rows(expr):
+        return sorted(tuple(sorted(r.items())) for r in expr.to_pyarrow().to_pylist())
+
+    company = cast["company"].pk
+    assert rows(stockouts.cover_inputs(engine, company, RUN_DAY)) == rows(
+        stockouts.cover_inputs(local, company, RUN_DAY))
+    start, end = RUN_DAY - timedelta(weeks=12), RUN_DAY
+    assert rows(tiers.tier_figures(engine, company, start, end)) == rows(tiers.tier_figures(local, company, start, end))
+    assert stockouts.refresh_stockout_risks(cast["company"], tables=engine) == 1
