@@ -180,6 +180,14 @@ IMPORT_STAGING_DIR = DATA_DIR / "imports"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 200) * 1024 * 1024
+# Analytics (fieldcrm/sales/analytics): the Parquet copy, and which engine runs the analyses — `duckdb` over
+# the copy (embedded default), `postgres` over the live tables, or `spark` over the copy (ANALYTICS_DIR then on
+# storage every Spark executor reads, ANALYTICS_SPARK_MASTER the cluster, e.g. spark://host:7077).
+ANALYTICS_DIR = Path(env_str("ANALYTICS_DIR", str(DATA_DIR / "analytics"))).resolve()
+ANALYTICS_BACKEND = env_str("ANALYTICS_BACKEND", "duckdb")
+if ANALYTICS_BACKEND not in ("duckdb", "postgres", "spark"):
+    raise ImproperlyConfigured("ANALYTICS_BACKEND must be duckdb, postgres or spark")
+ANALYTICS_SPARK_MASTER = env_str("ANALYTICS_SPARK_MASTER", "local[2]")
 
 # Jobs: Celery with Redis in production; without a broker, tasks run in-process.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
@@ -199,6 +207,12 @@ CELERY_BEAT_SCHEDULE = {
     # Needs past their deadline, unresolved: to the supervisor (each once).
     "escalate-demands": {"task": "fieldcrm.followup.tasks.escalate_overdue_demands",
                          "schedule": crontab(minute=15)},
+    # Tiers from orders, where the company's review period has passed (the job checks; it is cheap otherwise).
+    "apply-tier-rules": {"task": "fieldcrm.sales.tasks.apply_tier_rules",
+                         "schedule": crontab(hour=2, minute=0)},
+    # Out-of-stock risks as of the new day (an order import refreshes them too).
+    "refresh-stockout-risks": {"task": "fieldcrm.sales.tasks.refresh_stockout_risks",
+                               "schedule": crontab(hour=1, minute=30)},
 }
 
 SESSION_COOKIE_HTTPONLY = True

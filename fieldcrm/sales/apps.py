@@ -9,3 +9,10 @@ class SalesConfig(AppConfig):
     name = "fieldcrm.sales"
     label = "sales"
     verbose_name = _("Sales and analysis")
+
+    def ready(self):
+        from fieldcrm.sales import checklist, reasons
+
+        # Out-of-stock risks: a reason to visit before the run-out day, and an item on the visit's checklist.
+        reasons.register()
+        checklist.register()
