@@ -9,3 +9,10 @@ class SalesConfig(AppConfig):
     name = "fieldcrm.sales"
     label = "sales"
     verbose_name = _("Sales and analysis")
+
+    def ready(self):
+        # The business-guidance task carries the store's guidance letter in one paragraph (care's registry).
+        from fieldcrm.care.content import register_store_figures
+        from fieldcrm.sales.letters import guidance_figures
+
+        register_store_figures(guidance_figures)

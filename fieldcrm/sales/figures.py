@@ -64,8 +64,9 @@ def _lines(user, start: date, end: date, filters: dict):
     lines = OrderLine.objects.filter(customer__in=Customer.objects.visible_to(user).values("pk"),
                                      order_date__gte=start, order_date__lt=end)
     for name, value in filters.items():
-        if KEY_PATHS.get(name):
-            lines = lines.filter(**{KEY_PATHS[name]: value})
+        path = KEY_PATHS.get(name)
+        if path:
+            lines = lines.filter(**{path: value})
     return lines
 
 

@@ -161,10 +161,15 @@ def letter_html(letter: Letter, *, pdf: bool = False) -> str:
 
 def letter_pdf(letter: Letter) -> bytes:
     """The letter as PDF: the page's own body, set in Noto CJK (fonts-noto-cjk)."""
-    import weasyprint  # imported here: pango loads only when a PDF is asked for
+    import weasyprint  # type: ignore[import-untyped]  # here: pango loads only when a PDF is asked for
 
     html = render_to_string("sales/letter_pdf.html", {"letter": letter, "body": letter_html(letter, pdf=True)})
     return weasyprint.HTML(string=html).write_pdf()
+
+
+def can_send(user, customer: Customer) -> bool:
+    """Only the store's own manager writes to the retailer; others read the letter."""
+    return user.is_manager and customer.manager_id == user.pk
 
 
 def send_letter(letter: Letter, *, by):
@@ -178,4 +183,6 @@ def guidance_figures(customer: Customer, day: date) -> str:
     """The business-guidance service task's store numbers (care.content.register_store_figures): last
     month's letter in one paragraph."""
     letter = build_letter(customer, month_start(day, 1), _Everyone(customer.company_id), with_trend=False)
+    if not letter.total:
+        return ""  # nothing ordered: the guidance keeps its own advice
     return _("Guidance letter %(summary)s") % {"summary": letter.summary()}

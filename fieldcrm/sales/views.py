@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 from fieldcrm.customers.access import get_customer_for_user
 from fieldcrm.customers.models import ClassificationChange, Customer
 from fieldcrm.lib.sheets import write_rows_xlsx
+from fieldcrm.org.models import User
 from fieldcrm.sales import letters
 from fieldcrm.sales.figures import figures, month_start, months_back, scorecard_rows
 
@@ -385,17 +386,13 @@ def scorecard(request):
     if request.GET.get("format") == "xlsx":
         header, cells = export_rows("manager", rows)
         return xlsx_response(f"scorecard-{period.start:%Y%m%d}-{period.end:%Y%m%d}", header, cells)
-    from fieldcrm.org.models import User
-
-    managers = dict(User.objects.filter(company_id=user.company_id, username__in=[r.get("key") for r in rows])
-                    .values_list("username", "pk"))
-    names = dict(User.objects.filter(company_id=user.company_id, username__in=list(managers))
-                 .values_list("username", "full_name"))
+    logins = [str(row.get("key")) for row in rows]
+    people = {u.username: u for u in User.objects.filter(company_id=user.company_id, username__in=logins)}
     columns = columns_of(rows)
-    lines = [{"key": row.get("key"), "name": names.get(row.get("key")) or row.get("key"),
+    lines = [{"key": login, "name": str(people[login]) if login in people else login,
               "cells": [{"value": row.get(c), "rate": c in RATES,
-                         "link": duty_link(c, managers.get(row.get("key")), row.get("key"), period)}
-                        for c in columns]} for row in rows]
+                         "link": duty_link(c, people[login].pk if login in people else None, login, period)}
+                        for c in columns]} for login, row in zip(logins, rows, strict=True)]
     context = {"period": period, "columns": [{"name": c, "label": METRIC_LABELS.get(c, c)} for c in columns],
                "rows": lines, "periods": {k: f"{reverse('sales:scorecard')}?{urlencode(p.query())}"
                                           for k, p in neighbours(period).items()},
@@ -449,7 +446,7 @@ def letter(request, code):
                "pdf_url": f"{reverse('sales:letter_pdf', args=[code])}?month={month:%Y-%m}",
                "previous": f"{base}?month={month_start(month, 1):%Y-%m}",
                "next": f"{base}?month={month_start(month, -1):%Y-%m}",
-               "can_send": request.user.is_manager and customer.manager_id == request.user.pk}
+               "can_send": letters.can_send(request.user, customer)}
     return no_store(render(request, "sales/letter.html", context))
 
 
@@ -468,7 +465,9 @@ def letter_pdf(request, code):
 @login_required
 def letter_send(request, code):
     """Send the letter's summary to the retailer through the message sender (the store's own manager)."""
-    customer = get_customer_for_user(request.user, code, for_change=True)
+    customer = get_customer_for_user(request.user, code)
+    if not letters.can_send(request.user, customer):
+        raise PermissionDenied
     month = _letter_month(request)
     letters.send_letter(letters.build_letter(customer, month, request.user), by=request.user)
     from django.contrib import messages

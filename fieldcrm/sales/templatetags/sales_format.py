@@ -23,3 +23,11 @@ def figure(value, rate=False) -> str:
     if float(value).is_integer():
         return number_format(value, 0, force_grouping=True)
     return number_format(value, 2, force_grouping=True)
+
+
+@register.filter
+def money(value) -> str:
+    """元 with two decimals."""
+    if value is None or value == "":
+        return "—"
+    return number_format(float(value), 2, force_grouping=True)
