@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("fieldcrm.notices.urls")),
     path("", include("fieldcrm.field.urls")),
     path("", include("fieldcrm.sales.tier_urls")),
+    path("", include("fieldcrm.sales.urls")),
 ]

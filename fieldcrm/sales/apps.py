@@ -16,3 +16,8 @@ class SalesConfig(AppConfig):
         # Out-of-stock risks: a reason to visit before the run-out day, and an item on the visit's checklist.
         reasons.register()
         checklist.register()
+        # The business-guidance task carries the store's guidance letter in one paragraph (care's registry).
+        from fieldcrm.care.content import register_store_figures
+        from fieldcrm.sales.letters import guidance_figures
+
+        register_store_figures(guidance_figures)
