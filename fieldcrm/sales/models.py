@@ -22,6 +22,8 @@ class OrderLine(models.Model):
     amount = models.DecimalField(_("amount (元)"), max_digits=14, decimal_places=2)
     unit_cost = models.DecimalField(_("cost (元/条)"), max_digits=10, decimal_places=2)
     changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+    # Where the line's last change came from ("import": the ordering system's files).
+    source = models.CharField(_("source"), max_length=20, default="import")
 
     class Meta:
         verbose_name = _("order line")
@@ -31,6 +33,33 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.order_no} {self.sku_id}"
+
+
+class OrderLineChange(models.Model):
+    """An order line's history: what it was before a change (a corrected quantity, price or date in a later
+    file), when, from which source and by whom. The line itself holds the new values. Lines are written only
+    when they change, so this stays small beside the lines."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="changes",
+                             verbose_name=_("order line"))
+    changed_at = models.DateTimeField(_("changed at"))
+    source = models.CharField(_("source"), max_length=20)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("changed by"))
+    old_customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("customer before"))
+    old_order_date = models.DateField(_("order date before"))
+    old_quantity = models.PositiveIntegerField(_("quantity before (条)"))
+    old_unit_price = models.DecimalField(_("unit price before (元/条)"), max_digits=10, decimal_places=2)
+    old_amount = models.DecimalField(_("amount before (元)"), max_digits=14, decimal_places=2)
+    old_unit_cost = models.DecimalField(_("cost before (元/条)"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line change")
+        verbose_name_plural = _("order line changes")
+
+    def __str__(self):
+        return f"{self.line_id} {self.changed_at:%Y-%m-%d}"
 
 
 class SalesTarget(models.Model):
