@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from fieldcrm.catalog.models import Sku
 from fieldcrm.customers.models import Customer
-from fieldcrm.imports.flow import PROGRESS_EVERY, Column, ImportResult, Rejection, SheetImport, display
+from fieldcrm.imports.flow import PROGRESS_EVERY, Column, ImportResult, Rejection, SheetImport, _Clock, display
 from fieldcrm.lib import cleaning
 from fieldcrm.lib.cleaning import CleanError
 from fieldcrm.lib.sheets import match_columns, read_sheet
@@ -179,27 +179,34 @@ class OrderImport(SheetImport):
             return result
         self.prepare(set(mapping))
         self.result, self.stage, self._last_unlisted = result, _Stage(), 0
+        self.clock = _Clock()
         if commit:
             with transaction.atomic():
                 self._check(sheet, mapping)
                 if result.valid_rows and (valid_only or not result.rejected_rows):
-                    self.stage.write(self.user.pk, timezone.now())
+                    self.stage.write(self.user.pk, timezone.now(), updates=bool(result.updated))
                     result.written = bool(result.new or result.updated)
+                    self.clock.lap("write")
                 self.stage.drop()
+            self.clock.lap("commit")
         else:
             try:
                 self._check(sheet, mapping)
             finally:
                 self.stage.drop()
         result.rejected.sort(key=lambda r: r.row)
+        self.timings = self.clock.laps
         return result
 
     def _check(self, sheet, mapping):
         self.stage.create()
         self._read(sheet, mapping)
         self.stage.loaded()
+        self.clock.lap("read_and_stage")
         self._reject_repeats()
+        self.clock.lap("repeated_keys")
         self.result.new, self.result.updated, self.result.unchanged = self.stage.classify()
+        self.clock.lap("classify")
 
     def _reject(self, row, field, value, reason):
         result = self.result
@@ -420,25 +427,13 @@ class _Stage:
             total, new, updated = (int(v) for v in cursor.fetchone())
         return new, updated, total - new - updated
 
-    def write(self, user_id, now):
+    def write(self, user_id, now, *, updates: bool):
         """Changed lines' old values to their history, then the updates, then the new lines."""
-        lines, changes = OrderLine._meta.db_table, OrderLineChange._meta.db_table
+        lines = OrderLine._meta.db_table
         at = connection.ops.adapt_datetimefield_value(now)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {changes} (line_id, changed_at, source, changed_by_id, old_customer_id, "  # noqa: S608
-                "old_order_date, old_quantity, old_unit_price, old_amount, old_unit_cost) "
-                "SELECT o.id, %s, 'import', %s, o.customer_id, o.order_date, o.quantity, o.unit_price, o.amount, "
-                f"o.unit_cost FROM {STAGE} s JOIN {self.JOIN} WHERE s.ok = 1 AND {self.DIFFERS}",
-                [at, user_id],
-            )
-            cursor.execute(
-                f"UPDATE {lines} SET customer_id = s.customer_id, order_date = s.order_date, "  # noqa: S608
-                "quantity = s.quantity, unit_price = s.unit_price, amount = s.amount, unit_cost = s.unit_cost, "
-                f"changed_at = %s, source = 'import' FROM {STAGE} s WHERE {lines}.order_no = s.order_no "
-                f"AND {lines}.sku_id = s.sku_id AND s.ok = 1 AND {_differs(lines)}",
-                [at],
-            )
+            if updates:
+                self._update(cursor, at, user_id)
             cursor.execute(
                 f"INSERT INTO {lines} (order_no, sku_id, customer_id, order_date, quantity, unit_price, amount, "  # noqa: S608
                 "unit_cost, changed_at, source) SELECT s.order_no, s.sku_id, s.customer_id, s.order_date, "
@@ -446,3 +441,20 @@ class _Stage:
                 f"AND NOT EXISTS (SELECT 1 FROM {lines} o WHERE o.order_no = s.order_no AND o.sku_id = s.sku_id)",
                 [at],
             )
+
+    def _update(self, cursor, at, user_id):
+        lines, changes = OrderLine._meta.db_table, OrderLineChange._meta.db_table
+        cursor.execute(
+            f"INSERT INTO {changes} (line_id, changed_at, source, changed_by_id, old_customer_id, "  # noqa: S608
+            "old_order_date, old_quantity, old_unit_price, old_amount, old_unit_cost) "
+            "SELECT o.id, %s, 'import', %s, o.customer_id, o.order_date, o.quantity, o.unit_price, o.amount, "
+            f"o.unit_cost FROM {STAGE} s JOIN {self.JOIN} WHERE s.ok = 1 AND {self.DIFFERS}",
+            [at, user_id],
+        )
+        cursor.execute(
+            f"UPDATE {lines} SET customer_id = s.customer_id, order_date = s.order_date, "  # noqa: S608
+            "quantity = s.quantity, unit_price = s.unit_price, amount = s.amount, unit_cost = s.unit_cost, "
+            f"changed_at = %s, source = 'import' FROM {STAGE} s WHERE {lines}.order_no = s.order_no "
+            f"AND {lines}.sku_id = s.sku_id AND s.ok = 1 AND {_differs(lines)}",
+            [at],
+        )
