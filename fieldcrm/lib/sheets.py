@@ -158,8 +158,8 @@ def _plausible_gb(sample: bytes) -> bool:
     box-drawing and unassigned rows or its rare extension characters. Real GB text is mostly hanzi
     (lead B0–F7, trail A1–FE) and full-width punctuation (lead A1–A3)."""
     pairs = _DOUBLE_BYTE.findall(sample)
-    if len(pairs) < 4:
-        return True  # too little to judge
+    if not pairs:
+        return True
     common = sum(1 for pair in pairs if pair[1] >= 0xA1 and (0xB0 <= pair[0] <= 0xF7 or pair[0] <= 0xA3))
     return common >= 0.8 * len(pairs)
 
@@ -177,8 +177,8 @@ def detect_encoding(sample: bytes) -> str:
     gb = _decodes(sample, "gb18030")
     if gb and _plausible_gb(sample):
         return "gb18030"
-    if _decodes(sample, "big5hkscs"):
-        return "big5hkscs"
+    if _decodes(sample, "big5"):
+        return "big5"
     if gb:
         raise SheetError(BIG5_REFUSED)
     best = from_bytes(sample).best()
