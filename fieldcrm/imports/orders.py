@@ -143,7 +143,7 @@ class OrderImport(SheetImport):
             self.skus[code] = pk
             self.current_cost[pk] = cost
         self.cost_history: dict[int, tuple[list, list]] = {}
-        history = Sku.history.model.objects.order_by("id", "history_date", "history_id")  # type: ignore[attr-defined]
+        history = Sku.history.model.objects.order_by("id", "history_date", "history_id")
         for pk, at, cost in history.values_list("id", "history_date", "purchase_cost"):
             dates, costs = self.cost_history.setdefault(pk, ([], []))
             dates.append(at)
@@ -287,9 +287,9 @@ class OrderImport(SheetImport):
                     ok = False
                     reject(number, "amount", raw, _("is not quantity × unit price (%(expected)s)")
                            % {"expected": expected})
-            if ok:
+            if ok:  # every value is set when the row is valid
                 add(number, order_no, sku_code, customer_id, sku_id, iso, quantity, price,
-                    amount.quantize(CENT), unit_cost(sku_id, iso))
+                    amount.quantize(CENT), unit_cost(sku_id, iso))  # type: ignore[union-attr, arg-type]
             elif order_no and sku_code:  # kept for the repeated-key check only
                 add(number, order_no, sku_code, None, None, None, None, None, None, None)
         self.result.total_rows = total
@@ -361,7 +361,7 @@ class _Stage:
         if not self.batch:
             return
         if self.postgres:
-            self.copy.write("".join(self.batch))  # type: ignore[attr-defined]
+            self.copy.write("".join(self.batch))  # type: ignore[union-attr]
         else:
             with connection.cursor() as cursor:
                 cursor.executemany(f"INSERT INTO {STAGE} VALUES ({', '.join(['%s'] * 11)})",  # noqa: S608
