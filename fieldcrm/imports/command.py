@@ -1,4 +1,4 @@
-"""The shared body of `import_customers` and `import_skus` (batch jobs run from cron or by hand)."""
+"""The shared body of `import_customers`, `import_skus` and `import_orders` (batch jobs run from cron or by hand)."""
 
 import json
 import sys
@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from fieldcrm.imports.flow import SheetImport, write_rejection_report
+from fieldcrm.imports.flow import NO_DATA, SheetImport, write_rejection_report
 from fieldcrm.org.models import User
 
 
@@ -45,10 +45,14 @@ class ImportCommand(BaseCommand):
         if options["report"]:
             write_rejection_report(options["report"], result, options["lang"])
         if options["json"]:
-            self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, default=str))
+            summary = result.as_json()
+            if result.no_data:
+                with override(options["lang"]):
+                    summary["no_data"] = str(NO_DATA)
+            self.stdout.write(json.dumps(summary, ensure_ascii=False, default=str))
         else:
             self.print_summary(result, options)
-        if result.rejected and not result.written:
+        if (result.rejected or result.no_data) and not result.written:
             sys.exit(1)
 
     def print_summary(self, result, options):
@@ -64,4 +68,6 @@ class ImportCommand(BaseCommand):
                 self.stdout.write(f"  … {len(result.rejected) - 200}")
             if result.ignored_columns:
                 self.stdout.write(_("ignored columns: %(cols)s") % {"cols": ", ".join(result.ignored_columns)})
+            if result.no_data:
+                self.stdout.write(str(NO_DATA))
             self.stdout.write(_("written") if result.written else _("nothing written"))

@@ -16,10 +16,19 @@ from typing import Any
 from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from fieldcrm.lib.cleaning import CleanError, fold_width
 from fieldcrm.lib.sheets import SheetError, match_columns, read_sheet, write_rows_xlsx
+
+# A header and nothing below it (所有行都是空的): said as such, never as "0 new".
+NO_DATA = gettext_lazy("The file has no data rows: every row below the header is empty.")
+Progress = Callable[[int, float | None], None]
+PROGRESS_EVERY = 5000  # rows between progress reports
+
+
+def _no_progress(rows: int, fraction: float | None) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,7 @@ class Column:
     aliases: tuple[str, ...]
     required: bool = False
     clean: Callable[[Any], Any] | None = None
+    rule: str | Promise = ""  # what the import page says about the column's values
 
 
 @dataclass
@@ -50,10 +60,22 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     written: bool = False
     total_rows: int = 0
+    # Rows rejected beyond those listed in `rejected` (a streaming import keeps at most MAX_REJECTIONS).
+    unlisted_rejected_rows: int = 0
+    header_ok: bool = True  # False when required columns are missing (then no row was read)
 
     @property
     def rejected_rows(self) -> int:
-        return len({r.row for r in self.rejected})
+        return len({r.row for r in self.rejected}) + self.unlisted_rejected_rows
+
+    @property
+    def valid_rows(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    @property
+    def no_data(self) -> bool:
+        """A header and nothing under it: said as such, not as "0 new"."""
+        return self.header_ok and self.total_rows == 0
 
     def as_json(self):
         return {
@@ -61,6 +83,7 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": [r.as_dict() for r in self.rejected],
+            "written": self.written,
         }
 
 
@@ -143,13 +166,16 @@ class SheetImport:
         return hashlib.sha256(state.encode()).hexdigest()
 
     # --- the shared flow --------------------------------------------------------
-    def run(self, source, filename=None, *, commit: bool, valid_only: bool = False, cache=None) -> ImportResult:
+    def run(self, source, filename=None, *, commit: bool, valid_only: bool = False, cache=None,
+            progress: Progress | None = None) -> ImportResult:
         """Check (and with commit=True, write) a file. Raises ImportFileError, already in the user's
         language, when the file as a whole is unusable.
 
         `cache`: a path where a preview keeps its cleaned rows, so the confirming commit of the same
         staged file skips reading and cleaning again (unless the lookups changed in between).
+        `progress(rows read, fraction of the file read or None)` is called every few thousand rows.
         """
+        self.progress = progress or _no_progress
         with override(self.language):
             try:
                 return self._run(source, filename, commit=commit, valid_only=valid_only, cache=cache)
@@ -164,7 +190,8 @@ class SheetImport:
             checked = self._check_file(source, filename)
             clock.lap("file_checks")
             if checked["missing"]:
-                return ImportResult(ignored_columns=checked["ignored"], rejected=checked["rejected"])
+                return ImportResult(ignored_columns=checked["ignored"], rejected=checked["rejected"],
+                                    header_ok=False)
             if cache and not commit:
                 self._save_cache(cache, checked)
                 clock.lap("cache_save")
@@ -204,6 +231,7 @@ class SheetImport:
         self.prepare(set(mapping))
         checked["fingerprint"] = self.lookup_fingerprint()
         self._clean_rows(sheet, mapping, checked)
+        self.progress(checked["total"], 1.0)
         return checked
 
     def _clean_rows(self, sheet, mapping, checked):
@@ -212,6 +240,8 @@ class SheetImport:
         key_rows: dict = {}
         for row_number, key_text, cleaned, problems in outcomes:
             checked["total"] += 1
+            if checked["total"] % PROGRESS_EVERY == 0:
+                self.progress(checked["total"], sheet.fraction())
             if key_text and key_text in key_rows:
                 cleaned = None
                 problems = [(self.key_field, _("repeats the key of row %(row)s") % {"row": key_rows[key_text]}, "")]

@@ -2,10 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from fieldcrm.imports.customers import CustomerImport
-from fieldcrm.imports.skus import SkuImport
-
-IMPORTERS = {importer.kind: importer for importer in (CustomerImport, SkuImport)}
+from fieldcrm.imports.kinds import IMPORTERS
 
 
 class ImportUploadForm(forms.Form):
@@ -23,3 +20,7 @@ class ImportUploadForm(forms.Form):
                 % {"mb": limit // (1024 * 1024)}
             )
         return upload
+
+
+class ConfirmForm(forms.Form):
+    valid_only = forms.BooleanField(required=False)

@@ -38,16 +38,26 @@ def clean_price(value) -> Decimal:
 
 
 COLUMNS = [
-    Column("sku_code", ("卷烟编码", "商品编码", "sku_code", "sku code"), True, lambda v: cleaning.clean_code(v, 30)),
-    Column("name", ("卷烟名称", "规格", "sku_name", "name"), True, lambda v: cleaning.clean_text(v, 100)),
-    Column("brand", ("品牌", "brand"), True, lambda v: cleaning.clean_text(v, 50)),
-    Column("barcode", ("条码", "barcode"), False, clean_barcode),
-    Column("wholesale_price", ("批发价", "wholesale_price"), True, clean_price),
-    Column("retail_price", ("建议零售价", "零售指导价", "retail_price"), True, clean_price),
-    Column("purchase_cost", ("调拨价", "成本价", "purchase_cost"), True, clean_price),
-    Column("price_class", ("价类", "price_class"), False, lambda v: cleaning.parse_choice(v, PRICE_CLASS_MAPPING)),
-    Column("manufacturer", ("生产企业", "manufacturer"), False, lambda v: cleaning.clean_text(v, 100)),
-    Column("status", ("状态", "status"), False, lambda v: cleaning.parse_choice(v, STATUS_MAPPING)),
+    Column("sku_code", ("卷烟编码", "商品编码", "sku_code", "sku code"), True, lambda v: cleaning.clean_code(v, 30),
+           rule=gettext_lazy("unique; letters and digits")),
+    Column("name", ("卷烟名称", "规格", "sku_name", "name"), True, lambda v: cleaning.clean_text(v, 100),
+           rule=gettext_lazy("at most 100 characters")),
+    Column("brand", ("品牌", "brand"), True, lambda v: cleaning.clean_text(v, 50),
+           rule=gettext_lazy("at most 50 characters")),
+    Column("barcode", ("条码", "barcode"), False, clean_barcode,
+           rule=gettext_lazy("13 digits with a valid EAN-13 check digit")),
+    Column("wholesale_price", ("批发价", "wholesale_price"), True, clean_price,
+           rule=gettext_lazy("元/条, above 0")),
+    Column("retail_price", ("建议零售价", "零售指导价", "retail_price"), True, clean_price,
+           rule=gettext_lazy("元/条, at least the wholesale price")),
+    Column("purchase_cost", ("调拨价", "成本价", "purchase_cost"), True, clean_price,
+           rule=gettext_lazy("元/条, above 0")),
+    Column("price_class", ("价类", "price_class"), False, lambda v: cleaning.parse_choice(v, PRICE_CLASS_MAPPING),
+           rule=gettext_lazy("一类…五类; from the allocation price when absent")),
+    Column("manufacturer", ("生产企业", "manufacturer"), False, lambda v: cleaning.clean_text(v, 100),
+           rule=gettext_lazy("at most 100 characters")),
+    Column("status", ("状态", "status"), False, lambda v: cleaning.parse_choice(v, STATUS_MAPPING),
+           rule=gettext_lazy("在销 or 停销")),
 ]
 
 

@@ -1,5 +1,7 @@
-"""Spreadsheet imports in the browser: upload → preview (nothing written) → confirm → result."""
+"""Spreadsheet imports in the browser: upload → a job checks the file (progress bar) → preview (nothing
+written) → confirm → a job writes (progress bar) → done, with the rejected-rows report throughout."""
 
+import io
 import uuid
 from pathlib import Path
 
@@ -8,37 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fieldcrm.imports import tasks
 from fieldcrm.imports.access import get_run_for_user, require_importer
-from fieldcrm.imports.flow import ImportResult, write_rejection_report
-from fieldcrm.imports.forms import IMPORTERS, ImportUploadForm
+from fieldcrm.imports.forms import ConfirmForm, ImportUploadForm
+from fieldcrm.imports.kinds import IMPORTERS
 from fieldcrm.imports.models import ImportRun
-
-PREVIEW_ROWS = 500
-
-
-def _report_path(run: ImportRun) -> Path:
-    return Path(settings.IMPORT_STAGING_DIR) / f"report-{run.pk}.xlsx"
-
-
-def _cache_path(run: ImportRun) -> Path:
-    return Path(settings.IMPORT_STAGING_DIR) / f"checked-{run.pk}.pickle"
-
-
-def _summarise(result: ImportResult) -> dict:
-    return {
-        "new": result.new,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "rejected_rows": result.rejected_rows,
-        "rejections": len(result.rejected),
-        "rejected": [r.as_dict() for r in result.rejected[:PREVIEW_ROWS]],
-        "ignored_columns": result.ignored_columns,
-        "total_rows": result.total_rows,
-    }
+from fieldcrm.lib.sheets import write_rows_xlsx
 
 
 @login_required
@@ -55,57 +35,59 @@ def upload(request: HttpRequest) -> HttpResponse:
                 out.write(chunk)
         run = ImportRun.objects.create(
             kind=form.cleaned_data["kind"], user=request.user,  # type: ignore[misc]  # login_required: a User
-            file_name=uploaded.name[:200], staged_path=str(staged)
+            file_name=uploaded.name[:200], staged_path=str(staged), status=ImportRun.Status.QUEUED,
+            language=request.LANGUAGE_CODE,
         )
-        importer = IMPORTERS[run.kind](request.user, request.LANGUAGE_CODE)
-        try:
-            result = importer.run(staged, filename=uploaded.name, commit=False, cache=_cache_path(run))
-        except ValueError as exc:  # ImportFileError: the file as a whole is unusable
-            staged.unlink(missing_ok=True)
-            run.status = ImportRun.Status.FAILED
-            run.summary = {"error": str(exc)}
-            run.save()
-            messages.error(request, _("The file could not be read: %(error)s") % {"error": exc})
+        tasks.dispatch(run.pk)
+        run.refresh_from_db()
+        if run.status == ImportRun.Status.FAILED:  # checked at once (no background jobs) and unreadable
+            messages.error(request, run.summary.get("error", ""))
             return redirect("imports:upload")
-        write_rejection_report(_report_path(run), result, request.LANGUAGE_CODE)
-        run.summary = _summarise(result)
-        run.save()
         return redirect("imports:preview", pk=run.pk)
     runs = ImportRun.objects.filter(user=request.user)[:20]  # type: ignore[misc]  # login_required: a User
-    return render(request, "imports/upload.html", {"form": form, "runs": runs})
+    kinds = [{"kind": kind, "label": importer.label, "columns": importer.columns}
+             for kind, importer in IMPORTERS.items()]
+    return render(request, "imports/upload.html", {"form": form, "runs": runs, "kinds": kinds})
 
 
 @login_required
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's page: progress while a job works on it, then the preview, then the outcome."""
     run = get_run_for_user(request.user, pk)
-    return render(request, "imports/preview.html", {"run": run, "summary": run.summary})
+    return render(request, "imports/preview.html", {"run": run, "summary": run.summary,
+                                                    "progress": tasks.read_progress(run)})
+
+
+@login_required
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar alone, polled by htmx; once the job is done, the whole page reloads."""
+    run = get_run_for_user(request.user, pk)
+    response = render(request, "imports/_progress.html", {"run": run, "progress": tasks.read_progress(run)})
+    if not run.working:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required
 @require_POST
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run_for_user(request.user, pk)
-    if run.status != ImportRun.Status.PREVIEWED:
+    form = ConfirmForm(request.POST)
+    valid_only = form.is_valid() and form.cleaned_data["valid_only"]
+    if valid_only and not run.summary.get("valid_rows", 1):
+        messages.error(request, _("No row is valid: there is nothing to import."))
+        return redirect("imports:preview", pk=pk)
+    claimed = ImportRun.objects.filter(pk=pk, status=ImportRun.Status.PREVIEWED).update(
+        status=ImportRun.Status.CONFIRMED, valid_only=valid_only)
+    if not claimed:
         messages.error(request, _("This import has already been run."))
         return redirect("imports:preview", pk=pk)
-    valid_only = request.POST.get("valid_only") == "1"
-    importer = IMPORTERS[run.kind](request.user, request.LANGUAGE_CODE)
-    # Checked again at commit: the database may have changed since the preview.
-    result = importer.run(
-        Path(run.staged_path), filename=run.file_name, commit=True, valid_only=valid_only, cache=_cache_path(run)
-    )
-    write_rejection_report(_report_path(run), result, request.LANGUAGE_CODE)
-    run.summary = {**_summarise(result), "valid_only": valid_only}
-    run.status = ImportRun.Status.COMMITTED if result.written else ImportRun.Status.NOTHING_WRITTEN
-    run.finished_at = timezone.now()
-    Path(run.staged_path).unlink(missing_ok=True)
-    _cache_path(run).unlink(missing_ok=True)
-    run.staged_path = ""
-    run.save()
-    if result.written:
-        messages.success(request, _("Imported: %(new)s new, %(updated)s updated.") % {"new": result.new,
-                                                                                     "updated": result.updated})
-    else:
+    tasks.dispatch(run.pk)
+    run.refresh_from_db()
+    if run.status == ImportRun.Status.COMMITTED:
+        messages.success(request, _("Imported: %(new)s new, %(updated)s updated.")
+                         % {"new": run.summary["new"], "updated": run.summary["updated"]})
+    elif run.status == ImportRun.Status.NOTHING_WRITTEN:
         messages.warning(request, _("Nothing was written."))
     return redirect("imports:preview", pk=pk)
 
@@ -113,7 +95,21 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report(request: HttpRequest, pk: int) -> HttpResponseBase:
     run = get_run_for_user(request.user, pk)
-    path = _report_path(run)
+    path = tasks.report_path(run)
     if not path.exists():
         raise Http404("No report")
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-{run.pk}-rejected.xlsx")
+
+
+@login_required
+def template(request: HttpRequest, kind: str) -> HttpResponseBase:
+    """An empty workbook with the contract's headers (required ones marked *, which matching ignores)."""
+    require_importer(request.user)
+    importer = IMPORTERS.get(kind)
+    if importer is None:
+        raise Http404("No such kind of import")
+    header = [("*" if c.required else "") + c.aliases[0] for c in importer.columns]
+    out = io.BytesIO()
+    write_rows_xlsx(out, header, [])
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"{kind}-template.xlsx")

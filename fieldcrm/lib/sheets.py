@@ -2,7 +2,10 @@
 
 read_sheet() returns the header and an iterator of (spreadsheet row number, cell values) so an import can
 point at the exact row the user sees in Excel. Excel files are parsed by calamine (Rust): the first
-worksheet is loaded once and rows are turned into Python lists one at a time.
+worksheet is loaded once (python-calamine has no streaming row reader; an xlsx holds at most 1,048,576
+rows) and rows are turned into Python lists one at a time. CSV files are read as a stream: the encoding is
+decided from the first megabyte, then rows are decoded and parsed as they are read, so memory stays flat
+whatever the file's size.
 """
 
 import codecs
@@ -10,10 +13,10 @@ import csv
 import datetime
 import io
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import python_calamine
 import xlsxwriter
@@ -47,6 +50,8 @@ class Sheet:
     rows: Iterator[tuple[int, list]]
     title: str = ""  # the skipped title row(s), e.g. "沛县零售客户信息表（2026年11月导出）"
     kind: str = "excel"  # "excel" or "csv"
+    # How much of the file has been read, 0–1 (for progress bars); None when unknown.
+    fraction: Callable[[], float | None] = lambda: None
 
 
 def read_sheet(path_or_file, filename: str | None = None) -> Sheet:
@@ -59,7 +64,7 @@ def read_sheet(path_or_file, filename: str | None = None) -> Sheet:
     extension = os.path.splitext(name)[1].lower()
     head = _peek(path_or_file, 8)
     if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
-        return _frame(_excel_rows(path_or_file), "excel")
+        return _excel_sheet(path_or_file)
     if extension in EXCEL_EXTENSIONS:
         if head.lstrip().startswith(b"<"):
             # Some systems export an HTML table named .xls.
@@ -67,7 +72,7 @@ def read_sheet(path_or_file, filename: str | None = None) -> Sheet:
         raise SheetError(_("the file is not a readable Excel workbook"))
     if extension and extension not in TEXT_EXTENSIONS:
         raise SheetError(_("unsupported file type: use .xlsx, .xls or .csv"))
-    return _frame(_csv_rows(_read_bytes(path_or_file)), "csv")
+    return _csv_sheet(path_or_file)
 
 
 def _source_name(source) -> str:
@@ -86,16 +91,9 @@ def _peek(source, size: int) -> bytes:
     return head if isinstance(head, bytes) else head.encode()
 
 
-def _read_bytes(source) -> bytes:
-    if isinstance(source, str | os.PathLike):
-        return Path(source).read_bytes()
-    data = source.read()
-    return data if isinstance(data, bytes) else data.encode("utf-8")
-
-
 # --- Excel -------------------------------------------------------------------------------------------
 
-def _excel_rows(source) -> Iterator[list]:
+def _excel_sheet(source) -> Sheet:
     try:
         if isinstance(source, str | os.PathLike):
             workbook = python_calamine.CalamineWorkbook.from_path(os.fspath(source))
@@ -109,35 +107,130 @@ def _excel_rows(source) -> Iterator[list]:
     except (python_calamine.CalamineError, ValueError, OSError) as exc:
         raise SheetError(_("the file is not a readable Excel workbook")) from exc
     if sheet.start is None:  # no cell at all; iter_rows() would fail on an empty range
-        return iter(())
+        return _frame(iter(()), "excel")
     # iter_rows() pads the empty rows above the used range, so the n-th list is spreadsheet row n; the
     # empty columns left of it are cut, which is harmless since the header is cut the same way.
-    return sheet.iter_rows()
+    counted = _Counted(sheet.iter_rows())
+    height = max(1, sheet.total_height or sheet.height or 1)
+    framed = _frame(counted, "excel")
+    framed.fraction = lambda: min(1.0, counted.count / height)
+    return framed
+
+
+class _Counted:
+    """An iterator that counts what it has given out."""
+
+    def __init__(self, rows: Iterator[list]):
+        self.rows, self.count = rows, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list:
+        row = next(self.rows)
+        self.count += 1
+        return row
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
 
+SAMPLE_BYTES = 1 << 20  # the encoding is decided on the first megabyte
+_DOUBLE_BYTE = re.compile(rb"[\x81-\xfe][\x40-\x7e\x80-\xfe]")
+BIG5_REFUSED = _("the file looks Big5-encoded (traditional Chinese) and could not be read as Big5: "
+                 "save it as UTF-8 CSV or as .xlsx")
+UNKNOWN_ENCODING = _("the file's text encoding is not recognised: save it as UTF-8 CSV or as .xlsx")
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
+    """Whether the sample decodes, allowing a character cut at the sample's end."""
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _plausible_gb(sample: bytes) -> bool:
+    """Whether GB-family double bytes look like Chinese text written in GB2312/GBK.
+
+    Big5 text also decodes as GB18030 (their byte ranges overlap) but turns into garbage: Big5's common
+    characters (lead bytes A4–C6, half of them with a trail byte below A1) land in GB's kana, Greek,
+    box-drawing and unassigned rows or its rare extension characters. Real GB text is mostly hanzi
+    (lead B0–F7, trail A1–FE) and full-width punctuation (lead A1–A3)."""
+    pairs = _DOUBLE_BYTE.findall(sample)
+    if not pairs:
+        return True
+    common = sum(1 for pair in pairs if pair[1] >= 0xA1 and (0xB0 <= pair[0] <= 0xF7 or pair[0] <= 0xA3))
+    return common >= 0.8 * len(pairs)
+
+
+def detect_encoding(sample: bytes) -> str:
+    """The encoding of a text file from its first bytes: UTF-16/UTF-8 by BOM, UTF-8, GB18030, Big5.
+
+    Raises SheetError when none fits, rather than importing garbled text."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if _decodes(sample, "utf-8"):
+        return "utf-8"
+    gb = _decodes(sample, "gb18030")
+    if gb and _plausible_gb(sample):
+        return "gb18030"
+    if _decodes(sample, "big5"):
+        return "big5"
+    if gb:
+        raise SheetError(BIG5_REFUSED)
+    best = from_bytes(sample).best()
+    if best is None or best.encoding in ("big5", "cp950"):
+        raise SheetError(UNKNOWN_ENCODING)
+    return best.encoding
+
+
 def decode_text(data: bytes) -> str:
-    """Bytes of a text file as str: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030, else a guess."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    best = from_bytes(data).best()
-    if best is None:
-        raise SheetError(_("the file's text encoding is not recognised: save it as UTF-8 CSV or as .xlsx"))
-    return str(best)
+    """Bytes of a text file as str (see detect_encoding)."""
+    return data.decode(detect_encoding(data[:SAMPLE_BYTES]))
 
 
-def _csv_rows(data: bytes) -> Iterator[list]:
-    text = decode_text(data)
-    first_line = text[: text.find("\n")] if "\n" in text else text
+def _csv_sheet(source) -> Sheet:
+    owned = isinstance(source, str | os.PathLike)
+    binary = open(source, "rb") if owned else source  # noqa: SIM115 - closed when the rows are done
+    start = binary.tell()
+    size = binary.seek(0, os.SEEK_END) - start
+    binary.seek(start)
+    sample = binary.read(SAMPLE_BYTES)
+    binary.seek(start)
+    encoding = detect_encoding(sample)
+    head = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample[:65536], final=False)
+    first_line = head.split("\n", 1)[0]
     # Excel's "Unicode text" export is tab-separated; everything else we see uses commas.
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+    framed = _frame(_decoded_rows(csv.reader(text, delimiter=delimiter), text, owned), "csv")
+    framed.fraction = lambda: _position(binary, start, size)
+    return framed
+
+
+def _position(binary, start: int, size: int) -> float | None:
+    try:
+        return min(1.0, (binary.tell() - start) / size) if size > 0 else None
+    except (ValueError, OSError):  # closed
+        return 1.0
+
+
+def _decoded_rows(reader, text: io.TextIOWrapper, owned: bool) -> Iterator[list]:
+    try:
+        yield from reader
+    except UnicodeDecodeError as exc:
+        raise SheetError(_("the file's text encoding changes part-way through: save it as UTF-8 CSV or as .xlsx")
+                         ) from exc
+    except csv.Error as exc:
+        raise SheetError(_("the CSV file is malformed: %(error)s"), {"error": str(exc)}) from exc
+    finally:
+        if owned:
+            text.close()
+        else:  # the caller's file object stays open
+            text.detach()
 
 
 # --- framing: title, header, data rows -----------------------------------------------------------------

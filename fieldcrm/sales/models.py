@@ -17,16 +17,21 @@ class OrderLine(models.Model):
     history when the line is written, so gross profit never moves when a price changes later."""
 
     order_no = models.CharField(_("order number"), max_length=40)
+    # No database constraint on these two: PostgreSQL checks a foreign key row by row at commit, which was a
+    # third of a 200k-line import's time, and the import has already looked up both ids. Deleting a
+    # customer or SKU with lines is still refused (PROTECT is enforced by Django).
     sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="order_lines",
-                            verbose_name=_("SKU"))
+                            verbose_name=_("SKU"), db_constraint=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="order_lines",
-                                 verbose_name=_("customer"))
+                                 verbose_name=_("customer"), db_constraint=False)
     order_date = models.DateField(_("order date"))
     quantity = models.PositiveIntegerField(_("quantity (条)"))
     unit_price = models.DecimalField(_("unit price (元/条)"), max_digits=10, decimal_places=2)
     amount = models.DecimalField(_("amount (元)"), max_digits=14, decimal_places=2)
     unit_cost = models.DecimalField(_("cost (元/条)"), max_digits=10, decimal_places=2)
     changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+    # Where the line's last change came from ("import": the ordering system's files).
+    source = models.CharField(_("source"), max_length=20, default="import")
 
     class Meta:
         verbose_name = _("order line")
@@ -36,6 +41,33 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.order_no} {self.sku_id}"
+
+
+class OrderLineChange(models.Model):
+    """An order line's history: what it was before a change (a corrected quantity, price or date in a later
+    file), when, from which source and by whom. The line itself holds the new values. Lines are written only
+    when they change, so this stays small beside the lines."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="changes",
+                             verbose_name=_("order line"))
+    changed_at = models.DateTimeField(_("changed at"))
+    source = models.CharField(_("source"), max_length=20)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("changed by"))
+    old_customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("customer before"))
+    old_order_date = models.DateField(_("order date before"))
+    old_quantity = models.PositiveIntegerField(_("quantity before (条)"))
+    old_unit_price = models.DecimalField(_("unit price before (元/条)"), max_digits=10, decimal_places=2)
+    old_amount = models.DecimalField(_("amount before (元)"), max_digits=14, decimal_places=2)
+    old_unit_cost = models.DecimalField(_("cost before (元/条)"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line change")
+        verbose_name_plural = _("order line changes")
+
+    def __str__(self):
+        return f"{self.line_id} {self.changed_at:%Y-%m-%d}"
 
 
 class SalesTarget(models.Model):

@@ -1,0 +1,460 @@
+"""Import of order lines (the shared contract's Orders: key 订单号 + 卷烟编码), streamed.
+
+A city has ~40M order lines a year and weekly files of ~800k lines, so nothing here holds the file's rows:
+
+1. *one pass over the file*: each row is cleaned in Python against dicts of customer and SKU ids (memoised
+   dates, prices and costs), and goes to a staging table — COPY on PostgreSQL, executemany on SQLite — with
+   a flag saying whether it is valid; only the rejected rows' problems stay in memory (at most
+   MAX_REJECTIONS of them listed, the rest counted);
+2. *checks in SQL*: repeated keys (the later row is rejected naming the first, as the other imports do),
+   then new / updated / unchanged against `sales_orderline` by a join on the key;
+3. *the write*, in SQL from the staging table: the previous values of changed lines into
+   `OrderLineChange` (source "import"), the changed lines updated, the new ones inserted.
+
+A commit runs all three in one transaction, so "nothing half-way" holds; a preview runs 1–2 outside any
+transaction (on SQLite a transaction would hold the database's write lock for the whole read) and drops
+the staging table. `unit_cost` is the SKU's allocation price (purchase_cost) in force at the end of the
+order date, from the SKU's simple-history records; when no record reaches back that far, today's price.
+"""
+
+import datetime
+from bisect import bisect_left
+from decimal import Decimal, InvalidOperation
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fieldcrm.catalog.models import Sku
+from fieldcrm.customers.models import Customer
+from fieldcrm.imports.flow import PROGRESS_EVERY, Column, ImportResult, Rejection, SheetImport, _Clock, display
+from fieldcrm.lib import cleaning
+from fieldcrm.lib.cleaning import CleanError
+from fieldcrm.lib.sheets import match_columns, read_sheet
+from fieldcrm.sales.models import OrderLine, OrderLineChange
+
+MAX_REJECTIONS = 100_000  # problems listed (and reported in the xlsx); rows beyond are counted only
+BATCH = 10_000  # rows per COPY write / executemany
+ORDER_NO_MAX = OrderLine._meta.get_field("order_no").max_length or 40
+QUANTITY_MAX = 2_147_483_647  # PositiveIntegerField
+PRICE_MAX = Decimal("99999999.99")  # max_digits 10
+AMOUNT_MAX = Decimal("999999999999.99")  # max_digits 14
+CENT = Decimal("0.01")
+STAGE = "import_order_stage"
+DUPLICATES = "import_order_repeats"
+
+COLUMNS = [
+    Column("order_date", ("订单日期", "order_date", "order date", "日期", "订货日期"), True, None,
+           gettext_lazy("a date: 2026-01-05, 2026/1/5, 2026年1月5日 or an Excel date")),
+    Column("order_no", ("订单号", "order_no", "order no", "订单编号"), True, None,
+           gettext_lazy("at most 40 characters; with 卷烟编码 the line's key")),
+    Column("customer_code", ("客户编码", "customer_code", "customer code", "客户代码"), True, None,
+           gettext_lazy("an existing customer's code")),
+    Column("sku_code", ("卷烟编码", "商品编码", "sku_code", "sku code"), True, None,
+           gettext_lazy("an existing SKU's code")),
+    Column("quantity", ("订货量", "订购量", "quantity", "数量"), True, None,
+           gettext_lazy("条, a whole number above 0")),
+    Column("unit_price", ("单价", "unit_price", "unit price", "价格"), True, None,
+           gettext_lazy("元/条, 0 or more")),
+    Column("amount", ("金额", "amount", "订货金额"), True, None,
+           gettext_lazy("元, quantity × unit price (within 0.01)")),
+]
+FIELDS = [c.field for c in COLUMNS]
+REQUIRED = gettext_lazy("a value is required")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value) -> str:
+    """A key cell as text: trimmed, full-width folded, 12.0 → "12"."""
+    if value.__class__ is str:
+        text = value.strip()
+        return text if text.isascii() else cleaning.fold_width(text)
+    return cleaning.cell_text(value)
+
+
+def _decimal(value) -> Decimal:
+    if value.__class__ is str:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return cleaning.parse_decimal(value)  # "1,234.50", "¥12", "12元" … or its CleanError
+        if number.is_finite():
+            return number
+        raise CleanError(gettext_lazy("not a number"))
+    return cleaning.parse_decimal(value)
+
+
+def _quantity(value) -> int:
+    if value.__class__ is str and value.isdigit():
+        number = int(value)
+    else:
+        number = cleaning.parse_int(value)
+    if number <= 0:
+        raise CleanError(gettext_lazy("the quantity must be a whole number of 条 above 0"))
+    if number > QUANTITY_MAX:
+        raise CleanError(gettext_lazy("the quantity is too large"))
+    return number
+
+
+def _price(value) -> Decimal:
+    price = _decimal(value)
+    if price < 0:
+        raise CleanError(gettext_lazy("a price cannot be negative"))
+    if price > PRICE_MAX:
+        raise CleanError(gettext_lazy("the price is too large"))
+    return price.quantize(CENT)
+
+
+class _Memo(dict):
+    """value → cleaned value or the CleanError it raised, for cells that repeat (dates, prices); cleared
+    when it grows past `limit` so a file of all-different values cannot fill memory."""
+
+    def __init__(self, clean, limit=50_000):
+        super().__init__()
+        self.clean, self.limit = clean, limit
+
+    def __missing__(self, key):
+        if len(self) >= self.limit:
+            self.clear()
+        try:
+            value = self.clean(key)
+        except CleanError as exc:
+            value = exc
+        self[key] = value
+        return value
+
+
+def _iso_date(value) -> str:
+    return cleaning.parse_date(value).isoformat()
+
+
+class OrderImport(SheetImport):
+    columns = COLUMNS
+    key_field = "order_no"
+    kind = "orders"
+    label = gettext_lazy("Orders")
+
+    def prepare(self, present_fields):
+        self.customers = dict(Customer.objects.values_list("customer_code", "pk").iterator(chunk_size=20_000))
+        self.skus = {}
+        self.current_cost = {}
+        for pk, code, cost in Sku.objects.values_list("pk", "code", "purchase_cost"):
+            self.skus[code] = pk
+            self.current_cost[pk] = cost
+        self.cost_history: dict[int, tuple[list, list]] = {}
+        history = Sku.history.model.objects.order_by("id", "history_date", "history_id")
+        for pk, at, cost in history.values_list("id", "history_date", "purchase_cost"):
+            dates, costs = self.cost_history.setdefault(pk, ([], []))
+            dates.append(at)
+            costs.append(cost)
+        self.costs: dict[tuple[int, str], Decimal] = {}
+
+    def unit_cost(self, sku_id: int, iso_date: str) -> Decimal:
+        """The SKU's allocation price at the end of the order date (Asia/Shanghai)."""
+        key = (sku_id, iso_date)
+        cost = self.costs.get(key)
+        if cost is None:
+            day = datetime.date.fromisoformat(iso_date) + datetime.timedelta(days=1)
+            cutoff = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+            dates, costs = self.cost_history.get(sku_id, ([], []))
+            index = bisect_left(dates, cutoff) - 1
+            cost = costs[index] if index >= 0 else self.current_cost[sku_id]
+            if len(self.costs) > 200_000:
+                self.costs.clear()
+            self.costs[key] = cost
+        return cost
+
+    # --- the streaming flow (replaces the shared in-memory one) ------------------------------------------
+    def _run(self, source, filename, *, commit, valid_only, cache) -> ImportResult:
+        sheet = read_sheet(source, filename=filename)
+        mapping, ignored = match_columns(sheet.header, {c.field: list(c.aliases) for c in COLUMNS})
+        self.headers = {f: display(sheet.header[i]) for f, i in mapping.items()}
+        result = ImportResult(ignored_columns=ignored)
+        missing = [c for c in COLUMNS if c.field not in mapping]
+        if missing:
+            result.header_ok = False
+            result.rejected = [Rejection(sheet.header_row, c.aliases[0], "", _("required column is missing"))
+                               for c in missing]
+            return result
+        self.prepare(set(mapping))
+        self.result, self.stage, self._last_unlisted = result, _Stage(), 0
+        self.clock = _Clock()
+        if commit:
+            with transaction.atomic():
+                self._check(sheet, mapping)
+                if result.valid_rows and (valid_only or not result.rejected_rows):
+                    self.stage.write(self.user.pk, timezone.now(), updates=bool(result.updated))
+                    result.written = bool(result.new or result.updated)
+                    self.clock.lap("write")
+                self.stage.drop()
+            self.clock.lap("commit")
+        else:
+            try:
+                self._check(sheet, mapping)
+            finally:
+                self.stage.drop()
+        result.rejected.sort(key=lambda r: r.row)
+        self.timings = self.clock.laps
+        return result
+
+    def _check(self, sheet, mapping):
+        self.stage.create()
+        self._read(sheet, mapping)
+        self.stage.loaded()
+        self.clock.lap("read_and_stage")
+        self._reject_repeats()
+        self.clock.lap("repeated_keys")
+        self.result.new, self.result.updated, self.result.unchanged = self.stage.classify()
+        self.clock.lap("classify")
+
+    def _reject(self, row, field, value, reason):
+        result = self.result
+        if len(result.rejected) < MAX_REJECTIONS:
+            result.rejected.append(Rejection(row, self.headers[field], display(value), str(reason)))
+        elif self._last_unlisted != row:  # beyond the list: counted once per row
+            result.unlisted_rejected_rows += 1
+            self._last_unlisted = row
+
+    def _read(self, sheet, mapping):  # noqa: C901 - one tight loop, kept flat for speed
+        i_date, i_no, i_customer, i_sku, i_quantity, i_price, i_amount = (mapping[f] for f in FIELDS)
+        customers, skus, unit_cost = self.customers, self.skus, self.unit_cost
+        dates, prices = _Memo(_iso_date), _Memo(_price)
+        add, reject, progress = self.stage.add, self._reject, self.progress
+        total = 0
+        for number, values in sheet.rows:
+            total += 1
+            if total % PROGRESS_EVERY == 0:
+                progress(total, sheet.fraction())
+            ok = True
+            raw_no, raw_sku = values[i_no], values[i_sku]
+            order_no = _text(raw_no) if raw_no is not None else ""
+            sku_code = _text(raw_sku) if raw_sku is not None else ""
+            if not order_no:
+                ok = False
+                reject(number, "order_no", raw_no, REQUIRED)
+            elif len(order_no) > ORDER_NO_MAX:
+                ok = False
+                reject(number, "order_no", raw_no, _("at most %(max)s characters (this has %(len)s)")
+                       % {"max": ORDER_NO_MAX, "len": len(order_no)})
+            sku_id = skus.get(sku_code)
+            if sku_id is None:
+                ok = False
+                reject(number, "sku_code", raw_sku, _("no SKU has this code") if sku_code else REQUIRED)
+            raw = values[i_customer]
+            customer_id = customers.get(_text(raw) if raw is not None else "")
+            if customer_id is None:
+                ok = False
+                reject(number, "customer_code", raw, _("no customer has this code") if raw is not None else REQUIRED)
+            raw = values[i_date]
+            iso = dates[raw] if raw is not None else None
+            if iso is None or isinstance(iso, CleanError):
+                ok = False
+                reject(number, "order_date", raw, iso or REQUIRED)
+            raw = values[i_quantity]
+            try:
+                quantity = _quantity(raw) if raw is not None else None
+            except CleanError as exc:
+                quantity = None
+                reject(number, "quantity", raw, exc)
+            if quantity is None:
+                ok = False
+                if raw is None:
+                    reject(number, "quantity", raw, REQUIRED)
+            raw = values[i_price]
+            price = prices[raw] if raw is not None else None
+            if price is None or isinstance(price, CleanError):
+                ok = False
+                reject(number, "unit_price", raw, price or REQUIRED)
+                price = None
+            raw = values[i_amount]
+            amount = None
+            if raw is None:
+                ok = False
+                reject(number, "amount", raw, REQUIRED)
+            else:
+                try:
+                    amount = _decimal(raw)
+                    if amount < 0 or amount > AMOUNT_MAX:
+                        raise CleanError(gettext_lazy("the amount is out of range"))
+                except CleanError as exc:
+                    ok = False
+                    amount = None
+                    reject(number, "amount", raw, exc)
+            if amount is not None and quantity is not None and price is not None:
+                expected = quantity * price
+                if abs(expected - amount) > CENT:
+                    ok = False
+                    reject(number, "amount", raw, _("is not quantity × unit price (%(expected)s)")
+                           % {"expected": expected})
+            if ok:  # every value is set when the row is valid
+                add(number, order_no, sku_code, customer_id, sku_id, iso, quantity, price,
+                    amount.quantize(CENT), unit_cost(sku_id, iso))  # type: ignore[union-attr, arg-type]
+            elif order_no and sku_code:  # kept for the repeated-key check only
+                add(number, order_no, sku_code, None, None, None, None, None, None, None)
+        self.result.total_rows = total
+        progress(total, 1.0)
+
+    def _reject_repeats(self):
+        """A key seen on an earlier row rejects the later row, naming the first (even when the first was
+        itself rejected), as the shared flow does."""
+        for row, first, order_no, sku_code in self.stage.repeats():
+            self._reject(row, "order_no", f"{order_no} / {sku_code}",
+                         _("repeats the key of row %(row)s") % {"row": first})
+
+
+def _differs(line: str) -> str:
+    """SQL: the stored line `line` differs from the staged row `s`."""
+    return "(" + " OR ".join(f"{line}.{c} <> s.{c}" for c in (
+        "customer_id", "order_date", "quantity", "unit_price", "amount", "unit_cost")) + ")"
+
+
+class _Stage:
+    """The staging table of one import run (a temporary table: this connection's only)."""
+
+    def __init__(self):
+        self.postgres = connection.vendor == "postgresql"
+        self.batch: list = []
+        self.copy_context = self.copy = None
+
+    def create(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {DUPLICATES}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {STAGE} (row_no integer NOT NULL, order_no varchar(200) NOT NULL, "
+                "sku_code varchar(200) NOT NULL, ok smallint NOT NULL, customer_id bigint, sku_id bigint, "
+                "order_date date, quantity bigint, unit_price numeric(10, 2), amount numeric(14, 2), "
+                "unit_cost numeric(10, 2))"
+            )
+            if self.postgres:
+                # Sorting and hashing a weekly file's keys in memory rather than in temporary files.
+                cursor.execute("SET work_mem = '256MB'")
+        if self.postgres:
+            self.cursor = connection.cursor()
+            self.copy_context = self.cursor.cursor.copy(
+                f"COPY {STAGE} (row_no, order_no, sku_code, ok, customer_id, sku_id, order_date, quantity, "
+                "unit_price, amount, unit_cost) FROM STDIN"
+            )
+            self.copy = self.copy_context.__enter__()
+
+    def add(self, row, order_no, sku_code, customer_id, sku_id, iso, quantity, price, amount, cost):
+        if self.postgres:
+            if not order_no.isalnum():
+                order_no = order_no.translate(_COPY_ESCAPES)
+            if not sku_code.isalnum():
+                sku_code = sku_code.translate(_COPY_ESCAPES)
+            if customer_id is None:
+                self.batch.append(f"{row}\t{order_no}\t{sku_code}\t0\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n")
+            else:
+                self.batch.append(f"{row}\t{order_no}\t{sku_code}\t1\t{customer_id}\t{sku_id}\t{iso}\t{quantity}\t"
+                                  f"{price}\t{amount}\t{cost}\n")
+        else:
+            ok = 0 if customer_id is None else 1
+            self.batch.append((row, order_no, sku_code, ok, customer_id, sku_id, iso, quantity,
+                               None if price is None else str(price), None if amount is None else str(amount),
+                               None if cost is None else str(cost)))
+        if len(self.batch) >= BATCH:
+            self._flush()
+
+    def _flush(self):
+        if not self.batch:
+            return
+        if self.postgres:
+            self.copy.write("".join(self.batch))  # type: ignore[union-attr]
+        else:
+            with connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {STAGE} VALUES ({', '.join(['%s'] * 11)})",  # noqa: S608
+                                   self.batch)
+        self.batch = []
+
+    def loaded(self):
+        self._flush()
+        if self.postgres:
+            self.copy_context.__exit__(None, None, None)  # type: ignore[union-attr]
+            self.copy_context = None
+            self.cursor.close()
+            with connection.cursor() as cursor:  # temporary tables get no statistics otherwise
+                cursor.execute(f"ANALYZE {STAGE}")
+
+    def drop(self):
+        if self.copy_context is not None:  # an error while reading: end the COPY so the connection is usable
+            try:
+                self.copy_context.__exit__(None, None, None)
+            except Exception:  # noqa: S110 - the original error is the one to report
+                pass
+            self.copy_context = None
+        if connection.needs_rollback:
+            return  # the transaction is being rolled back, and the table with it
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {DUPLICATES}")
+            if self.postgres:
+                cursor.execute("RESET work_mem")
+
+    def repeats(self) -> list[tuple]:
+        """(row, first row, order number, SKU code) of every row whose key an earlier row already had."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {DUPLICATES} AS SELECT order_no, sku_code, MIN(row_no) AS first_row "  # noqa: S608
+                f"FROM {STAGE} GROUP BY order_no, sku_code HAVING COUNT(*) > 1"
+            )
+            cursor.execute(
+                f"SELECT s.row_no, d.first_row, s.order_no, s.sku_code FROM {STAGE} s JOIN {DUPLICATES} d "  # noqa: S608
+                "ON s.order_no = d.order_no AND s.sku_code = d.sku_code WHERE s.row_no <> d.first_row "
+                f"ORDER BY s.row_no LIMIT {MAX_REJECTIONS + 1}"
+            )
+            rows = cursor.fetchall()
+            if rows:
+                cursor.execute(
+                    f"UPDATE {STAGE} SET ok = 0 WHERE ok = 1 AND EXISTS (SELECT 1 FROM {DUPLICATES} d "  # noqa: S608
+                    f"WHERE d.order_no = {STAGE}.order_no AND d.sku_code = {STAGE}.sku_code "
+                    f"AND d.first_row <> {STAGE}.row_no)"
+                )
+        return rows
+
+    DIFFERS = _differs("o")
+    JOIN = f"{OrderLine._meta.db_table} o ON o.order_no = s.order_no AND o.sku_id = s.sku_id"
+
+    def classify(self) -> tuple[int, int, int]:
+        """(new, updated, unchanged) among the valid staged rows."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN o.id IS NULL THEN 1 ELSE 0 END), 0), "  # noqa: S608
+                f"COALESCE(SUM(CASE WHEN o.id IS NOT NULL AND {self.DIFFERS} THEN 1 ELSE 0 END), 0) "
+                f"FROM {STAGE} s LEFT JOIN {self.JOIN} WHERE s.ok = 1"
+            )
+            total, new, updated = (int(v) for v in cursor.fetchone())
+        return new, updated, total - new - updated
+
+    def write(self, user_id, now, *, updates: bool):
+        """Changed lines' old values to their history, then the updates, then the new lines."""
+        lines = OrderLine._meta.db_table
+        at = connection.ops.adapt_datetimefield_value(now)
+        with connection.cursor() as cursor:
+            if updates:
+                self._update(cursor, at, user_id)
+            cursor.execute(
+                f"INSERT INTO {lines} (order_no, sku_id, customer_id, order_date, quantity, unit_price, amount, "  # noqa: S608
+                "unit_cost, changed_at, source) SELECT s.order_no, s.sku_id, s.customer_id, s.order_date, "
+                f"s.quantity, s.unit_price, s.amount, s.unit_cost, %s, 'import' FROM {STAGE} s WHERE s.ok = 1 "
+                f"AND NOT EXISTS (SELECT 1 FROM {lines} o WHERE o.order_no = s.order_no AND o.sku_id = s.sku_id)",
+                [at],
+            )
+
+    def _update(self, cursor, at, user_id):
+        lines, changes = OrderLine._meta.db_table, OrderLineChange._meta.db_table
+        cursor.execute(
+            f"INSERT INTO {changes} (line_id, changed_at, source, changed_by_id, old_customer_id, "  # noqa: S608
+            "old_order_date, old_quantity, old_unit_price, old_amount, old_unit_cost) "
+            "SELECT o.id, %s, 'import', %s, o.customer_id, o.order_date, o.quantity, o.unit_price, o.amount, "
+            f"o.unit_cost FROM {STAGE} s JOIN {self.JOIN} WHERE s.ok = 1 AND {self.DIFFERS}",
+            [at, user_id],
+        )
+        cursor.execute(
+            f"UPDATE {lines} SET customer_id = s.customer_id, order_date = s.order_date, "  # noqa: S608
+            "quantity = s.quantity, unit_price = s.unit_price, amount = s.amount, unit_cost = s.unit_cost, "
+            f"changed_at = %s, source = 'import' FROM {STAGE} s WHERE {lines}.order_no = s.order_no "
+            f"AND {lines}.sku_id = s.sku_id AND s.ok = 1 AND {_differs(lines)}",
+            [at],
+        )
