@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ('catalog', '0003_sku_launch_price_changes'),
         ('customers', '0005_applied_change'),
         ('org', '0003_importrun_to_imports_app'),
-        ('sales', '0001_orders_and_targets'),
+        ('sales', '0002_order_line_source_and_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
