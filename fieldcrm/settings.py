@@ -188,6 +188,8 @@ ANALYTICS_BACKEND = env_str("ANALYTICS_BACKEND", "duckdb")
 if ANALYTICS_BACKEND not in ("duckdb", "postgres", "spark"):
     raise ImproperlyConfigured("ANALYTICS_BACKEND must be duckdb, postgres or spark")
 ANALYTICS_SPARK_MASTER = env_str("ANALYTICS_SPARK_MASTER", "local[2]")
+# Extra Spark settings (a cluster sets its own); the analyses' results are small, their inputs months of orders.
+ANALYTICS_SPARK_CONF: dict[str, str] = {"spark.sql.shuffle.partitions": env_str("ANALYTICS_SPARK_PARTITIONS", "8")}
 
 # Jobs: Celery with Redis in production; without a broker, tasks run in-process.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
@@ -207,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
     # Needs past their deadline, unresolved: to the supervisor (each once).
     "escalate-demands": {"task": "fieldcrm.followup.tasks.escalate_overdue_demands",
                          "schedule": crontab(minute=15)},
+    # The analytics copy (orders and visit facts, changed months only) first: the risks and tiers read it.
+    "refresh-analytics": {"task": "fieldcrm.sales.tasks.refresh_analytics", "schedule": crontab(hour=1, minute=0)},
     # Tiers from orders, where the company's review period has passed (the job checks; it is cheap otherwise).
     "apply-tier-rules": {"task": "fieldcrm.sales.tasks.apply_tier_rules",
                          "schedule": crontab(hour=2, minute=0)},

@@ -1,10 +1,23 @@
 """Scheduled sales jobs (Celery beat, see CELERY_BEAT_SCHEDULE; the management commands do the same from cron):
-the tier rule where its review is due, and the out-of-stock risks every night."""
+the analytics copy nightly and after an order import, then the out-of-stock risks every night and the tier rule
+where its review is due."""
 
 from celery import shared_task
 
 from fieldcrm.org.models import Company
 from fieldcrm.sales import stockouts, tiers
+from fieldcrm.sales.analytics import store
+
+
+@shared_task
+def refresh_analytics(months: list[str] | None = None) -> dict:
+    """Bring the Parquet copy up to date; `months` (YYYY-MM) are rewritten whatever their stamps say."""
+    return store.refresh(months=months or ()).rewritten
+
+
+def refresh_after_import(months) -> None:
+    """What the order import calls when its transaction has committed: the months its lines fall in."""
+    refresh_analytics.delay(sorted({str(m)[:7] for m in months}))
 
 
 @shared_task

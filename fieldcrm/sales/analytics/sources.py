@@ -53,8 +53,7 @@ def _duckdb_tables() -> Tables:
         if files:
             result[name] = con.read_parquet(files, table_name=name)
         else:  # nothing copied yet: the table exists, empty
-            result[name] = con.create_table(name, pa.table({f.name: pa.array([], f.type) for f in schema},
-                                                           schema=schema), temp=True)
+            result[name] = con.create_table(name, schema=ibis.Schema.from_pyarrow(schema), temp=True)
     return result
 
 
@@ -68,9 +67,11 @@ def spark_session() -> Any:
     """The process's Spark session (created on first use; Spark keeps one per process)."""
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master(settings.ANALYTICS_SPARK_MASTER).appName("fieldcrm-analytics")
-            .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    builder = (SparkSession.builder.master(settings.ANALYTICS_SPARK_MASTER).appName("fieldcrm-analytics")
+               .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC"))
+    for key, value in settings.ANALYTICS_SPARK_CONF.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 def _spark_tables() -> Tables:
