@@ -238,6 +238,9 @@ CELERY_BEAT_SCHEDULE = {
 # sessions in the database, login failures (axes) in the database, the cache in Redis when CACHE_URL is set.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Reverse proxies in front (each appends to X-Forwarded-For): logins are throttled by the client's address.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "fieldcrm.lib.proxy.client_address"
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,

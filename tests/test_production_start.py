@@ -168,14 +168,16 @@ class Browser:
     """A user's browser talking to one app server at a time, as the TLS proxy forwards it: the proxy's host
     name and X-Forwarded-Proto, the cookies (HTTPS-only: kept here, sent by hand) and the CSRF token."""
 
-    def __init__(self):
+    def __init__(self, address="192.0.2.10"):
         self.cookies: dict[str, str] = {}
+        self.address = address  # as the proxy appends it to X-Forwarded-For
 
     def request(self, port, method, path, body=None, headers=None, *, proxied=True):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
         sent = {"Host": HOST, "Accept-Language": "en", **(headers or {})}
         if proxied:
-            sent.update({"X-Forwarded-Proto": "https", "Origin": f"https://{HOST}", "Referer": f"https://{HOST}/"})
+            sent.update({"X-Forwarded-Proto": "https", "X-Forwarded-For": self.address,
+                         "Origin": f"https://{HOST}", "Referer": f"https://{HOST}/"})
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if method != "GET" and "csrftoken" in self.cookies:
@@ -226,7 +228,7 @@ def app_servers(transactional_db, tmp_path):
     shared_media = tmp_path / "shared-media"
     static_root = tmp_path / "static"
     base = production_env(DATABASE_URL=_database_url(), CACHE_URL=REDIS_URL, MEDIA_ROOT=str(shared_media),
-                          STATIC_ROOT=str(static_root), LOGIN_FAILURE_LIMIT="2", WEB_CONCURRENCY="1",
+                          STATIC_ROOT=str(static_root), LOGIN_FAILURE_LIMIT="2", PROXY_COUNT="1", WEB_CONCURRENCY="1",
                           WEB_THREADS="2", DATA_DIR=str(tmp_path / "collect"))
     # Pages need the static files' manifest. Collected without whitenoise's compression (the same manifest,
     # no .gz/.br copies): compressing ~1,200 files costs 11 s of CPU that prove nothing here.
@@ -325,11 +327,13 @@ def test_two_app_servers_serve_the_same_users(app_servers):
     alice.cookies = logged_in
     assert alice.json(a, "GET", "/api/v1/customers")[0] == 401
 
-    # Failed logins count across servers (LOGIN_FAILURE_LIMIT=2 here): one through each locks the login.
-    intruder = Browser()
+    # Failed logins count across servers (LOGIN_FAILURE_LIMIT=2 here): one through each locks the login from
+    # that address (the client's, behind the proxy), not from bob's own.
+    intruder = Browser(address="203.0.113.66")
     assert intruder.log_in(a, "bob", "wrong")[0].status == 200
     assert intruder.log_in(b, "bob", "wrong")[0].status == 429
     assert intruder.log_in(a, "bob", PASSWORD)[0].status == 429 and "sessionid" not in intruder.cookies
+    assert Browser(address="198.51.100.7").log_in(b, "bob", PASSWORD)[0].status == 302
 
     # The request id the proxy sends comes back and is on the server's JSON log line of that request.
     response, _ = alice.request(a, "GET", "/no-such-page/", headers={"X-Request-ID": "proxy-42"})
