@@ -70,17 +70,42 @@ def test_production_refuses_to_start_without_its_secret_key_or_hosts(tmp_path, m
     assert not (tmp_path / "secret_key").exists()  # never a key generated on one server's disk
 
 
-def test_photos_go_to_an_s3_store_by_settings(tmp_path):
-    """Wiring only: no S3-compatible server here, so no object is written."""
+def test_run_production_names_every_missing_variable_before_doing_anything(tmp_path):
+    env = production_env(DATA_DIR=str(tmp_path), SECRET_KEY="too-short")
+    env.pop("ALLOWED_HOSTS")
+    done = subprocess.run([str(ROOT / "run"), "--production"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "needs these environment variables" in done.stderr
+    assert "SECRET_KEY (the same on every app server, ≥ 50 characters" in done.stderr
+    assert "ALLOWED_HOSTS (the host names" in done.stderr
+
+
+def test_the_start_scripts_say_each_step_with_its_duration_and_show_pip_errors():
+    script = ("source scripts/venv.sh\n"
+              "step 'Waiting a moment' sleep 0.2\n"
+              "step 'Installing nothing that exists' quiet_pip --no-index --dry-run fieldcrm-not-a-package || true\n")
+    done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert re.search(r"^• Waiting a moment …\n  done in 0\.[2-9] s$", done.stdout, re.MULTILINE), done.stdout
+    assert "• Installing nothing that exists …" in done.stdout
+    assert "No matching distribution found for fieldcrm-not-a-package" in done.stderr  # errors still show
+    assert re.search(r"FAILED after \d+\.\d s \(exit 1\)", done.stderr)
+    assert "is ignored" not in done.stderr  # the machine's pip.conf noise, if any
+
+
+def test_photos_go_to_an_s3_store_and_the_cache_to_redis_by_settings(tmp_path):
+    """Wiring only: no S3-compatible server here, so no object is written (nor anything cached)."""
     env = production_env(DATA_DIR=str(tmp_path), MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="fieldcrm-photos",
                          AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000", AWS_S3_REGION_NAME="cn-east-1",
-                         AWS_LOCATION="pei", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+                         AWS_LOCATION="pei", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                         CACHE_URL="redis://127.0.0.1:6379/6")
     done = django_python(
         "import json\n"
         "from django.core.files.storage import default_storage, storages\n"
         "from fieldcrm.photos.models import Photo\n"
         "assert Photo._meta.get_field('file').storage is default_storage\n"
         "s = storages['default']\n"
+        "from django.conf import settings\n"
+        "assert settings.CACHES['default']['BACKEND'] == 'django.core.cache.backends.redis.RedisCache'\n"
         "print(json.dumps([type(s).__name__, s.bucket_name,"
         " s.endpoint_url, s.region_name, s.location, s.file_overwrite, s.default_acl,"
         " s.bucket.meta.client.meta.endpoint_url]))", env)
