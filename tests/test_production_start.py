@@ -276,7 +276,7 @@ def app_servers(transactional_db, tmp_path):
             servers.append((port, process, tmp_path / f"{name}.log", tmp_path / f"server-{name}"))
         for port, process, log_path, _ in servers:
             _wait_until_serving(port, process, log_path)
-        yield {"a": servers[0], "b": servers[1], "media": shared_media}
+        yield {"a": servers[0], "b": servers[1], "media": shared_media, "static": static_root}
     finally:
         for _, process, _, _ in servers:
             process.terminate()
@@ -317,6 +317,12 @@ def test_two_app_servers_serve_the_same_users(app_servers):
     # Plain HTTP (no proxy header) is sent to HTTPS; what the proxy forwards is served.
     response, _ = alice.request(a, "GET", "/login/", proxied=False)
     assert response.status == 301 and response.getheader("Location") == f"https://{HOST}/login/"
+
+    # Static files: collected, served by the app server itself under their hashed names, cached for good.
+    manifest = json.loads((app_servers["static"] / "staticfiles.json").read_text())["paths"]
+    response, css = alice.request(b, "GET", "/static/" + manifest["fieldcrm/site.css"])
+    assert response.status == 200 and css == (app_servers["static"] / manifest["fieldcrm/site.css"]).read_bytes()
+    assert "immutable" in response.getheader("Cache-Control")
 
     # Log in through server A, work through server B with the same session.
     response, _ = alice.log_in(a, "alice", PASSWORD)
