@@ -16,6 +16,10 @@ from fieldcrm.lib.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data"))).resolve()
 DEBUG = env_bool("DEBUG", False)
+# `./run --production` (and the deploy/ recipes) set PRODUCTION: no generated key, no default hosts, no DEBUG.
+PRODUCTION = env_bool("PRODUCTION", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG or set DEBUG=false)")
 
 
 def _secret_key() -> str:
@@ -23,6 +27,11 @@ def _secret_key() -> str:
     key = env_str("SECRET_KEY", "")
     if key:
         return key
+    if PRODUCTION:
+        # Every app server must sign with the same key: one generated on one server's disk cannot be that.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Production needs one key, the same on every app server, at least 50 "
+            "characters: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
@@ -35,6 +44,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is not set: name the host names users reach the site by, "
+                               "comma-separated (e.g. ALLOWED_HOSTS=crm.example.com)")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -64,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fieldcrm.lib.logs.RequestIdMiddleware",  # first: every later log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,8 +173,35 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "fieldcrm" / "static"]
+# Photos (the only uploaded media) go through STORAGES["default"]: a directory every app server shares
+# (MEDIA_ROOT, e.g. an NFS mount) or an S3-compatible store (MEDIA_STORAGE=s3), never one server's own disk.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "file")
+
+
+def _media_storage() -> dict:
+    if MEDIA_STORAGE == "file":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if MEDIA_STORAGE != "s3":
+        raise ImproperlyConfigured(f"MEDIA_STORAGE must be file or s3, not {MEDIA_STORAGE!r}")
+    bucket = env_str("AWS_STORAGE_BUCKET_NAME", "")
+    if not bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an instance role), read by boto3 itself.
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": bucket,
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,  # MinIO, OSS, COS, ... (S3-compatible)
+        "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+        "location": env_str("AWS_LOCATION", ""),  # a key prefix inside the bucket
+        "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE", "") or None,  # "path" for most MinIO setups
+        "default_acl": None,  # the bucket's own policy (private): downloads go through our API only
+        "querystring_auth": True,
+        "file_overwrite": False,  # a photo's stored bytes are evidence: never replaced
+    }}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage(),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -171,12 +211,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
-MEDIA_ROOT = DATA_DIR / "media"
-# Evidence photos are stored under MEDIA_ROOT (never served as public media: downloads go through the API,
-# which checks who may see them and strips EXIF). The phone resizes before upload; larger files are refused.
+# Evidence photos are never served as public media, wherever they are stored: downloads go through the API,
+# which checks who may see them and strips EXIF. The phone resizes before upload; larger files are refused.
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_MB", 8) * 1024 * 1024
-# Uploaded spreadsheets are staged here between preview and confirm.
-IMPORT_STAGING_DIR = DATA_DIR / "imports"
+# Uploaded spreadsheets are staged here between preview and confirm: shared by all app servers, since the
+# confirm may reach another one than the preview.
+IMPORT_STAGING_DIR = Path(env_str("IMPORT_STAGING_DIR", str(DATA_DIR / "imports")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 200) * 1024 * 1024
@@ -219,6 +259,17 @@ CELERY_BEAT_SCHEDULE = {
                                "schedule": crontab(hour=1, minute=30)},
 }
 
+# Nothing an app server keeps for a user lives in its own memory, so any number of them serve the same users:
+# sessions in the database, login failures (axes) in the database, the cache in Redis when CACHE_URL is set.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "fieldcrm"}}
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
+
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -234,15 +285,45 @@ if not DEBUG:
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters when DEBUG is off")
 
+# Logs on stderr: JSON lines in production (level, logger, message, request id, traceback), plain text for a
+# developer. Django's own errors (a 500's traceback in "django.request") and Celery's go the same way.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "fieldcrm.lib.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},  # stderr
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    # One handler, on the root: every logger reaches it once (Django's own "django" handlers are replaced).
     "loggers": {
-        "fieldcrm": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-        "django.security": {"handlers": ["console"], "level": "WARNING"},
+        "fieldcrm": {"level": env_str("LOG_LEVEL", "INFO")},
+        "django": {"level": "WARNING"},
+        "celery": {"level": "INFO"},
     },
 }
+# Celery workers log through the same handlers instead of replacing them with their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error tracker: Sentry (or anything speaking its protocol, e.g. GlitchTip) when SENTRY_DSN is set. Errors
+# logged at ERROR and uncaught exceptions in views and Celery tasks are sent with their traceback, but no
+# user, no request body and no local variables: retailers' names, phones and licences stay in the company.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import logging
+
+    import sentry_sdk
+    from sentry_sdk.integrations.logging import LoggingIntegration
+
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"),
+                    release=env_str("SENTRY_RELEASE", "") or None, traces_sample_rate=0.0,
+                    # A record logged at ERROR (a 500's "django.request" one, a failed job's) is an event.
+                    integrations=[LoggingIntegration(level=None, event_level=logging.ERROR)],
+                    data_collection={"user_info": False, "http_bodies": [], "stack_frame_variables": False})
 
 # Greetings and notices to retailers go through this sender (default: an outbox in the database).
 MESSAGE_SENDER = env_str("MESSAGE_SENDER", "fieldcrm.care.senders.OutboxSender")
