@@ -136,9 +136,7 @@ def last_visits(customers: Iterable[int] | QuerySet, before: datetime | None = N
     """The last visit checked in at each store (ids, or a queryset of customer ids; before `before` when
     given), whoever made it (a store handed over keeps its history): one query."""
     ids = customers if isinstance(customers, QuerySet) else list(customers)
-    visits = Visit.objects.checked_in().filter(customer_id__in=ids)
-    if before is not None:
-        visits = visits.filter(checked_in_at__lt=before)
+    visits = Visit.objects.most_recent(before).filter(customer_id__in=ids)
     return dict(visits.values_list("customer_id").annotate(last=Max("checked_in_at")).order_by())
 
 

@@ -346,6 +346,15 @@ class VisitQuerySet(models.QuerySet):
         """Visits that count as made: every recorded visit has checked in (the phone sends the check-in)."""
         return self.exclude(checked_in_at__isnull=True)
 
+    def most_recent(self, before=None):
+        """The one rule of "last visit": visits made (checked in), the latest first; only those checked in
+        before `before` (an aware moment, e.g. a day's midnight from `lib/periods`) when given. A planned
+        visit never counts. `metrics.last_visits` is its per-store summary."""
+        visits = self.checked_in()
+        if before is not None:
+            visits = visits.filter(checked_in_at__lt=before)
+        return visits.order_by("-checked_in_at", "-pk")
+
 
 class Visit(models.Model):
     """A visit done at a store, recorded by the manager's phone (possibly offline, replayed by `client_uuid`):

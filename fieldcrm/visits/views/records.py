@@ -189,7 +189,7 @@ def customer_visits(request, code):
         return redirect(f"{reverse('visits:records')}?{_query({'customer': customer.customer_code})}")
     if not reads_visits(request.user):
         return HttpResponse("")  # staff read the store, not its visits: the card goes away
-    visits = _with_stay(Visit.objects.visible_to(request.user).filter(customer=customer)
+    visits = _with_stay(Visit.objects.visible_to(request.user).most_recent().filter(customer=customer)
                         .select_related(*ROW_RELATED))
     rows = list(visits[:STORE_LAST + 1])
     return render(request, "visits/_customer_visits.html",
