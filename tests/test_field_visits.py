@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from fieldcrm.api import api
 from fieldcrm.catalog.models import Brand, Sku
-from fieldcrm.customers.models import AppliedChange
+from fieldcrm.customers.models import AppliedChange, ChangeRequest
 from fieldcrm.org.models import ApiToken
 from fieldcrm.visits import candidates
 from fieldcrm.visits.models import (
@@ -383,6 +383,21 @@ def test_the_visit_keeps_the_changes_noticed_and_shows_what_each_became(cast, cl
     assert [(c["field"], c["applied"], c["change_request_status"]) for c in seen] == [
         ("phone", False, "pending"), ("rest_day", True, None), ("phone", None, None)]  # bob's request stays his
     assert seen[0]["change_request"] is not None and seen[2]["change_request"] is None
+
+
+def test_a_change_request_sent_after_its_visit_is_linked_to_the_change_noticed(cast, client, store):
+    late, replayed = uuid.uuid4(), uuid.uuid4()
+    noticed = [{"client_uuid": str(late), "field": "phone", "new_value": "13912345678", "applied": None},
+               {"client_uuid": str(replayed), "field": "phone", "new_value": "13912345679", "applied": None}]
+    visit = post(client, cast["alice"], body(store, profile_changes=noticed))
+    assert visit.status_code == 201, visit.content
+    # Bob's request with the same id (another store, another manager) does not reach alice's visit.
+    assert propose(client, cast["bob"], make_customer(cast["bob"]), "phone", "13987654321", replayed).status_code == 201
+    assert propose(client, cast["alice"], store, "phone", "13912345678", late).status_code == 201
+    seen = client.get(f"{API}/visits/{visit.json()['id']}", **auth(cast["alice"])).json()["profile_changes"]
+    request = ChangeRequest.objects.get(client_uuid=late)
+    assert [(c["change_request"], c["change_request_status"]) for c in seen] == [(request.pk, "pending"), (None, None)]
+    assert set(seen[0]) == {"client_uuid", "field", "new_value", "applied", "change_request", "change_request_status"}
 
 
 @pytest.mark.parametrize("changes,field", [

@@ -384,10 +384,7 @@ class Visit(models.Model):
     # In 条, the unit of the company's orders: a store selling far more than it orders from us buys elsewhere.
     monthly_sales_cartons = models.PositiveIntegerField(_("estimated cigarette sales a month (条)"), null=True,
                                                         blank=True)
-    # Profile changes noticed at the store, each sent by the phone as its own change request (POST
-    # /change-requests, by its client_uuid): [{client_uuid, field, new_value, applied}], `applied` as the
-    # phone heard it (true: saved at once, false: a request for the department, null: not known yet).
-    profile_changes = models.JSONField(_("profile changes noticed"), default=list, blank=True)
+    # The profile changes noticed at the store are rows of their own: `noticed_changes` (NoticedChange).
     created_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     objects = VisitQuerySet.as_manager()
@@ -410,6 +407,32 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+
+class NoticedChange(models.Model):
+    """A profile change noticed at a visit. The change itself travels on its own to POST /change-requests with
+    the same `client_uuid`; `change_request` is the request it became, linked by whichever of the two arrives
+    second (`fieldwork.link_noticed_changes`): null while the request has not arrived, or when the field was
+    saved to the profile at once (no request). `applied` is the answer the phone had when it sent the visit
+    (true: saved at once, false: a request for the department, null: not known yet)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="noticed_changes")
+    client_uuid = models.UUIDField(_("change id"))
+    field = models.CharField(_("field"), max_length=30)
+    new_value = models.CharField(_("new value"), max_length=200, blank=True)
+    applied = models.BooleanField(_("saved at once"), null=True, blank=True)
+    change_request = models.ForeignKey("customers.ChangeRequest", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="noticed_changes", verbose_name=_("change request"))
+
+    class Meta:
+        verbose_name = _("profile change noticed")
+        verbose_name_plural = _("profile changes noticed")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["client_uuid"], name="noticed_change_uuid")]
+        constraints = [models.UniqueConstraint(fields=["visit", "client_uuid"], name="one_notice_per_change")]
+
+    def __str__(self):
+        return f"{self.visit_id} {self.field}"
 
 
 class OpinionTopic(models.TextChoices):

@@ -112,8 +112,9 @@ def test_a_visit_with_photos_profit_and_profile_changes_partly_offline(cast, liv
             assert max(image.size) == 1280  # resized on the phone
     request = ChangeRequest.objects.get()
     assert (request.field, request.new_value, request.status) == ("phone", "13912345678", "pending")
-    noticed = [(c["field"], c["applied"]) for c in visit.profile_changes]
+    noticed = [(c.field, c.applied) for c in visit.noticed_changes.all()]
     assert noticed == [("phone", False), ("location", True)]  # what the outbox heard before sending the visit
+    assert visit.noticed_changes.get(field="phone").change_request == request  # a fact, not a uuid to look up
     moved = Customer.objects.get(pk=store.pk)
     assert (moved.latitude, moved.longitude) == pytest.approx((HERE["latitude"], HERE["longitude"]), abs=1e-6)
     context.close()

@@ -80,11 +80,11 @@ def _profile_changes(visit) -> list[dict]:
     """Profile changes noticed at the store, each with the change request it became (fieldwork's rule, as the
     API reads it): saved at once, a request with its status, or a request not arrived yet."""
     rows = []
-    for change, request in fieldwork.noticed_changes(visit):
+    for change in fieldwork.noticed_changes(visit):
         spec = PROFILE_FIELDS.get(change.field)
         rows.append({"label": spec.label if spec else change.field,
                      "value": display_value(change.field, change.new_value) if spec else change.new_value,
-                     "applied": change.applied, "request": request})
+                     "applied": change.applied, "request": change.change_request})
     return rows
 
 
