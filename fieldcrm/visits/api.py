@@ -32,7 +32,6 @@ from fieldcrm.schemas import (
     refusals,
 )
 from fieldcrm.visits import access, actions, checklist, fieldwork
-from fieldcrm.visits.candidates import deadline_before
 from fieldcrm.visits.checklist_items import planned_visit_on
 from fieldcrm.visits.models import JoinRequest, OpinionTopic, PlannedVisit, PlanningJob, Visit, WeekPlan
 from fieldcrm.visits.reasons import reason_text
@@ -68,7 +67,7 @@ class VisitOut(Schema):
 
     @staticmethod
     def resolve_deadline_before_visit(obj):
-        return deadline_before(obj)
+        return obj.deadline_before
 
 
 class DayOut(Schema):

@@ -151,6 +151,10 @@ class PlannedVisit(models.Model):
     reasons = models.JSONField(_("reasons"), default=list)
     problems = models.TextField(_("key problems to solve"), max_length=1000, blank=True)
     ad_hoc = models.BooleanField(_("added after approval"), default=False)
+    # The last day the visit still serves its most urgent reason (an open need's deadline: a provider's
+    # `visit_by`); a day before `day` reads "overdue by then". Null when no reason has a deadline. What the
+    # reasons are about lives with the app that gave them (followup: `Demand.planned_visits`).
+    visit_by = models.DateField(_("visit by"), null=True, blank=True)
 
     objects = PlannedVisitQuerySet.as_manager()
 
@@ -185,6 +189,11 @@ class PlannedVisit(models.Model):
 
     def get_outcome_display(self) -> str:
         return str(self.Outcome(self.outcome).label)
+
+    @property
+    def deadline_before(self) -> bool:
+        """A reason's deadline falls before the visit's day: overdue by then (better visited earlier)."""
+        return self.visit_by is not None and self.visit_by < self.day
 
 
 class PlanChange(models.Model):

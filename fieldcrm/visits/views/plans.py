@@ -24,7 +24,6 @@ from fieldcrm.lib.periods import next_week_start
 from fieldcrm.org.models import PersonalDataExport, User
 from fieldcrm.pages import refusal_as_message
 from fieldcrm.visits import access, actions
-from fieldcrm.visits.candidates import deadline_before
 from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.metrics import counts_of
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
@@ -201,9 +200,6 @@ def plan_detail(request, pk):
     plan = access.get_plan_for_user(request.user, pk)
     policy = PlanningPolicy.for_company(plan.manager.company)
     days = plan_days(plan, policy)
-    for route in days:
-        for visit in route.visits:
-            visit.deadline_before_visit = deadline_before(visit)
     context = {
         "plan": plan,
         "days": [{"route": route, "label": _day_label(route.day), "index": i} for i, route in enumerate(days)],
