@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from fieldcrm.followup.actions import raise_demand, record_feedback, resolve_demand
 from fieldcrm.followup.reasons import demand_reasons
 from fieldcrm.lib.coords import wgs84_to_bd09, wgs84_to_gcj02
+from fieldcrm.lib.periods import week_start
 from fieldcrm.visits import reasons
 from fieldcrm.visits.models import PlannedVisit, PlanningPolicy, WeekPlan
 from tests.factories import CENTRE, TODAY, make_customer, make_sku, make_visit
@@ -31,7 +32,7 @@ def _today(time_machine):
 
 def plan_today(manager, customers, status=WeekPlan.Status.APPROVED):
     day = timezone.localdate()
-    plan = WeekPlan.objects.create(manager=manager, week_start=day - timedelta(days=day.weekday()), status=status)
+    plan = WeekPlan.objects.create(manager=manager, week_start=week_start(day), status=status)
     return [PlannedVisit.objects.create(plan=plan, customer=c, day=day, sequence=n, problems=f"problem {n}",
                                         reasons=[{"code": "due"}])
             for n, c in enumerate(customers, start=1)]

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from fieldcrm.api import api
 from fieldcrm.catalog.models import Brand, Sku
 from fieldcrm.customers.models import AppliedChange, ChangeRequest
+from fieldcrm.lib.periods import week_start
 from fieldcrm.org.models import ApiToken
 from fieldcrm.visits import candidates
 from fieldcrm.visits.models import (
@@ -148,7 +149,7 @@ def test_check_out_once_repeat_harmless(cast, client, store):
 
 
 def _plan(cast, customer, day, status=WeekPlan.Status.APPROVED):
-    plan = WeekPlan.objects.create(manager=cast["alice"], week_start=day - timedelta(days=day.weekday()),
+    plan = WeekPlan.objects.create(manager=cast["alice"], week_start=week_start(day),
                                    status=status)
     return PlannedVisit.objects.create(plan=plan, customer=customer, day=day, sequence=1, reasons=[])
 

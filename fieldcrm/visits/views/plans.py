@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldcrm.customers.models import Customer, CustomerStatus
-from fieldcrm.lib.periods import next_week_start
+from fieldcrm.lib.periods import next_week_start, week_start
 from fieldcrm.org.models import PersonalDataExport, User
 from fieldcrm.pages import refusal_as_message
 from fieldcrm.visits import access, actions
@@ -59,7 +59,7 @@ FIRST_WEEK, LAST_WEEK = date(2000, 1, 3), date(2199, 12, 30)
 class WeekField(forms.DateField):
     def clean(self, value):
         day = super().clean(value)
-        if day is not None and day.weekday() != 0:
+        if day is not None and day != week_start(day):
             raise forms.ValidationError(_("A week starts on a Monday."))
         if day is not None and not FIRST_WEEK <= day <= LAST_WEEK:
             raise forms.ValidationError(_("Choose a week between %(first)s and %(last)s.")
