@@ -124,15 +124,21 @@ def image_bytes(fmt="JPEG", *, gps=True, size=(32, 24), colour=(200, 30, 30)) ->
 
 
 def make_visit(customer, at, manager=None, **fields):
-    """A visit recorded at the store, checked in at `at` (written as a row, without the action's checks)."""
+    """A visit recorded at the store, checked in at `at` (written as a row, without the action's checks);
+    `profile_changes=[{client_uuid, field, new_value, applied}]` as the phone sends them."""
     import uuid
 
+    from fieldcrm.visits.fieldwork import ChangeNoticed, note_changes
     from fieldcrm.visits.models import Visit
 
+    noticed = fields.pop("profile_changes", [])
     values = {"client_uuid": uuid.uuid4(), "customer": customer, "manager": manager or customer.manager,
               "checked_in_at": at, "latitude": customer.latitude or 0.0, "longitude": customer.longitude or 0.0,
               "distance_m": 0.0, "on_site": True, "ad_hoc": True}
-    return Visit.objects.create(**{**values, **fields})
+    visit = Visit.objects.create(**{**values, **fields})
+    # Profile changes noticed, as the phone sends them: [{client_uuid, field, new_value, applied}].
+    note_changes(visit, [ChangeNoticed(**{**c, "client_uuid": uuid.UUID(str(c["client_uuid"]))}) for c in noticed])
+    return visit
 
 
 def make_sku(code="6901028000001", name="中华(硬)", launched_on=None, **fields):

@@ -17,6 +17,8 @@ from django.utils import timezone, translation
 from fieldcrm.followup.actions import raise_demand, record_feedback, resolve_demand
 from fieldcrm.followup.reasons import demand_reasons
 from fieldcrm.lib.coords import wgs84_to_bd09, wgs84_to_gcj02
+from fieldcrm.lib.periods import week_start
+from fieldcrm.visits import reasons
 from fieldcrm.visits.models import PlannedVisit, PlanningPolicy, WeekPlan
 from tests.factories import CENTRE, TODAY, make_customer, make_sku, make_visit
 
@@ -30,7 +32,7 @@ def _today(time_machine):
 
 def plan_today(manager, customers, status=WeekPlan.Status.APPROVED):
     day = timezone.localdate()
-    plan = WeekPlan.objects.create(manager=manager, week_start=day - timedelta(days=day.weekday()), status=status)
+    plan = WeekPlan.objects.create(manager=manager, week_start=week_start(day), status=status)
     return [PlannedVisit.objects.create(plan=plan, customer=c, day=day, sequence=n, problems=f"problem {n}",
                                         reasons=[{"code": "due"}])
             for n, c in enumerate(customers, start=1)]
@@ -47,8 +49,12 @@ def plan_later(manager, store, day):
     """A visit later this week with the reasons planning gives it (the open needs' provider)."""
     plan = WeekPlan.objects.get(manager=manager)
     found = demand_reasons(manager, plan.week_start, PlanningPolicy.for_company(manager.company))
-    reasons = [{"code": r.code, "args": r.args, "text": ""} for r in found.get(store.pk, [])]
-    return PlannedVisit.objects.create(plan=plan, customer=store, day=day, sequence=1, reasons=reasons)
+    given = found.get(store.pk, [])
+    visit = PlannedVisit.objects.create(plan=plan, customer=store, day=day, sequence=1,
+                                        reasons=[{"code": r.code, "args": r.args, "text": ""} for r in given],
+                                        visit_by=min((r.visit_by for r in given if r.visit_by), default=None))
+    reasons.link_subjects([(visit, {r.code: [r.subject] for r in given if r.subject})])  # as planning does
+    return visit
 
 
 SATURDAY = TODAY.date() + timedelta(days=1)  # TODAY is a Friday: Saturday is later this same week

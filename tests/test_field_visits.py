@@ -11,7 +11,8 @@ from django.utils import timezone, translation
 
 from fieldcrm.api import api
 from fieldcrm.catalog.models import Brand, Sku
-from fieldcrm.customers.models import AppliedChange
+from fieldcrm.customers.models import AppliedChange, ChangeRequest
+from fieldcrm.lib.periods import week_start
 from fieldcrm.org.models import ApiToken
 from fieldcrm.visits import candidates
 from fieldcrm.visits.models import (
@@ -148,7 +149,7 @@ def test_check_out_once_repeat_harmless(cast, client, store):
 
 
 def _plan(cast, customer, day, status=WeekPlan.Status.APPROVED):
-    plan = WeekPlan.objects.create(manager=cast["alice"], week_start=day - timedelta(days=day.weekday()),
+    plan = WeekPlan.objects.create(manager=cast["alice"], week_start=week_start(day),
                                    status=status)
     return PlannedVisit.objects.create(plan=plan, customer=customer, day=day, sequence=1, reasons=[])
 
@@ -383,6 +384,21 @@ def test_the_visit_keeps_the_changes_noticed_and_shows_what_each_became(cast, cl
     assert [(c["field"], c["applied"], c["change_request_status"]) for c in seen] == [
         ("phone", False, "pending"), ("rest_day", True, None), ("phone", None, None)]  # bob's request stays his
     assert seen[0]["change_request"] is not None and seen[2]["change_request"] is None
+
+
+def test_a_change_request_sent_after_its_visit_is_linked_to_the_change_noticed(cast, client, store):
+    late, replayed = uuid.uuid4(), uuid.uuid4()
+    noticed = [{"client_uuid": str(late), "field": "phone", "new_value": "13912345678", "applied": None},
+               {"client_uuid": str(replayed), "field": "phone", "new_value": "13912345679", "applied": None}]
+    visit = post(client, cast["alice"], body(store, profile_changes=noticed))
+    assert visit.status_code == 201, visit.content
+    # Bob's request with the same id (another store, another manager) does not reach alice's visit.
+    assert propose(client, cast["bob"], make_customer(cast["bob"]), "phone", "13987654321", replayed).status_code == 201
+    assert propose(client, cast["alice"], store, "phone", "13912345678", late).status_code == 201
+    seen = client.get(f"{API}/visits/{visit.json()['id']}", **auth(cast["alice"])).json()["profile_changes"]
+    request = ChangeRequest.objects.get(client_uuid=late)
+    assert [(c["change_request"], c["change_request_status"]) for c in seen] == [(request.pk, "pending"), (None, None)]
+    assert set(seen[0]) == {"client_uuid", "field", "new_value", "applied", "change_request", "change_request_status"}
 
 
 @pytest.mark.parametrize("changes,field", [

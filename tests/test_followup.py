@@ -416,12 +416,17 @@ def test_generated_plan_visits_the_store_by_the_deadline_with_the_need_to_solve(
         make_store(alice, 10 + n, "重点客户")
     _response_hours(cast, "培育客户", 96)  # due Tuesday 10:00
     store = make_store(alice, 20, "培育客户", order_day=6)
-    actions.raise_demand(store, kind="delivery", description="希望固定上午送货", by=alice)
+    need = actions.raise_demand(store, kind="delivery", description="希望固定上午送货", by=alice)
     plan = generate_week_plan(alice, WEEK)
     visit = plan.visits.get(customer=store)
     assert visit.day <= WEEK + timedelta(days=1)
     assert DEMAND in [r["code"] for r in visit.reasons]
     assert "希望固定上午送货" in visit.problems
+    # The need is a fact of the visit, not an id inside its JSON: a relation, and its deadline a column.
+    assert list(visit.demands.all()) == [need] and list(need.planned_visits.all()) == [visit]
+    assert visit.visit_by == WEEK + timedelta(days=1) and not visit.deadline_before
+    assert all(not v.demands.exists() and v.visit_by is None for v in plan.visits.exclude(pk=visit.pk))
+    assert all("due_date" not in (r.get("args") or {}) for r in visit.reasons)
 
 
 def test_provider_is_registered_once(settings):

@@ -134,16 +134,19 @@ def test_add_a_visit_by_searching_the_store(login, cast, plan):
 
 def test_a_need_due_before_the_visit_reads_overdue_by_then(login, cast, plan):
     visit = plan.visits.select_related("customer").exclude(day=WEEK).first()
-    reasons = [{"code": "demand", "args": {"kind": "supply", "due": "11-30 18:00", "summary": "x",
-                                           "due_date": WEEK.isoformat()}, "text": "Need due"}]
-    PlannedVisit.objects.filter(pk=visit.pk).update(reasons=reasons)
+    on_time = plan.visits.exclude(pk=visit.pk).first()
+    reasons = [{"code": "demand", "args": {"kind": "supply", "due": "11-30 18:00", "summary": "x"}, "text": "Need due"}]
+    PlannedVisit.objects.filter(pk=visit.pk).update(reasons=reasons, visit_by=WEEK)
+    PlannedVisit.objects.filter(pk=on_time.pk).update(reasons=reasons, visit_by=on_time.day)  # due that very day
     visit.refresh_from_db()
-    assert candidates.deadline_before(visit)
+    on_time.refresh_from_db()
+    assert visit.deadline_before and not on_time.deadline_before
     client = login(cast["alice"])
     assert "deadline-before" in client.get(f"/visits/plans/{plan.pk}/").content.decode()
     api = client.get(f"/api/v1/visit-plans/{plan.pk}").json()
     flagged = [v for d in api["days"] for v in d["route"] if v["id"] == visit.pk]
     assert flagged and flagged[0]["deadline_before_visit"] is True
+    assert [v["deadline_before_visit"] for d in api["days"] for v in d["route"] if v["id"] == on_time.pk] == [False]
 
 
 def test_the_manager_sets_the_rest_day_on_the_profile(cast):

@@ -103,11 +103,11 @@ def test_the_profit_situation_and_profile_changes_show_when_the_visit_has_them(c
     request = propose_change(store, "business_format", "convenience", by=cast["alice"], client_uuid=sent)
     assert request is not None  # the format is the department's: a change request
     visit.profit_situation, visit.monthly_sales_cartons = "loss", 120
-    visit.profile_changes = [
-        {"client_uuid": str(uuid.uuid4()), "field": "phone", "new_value": "13912345678", "applied": True},
-        {"client_uuid": str(sent), "field": "business_format", "new_value": "convenience", "applied": False},
-        {"client_uuid": str(waiting), "field": "business_format", "new_value": "supermarket", "applied": None}]
     visit.save()
+    fieldwork.note_changes(visit, [
+        fieldwork.ChangeNoticed(uuid.uuid4(), "phone", "13912345678", applied=True),
+        fieldwork.ChangeNoticed(sent, "business_format", "convenience", applied=False),
+        fieldwork.ChangeNoticed(waiting, "business_format", "supermarket")])
     html = page(login, cast["alice"], visit).content.decode()
     assert 'id="visit-profit"' in html and "Making a loss" in html and "120" in html
     changes = html.split('id="visit-profile-changes"')[1].split("</ul>")[0]

@@ -8,15 +8,15 @@ from collections import Counter
 from datetime import date
 from urllib.parse import quote
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.utils import formats, timezone
 
 from fieldcrm.customers.models import Customer
 from fieldcrm.followup.models import Demand
+from fieldcrm.followup.reasons import demand_reason_text, reason_args
 from fieldcrm.lib.coords import wgs84_to_bd09, wgs84_to_gcj02
 from fieldcrm.lib.periods import week_start
 from fieldcrm.visits import checklist
-from fieldcrm.visits.candidates import deadline_before, reasons_due_before
 from fieldcrm.visits.models import PlannedVisit, PlanningPolicy, SkuObservation, Visit, WeekPlan
 from fieldcrm.visits.reasons import reason_text
 
@@ -50,30 +50,26 @@ def todays_stops(manager, day: date) -> list[PlannedVisit]:
                 .order_by("sequence", "pk"))
 
 
-def also_due(manager, day: date) -> list[tuple[PlannedVisit, list[dict]]]:
-    """This week's visits after `day`, not done yet, to stores not on (or visited) today, that carry a need
-    overdue by their day (`visits.candidates.deadline_before`, the plan page's badge) and still open: the
-    manager had better go today. Each comes with those needs' reasons, as the plan recorded them."""
-    later = [visit for visit in _this_week(manager, day).filter(day__gt=day, done_visit__isnull=True)
+def also_due(manager, day: date) -> list[tuple[PlannedVisit, list[Demand]]]:
+    """This week's visits after `day`, not done yet, to stores not on (or visited) today, that are for a need
+    still open and due before their day (`Demand.planned_visits`, "overdue by then" as the plan page says):
+    the manager had better go today. Each comes with those needs, the earliest first."""
+    overdue_needs = Prefetch("demands", to_attr="open_needs",
+                             queryset=Demand.objects.open().only("pk", "kind", "description", "due_at"))
+    later = (_this_week(manager, day).filter(day__gt=day, done_visit__isnull=True, demands__isnull=False)
              .exclude(customer__in=_this_week(manager, day).filter(day=day).values("customer"))
-             .select_related("customer").order_by("day", "sequence", "pk")
-             if deadline_before(visit)]
-    if not later:
-        return []
-    stores = [visit.customer_id for visit in later]
-    visited = set(Visit.objects.filter(manager=manager, customer__in=stores, checked_in_at__date=day)
-                  .values_list("customer_id", flat=True))
-    still_open = {(d.customer_id, d.kind, timezone.localdate(d.due_at).isoformat())
-                  for d in Demand.objects.open().filter(customer__in=stores).only("customer_id", "kind", "due_at")}
+             .select_related("customer").prefetch_related(overdue_needs).distinct().order_by("day", "sequence", "pk"))
     found = []
     for visit in later:
-        if visit.customer_id in visited:
-            continue
-        needs = [reason for reason in reasons_due_before(visit)
-                 if (visit.customer_id, reason["args"].get("kind"), reason["args"]["due_date"]) in still_open]
+        needs = sorted((need for need in visit.open_needs if timezone.localdate(need.due_at) < visit.day),
+                       key=lambda need: (need.due_at, need.pk))
         if needs:
             found.append((visit, needs))
-    return found
+    if not found:
+        return []
+    visited = set(Visit.objects.filter(manager=manager, customer__in=[visit.customer_id for visit, _n in found],
+                                       checked_in_at__date=day).values_list("customer_id", flat=True))
+    return [(visit, needs) for visit, needs in found if visit.customer_id not in visited]
 
 
 def usual_skus(customers: list[Customer]) -> dict[int, list[str]]:
@@ -123,7 +119,8 @@ def route(manager, day: date, *, checklists: bool = False) -> dict:
         "also_due": [
             store(visit.customer) | {
                 "planned_visit": visit.pk, "planned_day": visit.day, "planned_day_label": day_label(visit.day),
-                "needs": [reason_text(reason) for reason in needs], "navigation": navigation(visit.customer),
+                "needs": [demand_reason_text(reason_args(need, now)) for need in needs],
+                "navigation": navigation(visit.customer),
             }
             for visit, needs in late
         ],

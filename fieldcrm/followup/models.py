@@ -150,6 +150,10 @@ class Demand(models.Model):
     feedback_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # Makes a repeated submission (double tap, a resent offline queue) harmless.
     client_uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The planned visits this need is a reason for (written when a week is planned: followup.reasons); read
+    # from a visit as `planned_visit.demands`.
+    planned_visits = models.ManyToManyField("visits.PlannedVisit", related_name="demands", blank=True,
+                                            verbose_name=_("planned visits"))
 
     objects = DemandQuerySet.as_manager()
 

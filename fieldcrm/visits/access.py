@@ -20,6 +20,7 @@ from django.db.models import Q
 from fieldcrm.customers.access import get_customer_for_user
 from fieldcrm.customers.models import Customer
 from fieldcrm.lib.ids import one_or_404, valid_code
+from fieldcrm.org.models import User
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningRun, Visit, WeekPlan
 
 
@@ -34,8 +35,10 @@ def can_decide_plan(user, plan) -> bool:
         return True
     if user.company_id != plan.manager.company_id:
         return False
+    # The one team rule (`User.objects.team_of`); a manager's own plan is not theirs to decide.
     return user.is_company_admin or (
-        user.is_supervisor and user.area_id is not None and user.area_id == plan.manager.area_id)
+        user.oversees_anyone and plan.manager_id != user.pk
+        and User.objects.team_of(user).filter(pk=plan.manager_id).exists())
 
 
 def can_edit_now(user, plan) -> bool:

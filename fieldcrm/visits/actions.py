@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from fieldcrm.customers.models import CustomerStatus, OrderDay
 from fieldcrm.errors import ActionRefused, InvalidInput, StaleVersion
 from fieldcrm.notices import notify
-from fieldcrm.visits import candidates, planning
+from fieldcrm.visits import candidates, planning, reasons
 from fieldcrm.visits.candidates import service_minutes
 from fieldcrm.visits.models import JoinRequest, PlanChange, PlannedVisit, PlanningPolicy, Reason, WeekPlan
 from fieldcrm.visits.routing import cheapest_position, day_route, depot_of_plan
@@ -66,13 +66,18 @@ def generate_week_plan(manager, week_start: date, *, by=None, time_limit=None, w
         plan.refresh_from_db()
         days = week_days(plan, policy)
         visits: list[PlannedVisit] = []
+        planned: list[tuple[PlannedVisit, dict[str, list[int]]]] = []
         for route in solution["routes"]:
             for sequence, stop_id in enumerate(route["stops"], start=1):
                 candidate = week.candidates[stop_id]
-                visits.append(PlannedVisit(plan=plan, customer=candidate.customer, day=days[route["day"]],
-                                           sequence=sequence, reasons=candidate.reasons,
-                                           problems=_problems(candidate, visits)))
+                visit = PlannedVisit(plan=plan, customer=candidate.customer, day=days[route["day"]],
+                                     sequence=sequence, reasons=candidate.reasons, visit_by=candidate.visit_by,
+                                     problems=_problems(candidate, visits))
+                visits.append(visit)
+                planned.append((visit, candidate.subjects))
         PlannedVisit.objects.bulk_create(visits)
+        # What each visit is for, as a relation in the app that gave the reason (e.g. followup's needs).
+        reasons.link_subjects(planned)
         _store_arrivals(plan, policy)
         _log(plan, PlanChange.Kind.GENERATE, by or manager)
     return plan
@@ -242,11 +247,11 @@ def add_visit(plan, customer, day: date, *, by, reason="", problems="", expected
         _check_rest_day(customer, day)
         policy = PlanningPolicy.for_company(plan.manager.company)
         before = _day_problems(plan, day, policy)
-        reasons = [{"code": str(Reason.MANUAL), "text": reason.strip() or _("Added by hand")}]
+        given = [{"code": str(Reason.MANUAL), "text": reason.strip() or _("Added by hand")}]
         try:
             with transaction.atomic():
                 visit = PlannedVisit.objects.create(plan=plan, customer=customer, day=day, sequence=999,
-                                                    reasons=reasons, problems=problems[:1000], ad_hoc=ad_hoc)
+                                                    reasons=given, problems=problems[:1000], ad_hoc=ad_hoc)
         except IntegrityError:
             raise ActionRefused(_("%(store)s is already planned on that day.") % {"store": customer.name}) from None
         _place(plan, visit, day, cheapest_position(plan, day, customer))

@@ -32,7 +32,6 @@ from fieldcrm.schemas import (
     refusals,
 )
 from fieldcrm.visits import access, actions, checklist, fieldwork
-from fieldcrm.visits.candidates import deadline_before
 from fieldcrm.visits.checklist_items import planned_visit_on
 from fieldcrm.visits.models import JoinRequest, OpinionTopic, PlannedVisit, PlanningJob, Visit, WeekPlan
 from fieldcrm.visits.reasons import reason_text
@@ -68,7 +67,7 @@ class VisitOut(Schema):
 
     @staticmethod
     def resolve_deadline_before_visit(obj):
-        return deadline_before(obj)
+        return obj.deadline_before
 
 
 class DayOut(Schema):
@@ -436,9 +435,10 @@ class RecordedVisitOut(Schema):
 
     @staticmethod
     def resolve_profile_changes(obj) -> list[dict]:
-        return [{**change.as_json(), "change_request": request.pk if request else None,
-                 "change_request_status": request.status if request else None}
-                for change, request in fieldwork.noticed_changes(obj)]
+        return [{"client_uuid": change.client_uuid, "field": change.field, "new_value": change.new_value,
+                 "applied": change.applied, "change_request": change.change_request_id,
+                 "change_request_status": change.change_request.status if change.change_request else None}
+                for change in fieldwork.noticed_changes(obj)]
 
 
 class VisitSummaryOut(Schema):
@@ -502,7 +502,7 @@ def record_visit(request, payload: RecordIn):
         observations=[fieldwork.Observation(**o.dict()) for o in payload.observations],
         checklist=[fieldwork.Answer(**a.dict()) for a in payload.checklist], notes=payload.notes,
         profit_situation=payload.profit_situation or "", monthly_sales_cartons=payload.monthly_sales_cartons,
-        profile_changes=[fieldwork.NoticedChange(**c.dict()) for c in payload.profile_changes])
+        profile_changes=[fieldwork.ChangeNoticed(**c.dict()) for c in payload.profile_changes])
     visit, created = fieldwork.record_visit(customer, record, by=request.user)
     return Status(201 if created else 200, _recorded(visit.pk))
 

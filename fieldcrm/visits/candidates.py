@@ -38,6 +38,10 @@ class Candidate:
     reasons: list[dict] = field(default_factory=list)
     # The last day of the week (0 = Monday) a visit may be on, when a reason has a deadline.
     last_day: int | None = None
+    # The earliest deadline among the reasons (`PlannedVisit.visit_by`), None when none has one.
+    visit_by: date | None = None
+    # {reason code: [ids of the records the reasons are about]}: linked by the kind once the visit is written.
+    subjects: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, code: str, text: str = "", **args):
         """A reason with its arguments; the text is rendered now (company language) and again in each
@@ -148,6 +152,10 @@ def _add_provided(candidate: Candidate, provided, week_start: date, policy: Plan
         code, text = provided
         provided = reasons.ProvidedReason(code, text)
     candidate.add(provided.code, provided.text, **provided.args)
+    if provided.subject is not None:
+        candidate.subjects.setdefault(str(provided.code), []).append(provided.subject)
+    if provided.visit_by is not None:
+        candidate.visit_by = min(filter(None, (candidate.visit_by, provided.visit_by)))
     if provided.visit_by is not None and provided.visit_by < week_start + timedelta(days=policy.working_days):
         last_day = max(0, (provided.visit_by - week_start).days)
         candidate.last_day = last_day if candidate.last_day is None else min(candidate.last_day, last_day)
@@ -175,14 +183,3 @@ def _recent_changes(manager, week_start: date) -> dict[int, list[ClassificationC
     for change in changes:
         by_customer.setdefault(change.customer_id, []).append(change)
     return by_customer
-
-
-def reasons_due_before(visit) -> list[dict]:
-    """The visit's reasons whose deadline (an open need's `due_date`) falls before the planned visit's day."""
-    day = visit.day.isoformat()
-    return [reason for reason in visit.reasons if (reason.get("args") or {}).get("due_date", day) < day]
-
-
-def deadline_before(visit) -> bool:
-    """A need is overdue by the planned visit's day (better offered on an earlier visit)."""
-    return bool(reasons_due_before(visit))

@@ -27,6 +27,7 @@ from fieldcrm.care.models import ServiceTask
 from fieldcrm.customers.actions import verify_fields
 from fieldcrm.customers.models import VOLATILE_FIELDS, Customer
 from fieldcrm.errors import InvalidInput
+from fieldcrm.lib.periods import midnight
 from fieldcrm.visits import checklist
 from fieldcrm.visits.checklist import ChecklistItem
 from fieldcrm.visits.models import PlannedVisit, SkuObservation, Visit
@@ -76,7 +77,7 @@ def services(customer, day, user, planned_visit):
 def last_visit_figures(customer, day) -> str:
     """The store's own numbers as its last visit before the day saw them (care's business guidance starts
     from them): stock and last week's sales over the SKUs observed, those running low, wrong price tags."""
-    visit = Visit.objects.filter(customer=customer, checked_in_at__date__lt=day).order_by("-checked_in_at").first()
+    visit = Visit.objects.most_recent(before=midnight(day)).filter(customer=customer).first()
     if visit is None:
         return ""
     seen = list(SkuObservation.objects.filter(visit=visit).select_related("sku").order_by("sku__code"))

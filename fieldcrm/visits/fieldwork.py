@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from fieldcrm.lib.coords import haversine_km
 from fieldcrm.visits import checklist
 from fieldcrm.visits.models import (
     ChecklistAnswer,
+    NoticedChange,
     PlannedVisit,
     PlanningPolicy,
     ProfitSituation,
@@ -65,18 +67,15 @@ class Answer:
 
 
 @dataclass
-class NoticedChange:
-    """A profile change noticed at the store. The change itself travels as its own change request (POST
-    /change-requests with this client_uuid); the visit keeps that it was noticed here."""
+class ChangeNoticed:
+    """A profile change noticed at the store, as the phone sends it with the visit. The change itself travels
+    as its own change request (POST /change-requests with this client_uuid); the visit keeps that it was
+    noticed here (a `NoticedChange` row, linked to the request it became)."""
 
     client_uuid: uuid.UUID
     field: str
     new_value: str = ""
     applied: bool | None = None  # as the phone heard it: saved at once, a request, or not known yet
-
-    def as_json(self) -> dict:
-        return {"client_uuid": str(self.client_uuid), "field": self.field, "new_value": self.new_value,
-                "applied": self.applied}
 
 
 @dataclass
@@ -96,7 +95,7 @@ class VisitRecord:
     notes: str = ""
     profit_situation: str = ""  # a ProfitSituation code, or "" when not asked
     monthly_sales_cartons: int | None = None
-    profile_changes: list[NoticedChange] = field(default_factory=list)
+    profile_changes: list[ChangeNoticed] = field(default_factory=list)
 
 
 def distance_m(customer: Customer, latitude: float, longitude: float) -> float | None:
@@ -215,8 +214,8 @@ def record_visit(customer: Customer, record: VisitRecord, *, by) -> tuple[Visit,
                 longitude=record.longitude, accuracy_m=record.accuracy_m, distance_m=distance,
                 on_site=distance is not None and distance <= radius, checked_out_at=record.checked_out_at,
                 notes=record.notes, profit_situation=record.profit_situation,
-                monthly_sales_cartons=record.monthly_sales_cartons,
-                profile_changes=[change.as_json() for change in record.profile_changes])
+                monthly_sales_cartons=record.monthly_sales_cartons)
+            note_changes(visit, record.profile_changes)
             VisitOpinion.objects.bulk_create(
                 VisitOpinion(visit=visit, topic=topic, text=text) for topic, text in record.opinions)
             SkuObservation.objects.bulk_create(
@@ -239,15 +238,46 @@ def record_visit(customer: Customer, record: VisitRecord, *, by) -> tuple[Visit,
     return visit, True
 
 
-def noticed_changes(visit: Visit) -> list[tuple[NoticedChange, ChangeRequest | None]]:
-    """The profile changes noticed at the visit, each with the change request it became (None when the field
-    was saved at once, or the request has not arrived). Requests are looked up only among this store's by this
-    manager, so a client_uuid in the visit cannot reveal someone else's."""
-    changes = [NoticedChange(**{**c, "client_uuid": uuid.UUID(c["client_uuid"])}) for c in visit.profile_changes]
-    found = ChangeRequest.objects.filter(client_uuid__in=[c.client_uuid for c in changes],
-                                         customer_id=visit.customer_id, proposed_by_id=visit.manager_id)
-    requests = {request.client_uuid: request for request in found} if changes else {}
-    return [(change, requests.get(change.client_uuid)) for change in changes]
+def note_changes(visit: Visit, changes: list[ChangeNoticed]) -> list[NoticedChange]:
+    """Keep the changes noticed at the visit, each linked to the change request it became when that has
+    already arrived (the phone usually sends the request first). Requests are looked up only among this
+    store's by this manager, so a client_uuid in the visit cannot reach someone else's."""
+    if not changes:
+        return []
+    requests = {request.client_uuid: request.pk for request in ChangeRequest.objects.filter(
+        client_uuid__in=[c.client_uuid for c in changes], customer_id=visit.customer_id,
+        proposed_by_id=visit.manager_id).only("pk", "client_uuid")}
+    return NoticedChange.objects.bulk_create(
+        NoticedChange(visit=visit, client_uuid=c.client_uuid, field=c.field, new_value=c.new_value[:200],
+                      applied=c.applied, change_request_id=requests.get(c.client_uuid)) for c in changes)
+
+
+def link_change_request(change_request: ChangeRequest) -> int:
+    """A change request that arrives after the visit that noticed it: link it to that visit's notice (same
+    store, same manager, same client_uuid). Connected to ChangeRequest's post_save in `VisitsConfig.ready`,
+    since customers sits below visits and cannot call up. Returns how many notices it linked."""
+    if change_request.client_uuid is None:
+        return 0
+    return NoticedChange.objects.filter(
+        client_uuid=change_request.client_uuid, change_request__isnull=True,
+        visit__customer_id=change_request.customer_id, visit__manager_id=change_request.proposed_by_id,
+    ).update(change_request=change_request)
+
+
+def _change_request_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        link_change_request(instance)
+
+
+def connect() -> None:
+    """Listen for change requests (from `VisitsConfig.ready`; idempotent by its dispatch_uid)."""
+    post_save.connect(_change_request_saved, sender=ChangeRequest, dispatch_uid="visits.link_change_request")
+
+
+def noticed_changes(visit: Visit) -> list[NoticedChange]:
+    """The profile changes noticed at the visit, each with the change request it became
+    (`change_request`: None when the field was saved at once, or the request has not arrived)."""
+    return list(visit.noticed_changes.select_related("change_request"))
 
 
 def check_out(visit: Visit, at: datetime, *, by) -> Visit:

@@ -18,7 +18,7 @@ to do).
 - `planned_visits(manager_ids, period)`, `due_weeks(period)`: the records behind the counts.
 - `change_latency_days(manager_ids, period)` → {manager id: {"value": median days or None, "count",
   "requests"}}: duty 1's latency from a change noticed at a visit to its approval (here, not in
-  customers.metrics: it reads the visit, and customers sits below visits).
+  customers.metrics: it reads the visit, and customers sits below visits); `noticed_and_approved` the rows.
 - `last_visits(customers, before=None)` → {customer id: the aware time of the last visit checked in
   there, whoever made it}: "last visit" is a recorded visit, never a planned one.
 """
@@ -35,7 +35,7 @@ from django.utils import timezone
 from fieldcrm.customers.models import ChangeRequest
 from fieldcrm.lib.figures import median_of, ratios
 from fieldcrm.lib.periods import Period, midnight
-from fieldcrm.visits.models import PlannedVisit, Visit, WeekPlan
+from fieldcrm.visits.models import NoticedChange, PlannedVisit, Visit, WeekPlan
 
 
 @dataclass(frozen=True)
@@ -136,33 +136,31 @@ def last_visits(customers: Iterable[int] | QuerySet, before: datetime | None = N
     """The last visit checked in at each store (ids, or a queryset of customer ids; before `before` when
     given), whoever made it (a store handed over keeps its history): one query."""
     ids = customers if isinstance(customers, QuerySet) else list(customers)
-    visits = Visit.objects.checked_in().filter(customer_id__in=ids)
-    if before is not None:
-        visits = visits.filter(checked_in_at__lt=before)
+    visits = Visit.objects.most_recent(before).filter(customer_id__in=ids)
     return dict(visits.values_list("customer_id").annotate(last=Max("checked_in_at")).order_by())
 
 
 def change_latency_days(manager_ids: Iterable[int], period: Period) -> dict[int, dict]:
     """Duty 1 (it lives here because it needs the visit; customers sits below visits): {manager id:
     {"value": median days or None, "count": changes measured, "requests": [change request ids]}} — change
-    requests approved in the period (Beijing days) that a visit of the manager noticed (the visit lists the
-    request's `client_uuid` among its `profile_changes`), each measured from the visit's check-in to the
-    approval, in days (fractional, unrounded). Fields the manager saves at once are not requests and do not
-    count; rejected requests neither."""
+    requests approved in the period (Beijing days) that a visit of the manager noticed (the visit's
+    `NoticedChange` links to the request), each measured from the visit's check-in to the approval, in days
+    (fractional, unrounded). Fields the manager saves at once are not requests and do not count; rejected
+    requests neither."""
     ids = list(manager_ids)
-    approved = {str(request.client_uuid): request for request in ChangeRequest.objects.filter(
-        period.q("decided_at"), status=ChangeRequest.Status.APPROVED, client_uuid__isnull=False,
-        proposed_by_id__in=ids)}
     days: dict[int, list[float]] = {pk: [] for pk in ids}
     requests: dict[int, list[int]] = {pk: [] for pk in ids}
-    if approved:
-        customers = {request.customer_id for request in approved.values()}
-        visits = Visit.objects.filter(manager_id__in=ids, customer_id__in=customers,
-                                      checked_in_at__lt=period.bounds()[1])
-        for visit in visits.only("manager_id", "customer_id", "checked_in_at", "profile_changes"):
-            for change in visit.profile_changes:
-                request = approved.get(change.get("client_uuid"))
-                if request is not None and request.customer_id == visit.customer_id and request.decided_at:
-                    days[visit.manager_id].append((request.decided_at - visit.checked_in_at).total_seconds() / 86400)
-                    requests[visit.manager_id].append(request.pk)
+    for manager_id, checked_in_at, request_id, decided_at in noticed_and_approved(ids, period).values_list(
+            "visit__manager_id", "visit__checked_in_at", "change_request_id", "change_request__decided_at"):
+        if decided_at is not None:  # an approved request always has it; the column allows null
+            days[manager_id].append((decided_at - checked_in_at).total_seconds() / 86400)
+            requests[manager_id].append(request_id)
     return {pk: {**median_of(days[pk]), "requests": requests[pk]} for pk in ids}
+
+
+def noticed_and_approved(manager_ids: Iterable[int], period: Period) -> QuerySet[NoticedChange]:
+    """The records behind `change_latency_days`: changes noticed at the managers' visits whose change request
+    was approved in the period."""
+    return NoticedChange.objects.filter(
+        period.q("change_request__decided_at"), change_request__status=ChangeRequest.Status.APPROVED,
+        visit__manager_id__in=list(manager_ids)).order_by("pk")

@@ -151,6 +151,10 @@ class PlannedVisit(models.Model):
     reasons = models.JSONField(_("reasons"), default=list)
     problems = models.TextField(_("key problems to solve"), max_length=1000, blank=True)
     ad_hoc = models.BooleanField(_("added after approval"), default=False)
+    # The last day the visit still serves its most urgent reason (an open need's deadline: a provider's
+    # `visit_by`); a day before `day` reads "overdue by then". Null when no reason has a deadline. What the
+    # reasons are about lives with the app that gave them (followup: `Demand.planned_visits`).
+    visit_by = models.DateField(_("visit by"), null=True, blank=True)
 
     objects = PlannedVisitQuerySet.as_manager()
 
@@ -185,6 +189,11 @@ class PlannedVisit(models.Model):
 
     def get_outcome_display(self) -> str:
         return str(self.Outcome(self.outcome).label)
+
+    @property
+    def deadline_before(self) -> bool:
+        """A reason's deadline falls before the visit's day: overdue by then (better visited earlier)."""
+        return self.visit_by is not None and self.visit_by < self.day
 
 
 class PlanChange(models.Model):
@@ -346,6 +355,15 @@ class VisitQuerySet(models.QuerySet):
         """Visits that count as made: every recorded visit has checked in (the phone sends the check-in)."""
         return self.exclude(checked_in_at__isnull=True)
 
+    def most_recent(self, before=None):
+        """The one rule of "last visit": visits made (checked in), the latest first; only those checked in
+        before `before` (an aware moment, e.g. a day's midnight from `lib/periods`) when given. A planned
+        visit never counts. `metrics.last_visits` is its per-store summary."""
+        visits = self.checked_in()
+        if before is not None:
+            visits = visits.filter(checked_in_at__lt=before)
+        return visits.order_by("-checked_in_at", "-pk")
+
 
 class Visit(models.Model):
     """A visit done at a store, recorded by the manager's phone (possibly offline, replayed by `client_uuid`):
@@ -375,10 +393,7 @@ class Visit(models.Model):
     # In 条, the unit of the company's orders: a store selling far more than it orders from us buys elsewhere.
     monthly_sales_cartons = models.PositiveIntegerField(_("estimated cigarette sales a month (条)"), null=True,
                                                         blank=True)
-    # Profile changes noticed at the store, each sent by the phone as its own change request (POST
-    # /change-requests, by its client_uuid): [{client_uuid, field, new_value, applied}], `applied` as the
-    # phone heard it (true: saved at once, false: a request for the department, null: not known yet).
-    profile_changes = models.JSONField(_("profile changes noticed"), default=list, blank=True)
+    # The profile changes noticed at the store are rows of their own: `noticed_changes` (NoticedChange).
     created_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     objects = VisitQuerySet.as_manager()
@@ -401,6 +416,32 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+
+class NoticedChange(models.Model):
+    """A profile change noticed at a visit. The change itself travels on its own to POST /change-requests with
+    the same `client_uuid`; `change_request` is the request it became, linked by whichever of the two arrives
+    second (`fieldwork.link_noticed_changes`): null while the request has not arrived, or when the field was
+    saved to the profile at once (no request). `applied` is the answer the phone had when it sent the visit
+    (true: saved at once, false: a request for the department, null: not known yet)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="noticed_changes")
+    client_uuid = models.UUIDField(_("change id"))
+    field = models.CharField(_("field"), max_length=30)
+    new_value = models.CharField(_("new value"), max_length=200, blank=True)
+    applied = models.BooleanField(_("saved at once"), null=True, blank=True)
+    change_request = models.ForeignKey("customers.ChangeRequest", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="noticed_changes", verbose_name=_("change request"))
+
+    class Meta:
+        verbose_name = _("profile change noticed")
+        verbose_name_plural = _("profile changes noticed")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["client_uuid"], name="noticed_change_uuid")]
+        constraints = [models.UniqueConstraint(fields=["visit", "client_uuid"], name="one_notice_per_change")]
+
+    def __str__(self):
+        return f"{self.visit_id} {self.field}"
 
 
 class OpinionTopic(models.TextChoices):

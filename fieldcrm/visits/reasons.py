@@ -6,10 +6,14 @@ registered once with its code, its planner priority (who waits when the week is 
 its renderer (args -> text in the active language); later apps register their own kinds and a provider
 that finds them (e.g. `followup.reasons`: open needs near their deadline), so `visits` never imports them.
 
-- `register(code, priority=, render=, provider=)`: add a kind (idempotent: ready() may run twice).
+- `register(code, priority=, render=, provider=, link=)`: add a kind (idempotent: ready() may run twice).
+  `link([(planned_visit, [subject ids])])` records, in the registering app's own tables, which of its
+  records (e.g. needs) each planned visit is for: the fact is a relation there, not an id inside the JSON.
+- `link_subjects(pairs)`: called by visit planning once the planned visits are written.
 - `priority_of(code)`, `reason_text(reason)`: a kind's priority; a stored reason in the active language
   (its stored text when the kind has no renderer or is unknown).
-- `ProvidedReason`: what a provider returns per store, with an optional `visit_by` deadline.
+- `ProvidedReason`: what a provider returns per store, with an optional `visit_by` deadline and the
+  `subject` (the id of the record it is about, handed back to the kind's `link`).
 - `PROVIDERS`: every registered provider, called as provider(manager, week_start, policy) and returning
   {customer_pk: [ProvidedReason or (code, text), ...]}.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -36,18 +41,22 @@ class ReasonKind:
     render: Callable[[dict], str] | None = None
     # Rendered even without arguments (a reason whose bare code already says it: "never visited").
     render_bare: bool = False
+    # [(planned visit, [subject ids])] -> None: records which of the kind's records each visit is for.
+    link: Callable[[list[tuple[Any, list[int]]]], None] | None = None
 
 
 @dataclass(frozen=True)
 class ProvidedReason:
     """A reason from a provider, rendered from `args` by its kind's renderer (else `text` as given);
     `visit_by`, when set, is the last day the visit still serves it (the week's visit is planned on or
-    before it; a day already past means as early in the week as possible)."""
+    before it; a day already past means as early in the week as possible); `subject`, when set, the id of
+    the record the reason is about (the kind's `link` records it once the visit is planned)."""
 
     code: str
     text: str = ""
     args: dict = field(default_factory=dict)
     visit_by: date | None = None
+    subject: int | None = None
 
 
 KINDS: dict[str, ReasonKind] = {}
@@ -56,10 +65,25 @@ UNKNOWN_PRIORITY = 1
 
 
 def register(code: str, *, priority: int, render: Callable[[dict], str] | None = None,
-             render_bare: bool = False, provider: Callable | None = None) -> None:
-    KINDS[str(code)] = ReasonKind(str(code), priority, render, render_bare)
+             render_bare: bool = False, provider: Callable | None = None,
+             link: Callable[[list[tuple[Any, list[int]]]], None] | None = None) -> None:
+    KINDS[str(code)] = ReasonKind(str(code), priority, render, render_bare, link)
     if provider is not None and provider not in PROVIDERS:
         PROVIDERS.append(provider)
+
+
+def link_subjects(pairs: list[tuple[Any, dict[str, list[int]]]]) -> None:
+    """[(planned visit, {code: [subject ids]})] once the visits are written: each kind that links records
+    its own (one call per kind)."""
+    by_code: dict[str, list[tuple[Any, list[int]]]] = {}
+    for visit, subjects in pairs:
+        for code, ids in subjects.items():
+            if ids:
+                by_code.setdefault(code, []).append((visit, ids))
+    for code, linked in by_code.items():
+        kind = KINDS.get(code)
+        if kind is not None and kind.link is not None:
+            kind.link(linked)
 
 
 def priority_of(code: str) -> int:

@@ -25,7 +25,7 @@ def week_error(week: date, today: date) -> str | None:
     """Why a week cannot be planned, or None. Weeks run from the current one to the horizon: a plan for a
     week years ahead would only plan stores that will have changed by then (and near year 9999 the week's
     end does not exist)."""
-    if week.weekday() != 0:
+    if week != week_start(week):
         return _("A week starts on a Monday.")
     this_week = week_start(today)
     if week < this_week:

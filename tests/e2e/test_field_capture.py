@@ -6,7 +6,6 @@ server id; the first photo's answer is lost and resent with the same client_uuid
 visit, two photos with their SHA-256 and the visit as owner, one change request and the applied position."""
 
 import hashlib
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -20,11 +19,12 @@ HERE = {"latitude": CENTRE[0] + 0.0003, "longitude": CENTRE[1] + 0.0002}
 
 
 def planned_store(alice):
+    from fieldcrm.lib.periods import week_start
     from fieldcrm.visits.models import PlannedVisit, WeekPlan
 
     store = make_customer(alice, name="老王烟酒店", latitude=CENTRE[0], longitude=CENTRE[1])
     day = timezone.localdate()
-    plan = WeekPlan.objects.create(manager=alice, week_start=day - timedelta(days=day.weekday()),
+    plan = WeekPlan.objects.create(manager=alice, week_start=week_start(day),
                                    status=WeekPlan.Status.APPROVED)
     PlannedVisit.objects.create(plan=plan, customer=store, day=day, sequence=1, reasons=[])
     return store, make_sku(code="6901028000011", name="中华(硬)", barcode="6901028000119")
@@ -112,8 +112,9 @@ def test_a_visit_with_photos_profit_and_profile_changes_partly_offline(cast, liv
             assert max(image.size) == 1280  # resized on the phone
     request = ChangeRequest.objects.get()
     assert (request.field, request.new_value, request.status) == ("phone", "13912345678", "pending")
-    noticed = [(c["field"], c["applied"]) for c in visit.profile_changes]
+    noticed = [(c.field, c.applied) for c in visit.noticed_changes.all()]
     assert noticed == [("phone", False), ("location", True)]  # what the outbox heard before sending the visit
+    assert visit.noticed_changes.get(field="phone").change_request == request  # a fact, not a uuid to look up
     moved = Customer.objects.get(pk=store.pk)
     assert (moved.latitude, moved.longitude) == pytest.approx((HERE["latitude"], HERE["longitude"]), abs=1e-6)
     context.close()

@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldcrm.customers.models import Customer, CustomerStatus
-from fieldcrm.lib.periods import next_week_start
+from fieldcrm.lib.periods import next_week_start, week_start
 from fieldcrm.org.models import PersonalDataExport, User
 from fieldcrm.pages import refusal_as_message
 from fieldcrm.visits import access, actions
-from fieldcrm.visits.candidates import deadline_before
 from fieldcrm.visits.exporting import export_plan_xlsx
 from fieldcrm.visits.metrics import counts_of
 from fieldcrm.visits.models import JoinRequest, PlannedVisit, PlanningJob, PlanningPolicy, PlanningRun, WeekPlan
@@ -60,7 +59,7 @@ FIRST_WEEK, LAST_WEEK = date(2000, 1, 3), date(2199, 12, 30)
 class WeekField(forms.DateField):
     def clean(self, value):
         day = super().clean(value)
-        if day is not None and day.weekday() != 0:
+        if day is not None and day != week_start(day):
             raise forms.ValidationError(_("A week starts on a Monday."))
         if day is not None and not FIRST_WEEK <= day <= LAST_WEEK:
             raise forms.ValidationError(_("Choose a week between %(first)s and %(last)s.")
@@ -201,9 +200,6 @@ def plan_detail(request, pk):
     plan = access.get_plan_for_user(request.user, pk)
     policy = PlanningPolicy.for_company(plan.manager.company)
     days = plan_days(plan, policy)
-    for route in days:
-        for visit in route.visits:
-            visit.deadline_before_visit = deadline_before(visit)
     context = {
         "plan": plan,
         "days": [{"route": route, "label": _day_label(route.day), "index": i} for i, route in enumerate(days)],

@@ -80,11 +80,11 @@ def _profile_changes(visit) -> list[dict]:
     """Profile changes noticed at the store, each with the change request it became (fieldwork's rule, as the
     API reads it): saved at once, a request with its status, or a request not arrived yet."""
     rows = []
-    for change, request in fieldwork.noticed_changes(visit):
+    for change in fieldwork.noticed_changes(visit):
         spec = PROFILE_FIELDS.get(change.field)
         rows.append({"label": spec.label if spec else change.field,
                      "value": display_value(change.field, change.new_value) if spec else change.new_value,
-                     "applied": change.applied, "request": request})
+                     "applied": change.applied, "request": change.change_request})
     return rows
 
 
@@ -189,7 +189,7 @@ def customer_visits(request, code):
         return redirect(f"{reverse('visits:records')}?{_query({'customer': customer.customer_code})}")
     if not reads_visits(request.user):
         return HttpResponse("")  # staff read the store, not its visits: the card goes away
-    visits = _with_stay(Visit.objects.visible_to(request.user).filter(customer=customer)
+    visits = _with_stay(Visit.objects.visible_to(request.user).most_recent().filter(customer=customer)
                         .select_related(*ROW_RELATED))
     rows = list(visits[:STORE_LAST + 1])
     return render(request, "visits/_customer_visits.html",

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from fieldcrm.errors import Refusal
+from fieldcrm.lib.periods import week_start
 from fieldcrm.org.models import User
 from fieldcrm.visits.models import PlanningJob
 from fieldcrm.visits.tasks import plan_next_week_for_all, start_run
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         if not options["week"] and not options["manager"]:
             runs = plan_next_week_for_all()
         else:
-            if not options["week"] or options["week"].weekday() != 0:
+            if not options["week"] or options["week"] != week_start(options["week"]):
                 raise CommandError("--week must be a Monday")
             managers = list(User.objects.filter(role=User.Role.MANAGER, username__in=options["manager"]))
             if options["manager"] and len(managers) != len(options["manager"]):
