@@ -22,7 +22,8 @@ def test_the_admin_index_reads_as_the_companys_settings(cast, client, settings):
     assert page.status_code == 200
     text = visible_text(page.content.decode())
     assert "FieldCRM 设置" in text and "Django" not in text
-    for words in ("Access attempts", "Access failures", "Access logs", "Model name", "Add link", "Axes"):
+    for words in ("Access attempts", "Access failures", "Access logs", "Model name", "Add link", "Axes",
+                  "Planning jobs"):
         assert words not in text
     assert "登录保护" in text and "登录尝试" in text
     shortcuts = page.content.decode().split('id="company-settings"')[1].split("</table>")[0]

@@ -310,6 +310,8 @@ class PlanningJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("planning job")
+        verbose_name_plural = _("planning jobs")
         ordering = ["pk"]
         indexes = [models.Index(fields=["manager", "week_start"])]
         # One job per manager and week at a time: a repeated request gets the waiting job (tasks._queue_job).
