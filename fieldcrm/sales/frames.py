@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from datetime import UTC, date
 
-import ibis  # type: ignore[import-untyped]  # no stubs; the analytics helper may add an override
-import pyarrow as pa  # type: ignore[import-untyped]
+import ibis  # no stubs; the analytics helper may add an override
+import pyarrow as pa
 from django.db.models import Min
 from django.utils import timezone
 

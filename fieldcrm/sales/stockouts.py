@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import ibis  # type: ignore[import-untyped]  # no stubs; the analytics helper may add an override
+import ibis  # no stubs; the analytics helper may add an override
 from django.db import transaction
 from django.utils import formats, timezone
 

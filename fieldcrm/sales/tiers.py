@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import ibis  # type: ignore[import-untyped]  # no stubs; the analytics helper may add an override
+import ibis  # no stubs; the analytics helper may add an override
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
