@@ -148,6 +148,8 @@ AXES_LOCKOUT_CALLABLE = "fieldcrm.auth_pages.locked_out"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "fieldcrm.lib.clients.client_ip"
 CSRF_FAILURE_VIEW = "fieldcrm.auth_pages.csrf_failure"
+# API tokens expire this many days after they are issued (create_api_token --days, or "my account").
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

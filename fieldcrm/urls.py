@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("fieldcrm.imports.urls")),
     path("", include("fieldcrm.notices.urls")),
     path("", include("fieldcrm.field.urls")),
+    path("", include("fieldcrm.org.urls")),
 ]
