@@ -56,7 +56,7 @@ def test_a_password_change_kills_the_tokens_issued_before(cast):
     alice.set_password("a-new-and-long-passphrase")
     alice.save()
     assert call(before) == 401
-    assert ApiToken.objects.get().state_label == "password changed since"
+    assert ApiToken.objects.get().dead_because() == "password_changed"
     after = ApiToken.issue(alice)
     assert call(after) == 200
 
