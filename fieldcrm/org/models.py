@@ -229,6 +229,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # The user's password_changed_at when the token was issued: any later change makes them differ. Compared
+    # for equality, not order, so no clock (a server's moved back, a test's) can revive a token.
+    password_stamp = models.DateTimeField(null=True, blank=True, editable=False)
     revoked = models.BooleanField(_("revoked"), default=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
@@ -256,6 +259,7 @@ class ApiToken(models.Model):
         cls.objects.create(
             user=user, name=name, prefix=token[5:13], token_hash=cls.hash(token), created_at=now,
             expires_at=now + timedelta(days=days or settings.API_TOKEN_DAYS),
+            password_stamp=user.password_changed_at,
         )
         return token
 
@@ -276,7 +280,7 @@ class ApiToken(models.Model):
             return "revoked"
         if self.expires_at <= now:
             return "expired"
-        if self.user.password_changed_at is not None and self.user.password_changed_at >= self.created_at:
+        if self.user.password_changed_at != self.password_stamp:
             return "password_changed"
         if not self.user.is_active:
             return "user_inactive"

@@ -35,6 +35,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="apitoken",
+            name="password_stamp",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name="apitoken",
             name="revoked_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
         ),
