@@ -9,9 +9,11 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from fieldcrm.lib.env import env_bool, env_int, env_list, env_str
+from fieldcrm.lib.headers import tile_sources
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "simple_history",
     "fieldcrm.ops.apps.LoginProtectionConfig",  # django-axes, named for the admin
     "fieldcrm.org",
@@ -78,6 +81,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "fieldcrm.lib.logs.RequestIdMiddleware",  # first: every later log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "fieldcrm.lib.headers.NoStoreForUsersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -161,6 +166,8 @@ AXES_LOCKOUT_CALLABLE = "fieldcrm.auth_pages.locked_out"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "fieldcrm.lib.clients.client_ip"
 CSRF_FAILURE_VIEW = "fieldcrm.auth_pages.csrf_failure"
+# API tokens expire this many days after they are issued (create_api_token --days, or "my account").
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -257,6 +264,9 @@ CELERY_BEAT_SCHEDULE = {
     # Out-of-stock risks as of the new day (an order import refreshes them too).
     "refresh-stockout-risks": {"task": "fieldcrm.sales.tasks.refresh_stockout_risks",
                                "schedule": crontab(hour=1, minute=30)},
+    # PIPL: former retailers' personal data, ANONYMISE_AFTER_DAYS after their last change (customers/privacy.py).
+    "anonymise-customers": {"task": "fieldcrm.customers.tasks.anonymise_customers_job",
+                            "schedule": crontab(hour=2, minute=30)},
 }
 
 # Nothing an app server keeps for a user lives in its own memory, so any number of them serve the same users:
@@ -271,9 +281,39 @@ elif CACHE_URL:
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
 
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+MAP_TILES = env_str("MAP_TILES", "osm")
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_KEY = env_str("MAP_TILE_KEY", "")
+
+# --- Response headers (fieldcrm/lib/headers.py) --------------------------------------------------------------
+# Content-Security-Policy (django-csp): everything from this site; inline <script>/<style> only with the
+# page's nonce ({{ request.csp_nonce }}), no inline style="" or on*="" attributes, no eval; images also
+# data: URIs and the route map's tile hosts (MAP_TILES / MAP_TILE_URL); no framing. CSP_REPORT_ONLY=true
+# sends it as Content-Security-Policy-Report-Only while a change is tried out.
+# Authenticated answers (pages, exports, API) carry Cache-Control: no-store unless a view sets its own.
+X_FRAME_OPTIONS = "DENY"
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:", *tile_sources(MAP_TILES, MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
@@ -333,6 +373,8 @@ NOTICE_SENDER = env_str("NOTICE_SENDER", "fieldcrm.notices.senders.InAppSender")
 
 # Customer list: profile fields count as stale when not verified for this many days.
 STALE_PROFILE_DAYS = env_int("STALE_PROFILE_DAYS", 180)
+# PIPL: closed/revoked retailers with no profile change (and a licence ended) this long ago are anonymised.
+ANONYMISE_AFTER_DAYS = env_int("ANONYMISE_AFTER_DAYS", 3 * 365)
 CUSTOMERS_PER_PAGE = 50
 
 # Weekly visit plans: seconds the route planner gets per manager (the issue's budget is 20 s), and per
@@ -351,11 +393,9 @@ VISIT_PLAN_WEEKS_AHEAD = env_int("VISIT_PLAN_WEEKS_AHEAD", 8)
 # A manager with more active stores than this is refused before the planner runs (its memory grows with
 # the square of the stores: four requests for one of 33,534 stores took the web process to 24 GB).
 VISIT_PLAN_MAX_STORES = env_int("VISIT_PLAN_MAX_STORES", 2000)
-# Map tiles for route maps: an XYZ URL template, or empty to draw routes without a base map (offline).
-# MAP_TILES picks a preset: osm, amap (GCJ-02 grid), tianditu (needs MAP_TILE_KEY), none.
-MAP_TILES = env_str("MAP_TILES", "osm")
-MAP_TILE_URL = env_str("MAP_TILE_URL", "")
-MAP_TILE_KEY = env_str("MAP_TILE_KEY", "")
+# Map tiles for route maps (MAP_TILES, MAP_TILE_URL, MAP_TILE_KEY) are read with the response headers above,
+# since the CSP allows their host: MAP_TILES picks a preset (osm, amap on the GCJ-02 grid, tianditu with
+# MAP_TILE_KEY, none to draw routes without a base map); MAP_TILE_URL any XYZ URL template instead.
 
 try:  # optional, git-ignored overrides for one machine
     from fieldcrm.local_settings import *  # noqa: F403

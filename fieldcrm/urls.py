@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("fieldcrm.field.urls")),
     path("", include("fieldcrm.sales.tier_urls")),
     path("", include("fieldcrm.sales.urls")),
+    path("", include("fieldcrm.org.urls")),
 ]

@@ -4,6 +4,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as AuthUserManager
 from django.db import models
@@ -133,6 +135,8 @@ class User(AbstractUser):
     start_address = models.CharField(_("day starts at (address)"), max_length=200, blank=True)
     start_latitude = models.FloatField(_("start latitude (WGS-84)"), null=True, blank=True)
     start_longitude = models.FloatField(_("start longitude (WGS-84)"), null=True, blank=True)
+    # When the password last changed (null: not since this was recorded): API tokens issued before are dead.
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -142,6 +146,24 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    def set_password(self, raw_password):
+        """Stamp a real change only: Django also calls this to re-hash the same password with stronger
+        parameters after an upgrade, which must not kill the user's API tokens."""
+        if raw_password is None or not check_password(raw_password, self.password):
+            self.password_changed_at = timezone.now()
+        super().set_password(raw_password)
+
+    def set_unusable_password(self):
+        self.password_changed_at = timezone.now()
+        super().set_unusable_password()
+
+    def save(self, *args, **kwargs):
+        # Django's re-hash on login saves update_fields=["password"]: keep the stamp with the password.
+        fields = kwargs.get("update_fields")
+        if fields is not None and "password" in fields and "password_changed_at" not in fields:
+            kwargs["update_fields"] = [*fields, "password_changed_at"]
+        super().save(*args, **kwargs)
 
     @property
     def is_manager(self):
@@ -185,22 +207,42 @@ class User(AbstractUser):
         return Q(pk__in=[])
 
 
-class ApiToken(models.Model):
-    """A personal API token. Only a hash is stored; the token is shown once when created."""
+class ApiTokenQuerySet(models.QuerySet):
+    def alive(self, now=None):
+        """Not revoked and not expired (a changed password or a locked user is checked per token: it
+        depends on the user, see `ApiToken.dead_because`)."""
+        return self.filter(revoked=False, expires_at__gt=now or timezone.now())
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+
+class ApiToken(models.Model):
+    """A personal API token. Only a hash is stored; the token is shown once when created.
+
+    A token works until it expires (`API_TOKEN_DAYS` after it was issued), is revoked (by its user on "my
+    account", by an admin, or by `create_api_token --replace`), its user's password changes (the token keeps
+    a keyed fingerprint of the password hash it was issued under) or its user is locked (inactive, or a login
+    lock of django-axes in force for the login: refused while the lock lasts)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
     name = models.CharField(_("name"), max_length=100, blank=True)
-    prefix = models.CharField(max_length=8, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # The user's password_changed_at when the token was issued: any later change makes them differ. Compared
+    # for equality, not order, so no clock (a server's moved back, a test's) can revive a token.
+    password_stamp = models.DateTimeField(null=True, blank=True, editable=False)
     revoked = models.BooleanField(_("revoked"), default=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     LAST_USED_PRECISION = timedelta(minutes=1)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.user} {self.prefix}…"
@@ -210,18 +252,61 @@ class ApiToken(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user, name="") -> str:
+    def issue(cls, user, name="", days: int | None = None) -> str:
+        """A new token for `user`, valid `days` (default `API_TOKEN_DAYS`); returns the secret, shown once."""
         token = "fcrm_" + secrets.token_urlsafe(32)
-        cls.objects.create(user=user, name=name, prefix=token[5:13], token_hash=cls.hash(token))
+        now = timezone.now()
+        cls.objects.create(
+            user=user, name=name, prefix=token[5:13], token_hash=cls.hash(token), created_at=now,
+            expires_at=now + timedelta(days=days or settings.API_TOKEN_DAYS),
+            password_stamp=user.password_changed_at,
+        )
         return token
 
     @classmethod
     def user_for(cls, token: str):
-        found = cls.objects.filter(token_hash=cls.hash(token), revoked=False).select_related("user").first()
-        if found is None or not found.user.is_active:
+        """The user a presented token authenticates, or None when it is unknown or dead."""
+        now = timezone.now()
+        found = cls.objects.alive(now).filter(token_hash=cls.hash(token)).select_related("user").first()
+        if found is None or found.dead_because(now) is not None:
             return None
-        found.note_use(timezone.now())
+        found.note_use(now)
         return found.user
+
+    def dead_because(self, now=None) -> str | None:
+        """Why this token no longer works (a code, shown translated by `state_label`), or None."""
+        now = now or timezone.now()
+        if self.revoked:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        if self.user.password_changed_at != self.password_stamp:
+            return "password_changed"
+        if not self.user.is_active:
+            return "user_inactive"
+        if login_locked(self.user.username, now):
+            return "user_locked"
+        return None
+
+    STATE_LABELS = {
+        None: _("active"),
+        "revoked": _("revoked"),
+        "expired": _("expired"),
+        "password_changed": _("password changed since"),
+        "user_inactive": _("user deactivated"),
+        "user_locked": _("login locked"),
+    }
+
+    @property
+    def state_label(self):
+        return self.STATE_LABELS[self.dead_because()]
+
+    def revoke(self, now=None):
+        """Idempotent: a token revoked twice keeps its first revocation time."""
+        if self.revoked:
+            return
+        self.revoked, self.revoked_at = True, now or timezone.now()
+        ApiToken.objects.filter(pk=self.pk, revoked=False).update(revoked=True, revoked_at=self.revoked_at)
 
     def note_use(self, now):
         """Record the use at most once a LAST_USED_PRECISION: a write on every request would queue each read
@@ -233,6 +318,21 @@ class ApiToken(models.Model):
         ApiToken.objects.filter(pk=self.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=recent)).update(
             last_used_at=now
         )
+
+
+def login_locked(username: str, now) -> bool:
+    """Whether django-axes holds a login lock for `username` (from any address) right now: its tokens are
+    refused while it lasts, so a stolen token cannot outlive a lock on the account it belongs to."""
+    if not settings.AXES_ENABLED:
+        return False
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    attempts = AccessAttempt.objects.filter(username=username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gt=now - cool_off)
+    return attempts.exists()
 
 
 class PersonalDataExport(models.Model):

@@ -158,11 +158,16 @@
   // ---------- icons / popups ----------
 
   function visitIcon(seq, color) {
-    var text = escapeHtml(seq == null ? "" : seq);
     var wide = String(seq == null ? "" : seq).length > 2;
+    // An element, not HTML text: its colour is set through the DOM, which the Content-Security-Policy
+    // allows (it forbids style="" attributes in markup).
+    var pin = document.createElement("span");
+    pin.style.background = color;
+    if (wide) pin.className = "plan-map-pin-wide";
+    pin.textContent = seq == null ? "" : String(seq);
     return L.divIcon({
       className: "plan-map-pin",
-      html: '<span style="background:' + color + '"' + (wide ? ' class="plan-map-pin-wide"' : "") + ">" + text + "</span>",
+      html: pin,
       iconSize: [26, 26],
       iconAnchor: [13, 13],
       popupAnchor: [0, -12],
@@ -171,11 +176,13 @@
 
   function depotIcon() {
     // Inline SVG house: no font/emoji dependency.
+    var house = document.createElement("span");
+    house.style.background = DEPOT_COLOR;
+    house.innerHTML = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
+      '<path fill="#fff" d="M8 1.5 1 7.5h2V14h4v-4h2v4h4V7.5h2z"/></svg>';
     return L.divIcon({
       className: "plan-map-depot",
-      html:
-        '<span style="background:' + DEPOT_COLOR + '"><svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
-        '<path fill="#fff" d="M8 1.5 1 7.5h2V14h4v-4h2v4h4V7.5h2z"/></svg></span>',
+      html: house,
       iconSize: [30, 30],
       iconAnchor: [15, 15],
       popupAnchor: [0, -14],
