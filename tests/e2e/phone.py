@@ -11,9 +11,12 @@ PHONE = {"width": 360, "height": 740}
 
 
 def phone_context(browser, *, position=None, locale="zh-CN", zone="Asia/Shanghai", workers="block", viewport=PHONE):
-    """service_workers="block" by default: page.route must see every request the page makes."""
+    """service_workers="block" by default: page.route must see every request the page makes. The journeys'
+    own probes (wait_for_function with an expression) are evaluated as strings, which the app's
+    Content-Security-Policy forbids; the policy itself is proven on the phone's pages by tests/e2e/test_csp.py."""
     context = browser.new_context(viewport=viewport, locale=locale, timezone_id=zone, geolocation=position,
-                                  permissions=["geolocation"] if position else [], service_workers=workers)
+                                  permissions=["geolocation"] if position else [], service_workers=workers,
+                                  bypass_csp=True)
     context.clock.install(time=timezone.now())
     return context, context.new_page()
 

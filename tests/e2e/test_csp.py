@@ -5,7 +5,7 @@ and what the pages' own scripts do (the language switch, the route map's pins) s
 import pytest
 
 from tests.e2e.test_browser import log_in
-from tests.factories import make_customer
+from tests.factories import PASSWORD, make_customer
 
 pytestmark = pytest.mark.browser
 
@@ -47,3 +47,37 @@ def test_settings_and_team_pages_run_without_a_policy_violation(cast, live_serve
     urls = ["/admin/", "/admin/org/apitoken/", "/admin/org/user/", f"/admin/org/user/{cast['alice'].pk}/change/",
             "/market-reports/counts/", "/visits/actuals/"]
     assert violations_on(page, urls, live_server) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_phone_app_runs_without_a_policy_violation(cast, live_server, browser):
+    """Today and its service worker under the policy: the critical CSS and the inline route carry the nonce, the
+    non-blocking stylesheets switch on without an onload attribute, and the language switch still submits."""
+    from tests.e2e.test_field_today import route_with_a_need
+
+    route_with_a_need(cast["alice"])
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", service_workers="allow")
+    page = context.new_page()
+    seen = []
+    page.on("console", lambda message: seen.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].btn-success")
+    page.goto(f"{live_server.url}/field/")
+    page.wait_for_selector('#field-app[data-ready="1"]')
+    for _ in range(50):  # Bootstrap and field.css switch on once they have loaded
+        media = page.locator("link[data-async-css]").evaluate_all("links => links.map(link => link.media)")
+        if media and set(media) == {"all"}:
+            break
+        page.wait_for_timeout(100)
+    assert media and set(media) == {"all"}, media
+    page.click("#nav-menu summary")
+    page.select_option("#nav-menu select[name=language]", "en")
+    page.wait_for_url("**/field/")
+    page.wait_for_selector('#field-app[data-ready="1"]')
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert seen == []
+    context.close()

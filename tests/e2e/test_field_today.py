@@ -39,8 +39,9 @@ def route_with_a_need(alice):
     later = monday + timedelta(days=6) if day.weekday() < 6 else None  # a later day this week, when there is one
     if later:
         found = demand_reasons(alice, monday, PlanningPolicy.for_company(alice.company))[urgent.pk]
-        PlannedVisit.objects.create(plan=plan, customer=urgent, day=later, sequence=1,
-                                    reasons=[{"code": r.code, "args": r.args, "text": ""} for r in found])
+        visit = PlannedVisit.objects.create(plan=plan, customer=urgent, day=later, sequence=1,
+                                            reasons=[{"code": r.code, "args": r.args, "text": ""} for r in found])
+        need.planned_visits.add(visit)  # the need the reason names, as planning links it
     return first, second, urgent, later
 
 
