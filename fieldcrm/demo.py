@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
 from fieldcrm.care.actions import plan_services
+from fieldcrm.care.content import news_batch
 from fieldcrm.care.models import Promotion, ServiceTask
 from fieldcrm.catalog.models import Brand, PriceChange, Sku, price_class_for
 from fieldcrm.company_setup import setup_company
@@ -37,10 +38,10 @@ from fieldcrm.customers.models import (
 )
 from fieldcrm.followup.actions import raise_demand, record_feedback, resolve_demand
 from fieldcrm.followup.models import Demand
+from fieldcrm.lib.bulk import insert_rows
 from fieldcrm.monopoly.actions import decide_report, refuse_if_decided, submit_report
 from fieldcrm.monopoly.models import MarketReport
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
-from fieldcrm.lib.bulk import insert_rows
 from fieldcrm.photos.actions import store_photo
 from fieldcrm.sales.models import OrderLine, SalesTarget
 from fieldcrm.visits import checklist
@@ -174,7 +175,8 @@ class DemoBuilder:
                           "business_formats": [BusinessFormat.TOBACCO_LIQUOR, BusinessFormat.SUPERMARKET]},
             )
             plan_services(self.company, monday - timedelta(days=7), monday + timedelta(days=28))
-            self.build_worked_weeks(monday)
+            with news_batch():  # the catalogue stays as it is while the fortnight's visits are recorded
+                self.build_worked_weeks(monday)
             self.build_demands()
             self.build_visit_plans(monday + timedelta(days=7))
             self.build_market_reports()
@@ -754,7 +756,11 @@ class OrderHistory:
         self.last = self.today - timedelta(days=1)
         self.first = self.last - timedelta(days=7 * ORDER_WEEKS - 1)
         self.skus = {sku.pk: sku for sku in Sku.objects.select_related("brand").order_by("code")}
+        # What stores may have made a habit of: all but the SKUs new this week.
+        self.stocked = [sku for sku in self.skus.values()
+                        if sku.launched_on is None or sku.launched_on < self.today - timedelta(days=7)]
         self.prices = self.price_history()
+        self.price_cache: dict[tuple[int, date], tuple[Decimal, Decimal]] = {}
         self.recent: dict[int, list[tuple[date, dict[int, int]]]] = {}  # store pk → its last weeks' orders
         self.volume: Counter = Counter()  # manager pk → 条 ordered in the last 52 weeks
 
@@ -794,7 +800,10 @@ class OrderHistory:
                 if day > self.last - timedelta(weeks=52):
                     self.volume[customer.manager_id] += sum(order.values())
                 for sku_id, quantity in order.items():
-                    cost, price = self.price_on(sku_id, day)
+                    key = (sku_id, day)
+                    if key not in self.price_cache:
+                        self.price_cache[key] = self.price_on(sku_id, day)
+                    cost, price = self.price_cache[key]
                     yield (order_no, sku_id, customer.pk, day, quantity, price, price * quantity, cost,
                            self.builder.now)
 
@@ -830,13 +839,11 @@ class OrderHistory:
         volume = weekly_cartons(customer.tier or 1, customer.business_format, customer.market_type)
         volume *= math.exp(rng.gauss(0, 0.15))
         point = price_point(customer.tier or 1, customer.business_format, customer.market_type)
-        skus = [sku for sku in self.skus.values() if sku.launched_on is None or sku.launched_on < self.today - timedelta(days=7)]
-
         def key(sku):
             fit = math.exp(-1.2 * abs(math.log(float(sku.wholesale_price) / point)))
             return rng.random() ** (1 / fit)
 
-        ranked = sorted(skus, key=key, reverse=True)
+        ranked = sorted(self.stocked, key=key, reverse=True)
         count = max(3, min(10, 3 + round(volume / 6)))
         regular = ranked[:count]
         shares = [rng.uniform(0.5, 1.5) for _sku in regular]
@@ -897,228 +904,6 @@ class OrderHistory:
                 cases = (weekly * Decimal(month_weeks) * TARGET_GROWTH / CARTONS_PER_CASE).quantize(Decimal("0.01"))
                 if cases > 0 and not SalesTarget.objects.filter(manager=manager, start=start, end=end).exists():
                     targets.append(SalesTarget(manager=manager, start=start, end=end, cases=cases))
-        return targets
-
-
-# --- two years of orders -------------------------------------------------------------------------------------
-
-ORDER_WEEKS = 104
-# Spring Festival (春节): the weeks before it are the year's peak (gifts, people coming home), the fortnight
-# after it the trough.
-SPRING_FESTIVALS = [date(2020, 1, 25), date(2021, 2, 12), date(2022, 2, 1), date(2023, 1, 22), date(2024, 2, 10),
-                    date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6), date(2028, 1, 26), date(2029, 2, 13),
-                    date(2030, 2, 3), date(2031, 1, 23), date(2032, 2, 11), date(2033, 1, 31)]
-# A store's weekly order by format, relative to a 便利店 of the same tier; rural shops sell less.
-FORMAT_VOLUME = {BusinessFormat.GROCERY: 0.8, BusinessFormat.CONVENIENCE: 1.0, BusinessFormat.SUPERMARKET: 1.2,
-                 BusinessFormat.TOBACCO_LIQUOR: 1.5, BusinessFormat.ENTERTAINMENT: 0.9, BusinessFormat.MALL: 1.3,
-                 BusinessFormat.OTHER: 0.9}
-RURAL_VOLUME = 0.75
-# A brand's volume a year on: the Jiangsu and Zhejiang brands grow here, the cheapest decline; 细支 grows fastest.
-BRAND_TREND = {"南京": 1.08, "利群": 1.06, "苏烟": 1.05, "红塔山": 0.93, "红金龙": 0.9, "哈德门": 0.85, "红梅": 0.8,
-               "红双喜": 0.92}
-SLIM_TREND = 1.25
-LOST_SHARE = 0.02  # active stores that stopped ordering months ago (activity level 0)
-OCCASIONAL_CHANCE = 0.25  # an occasional SKU is in a given week's order this often
-RECENT_DAYS = 28  # what a visit sees on the shelf: the SKUs of the last four weeks' orders
-CARTONS_PER_CASE = 250
-TARGET_GROWTH = Decimal("1.03")  # this year's targets ask a little more than last year's volume
-
-
-def weekly_cartons(tier: int, business_format: str, market_type: str) -> float:
-    """A store's usual weekly order in 条 by tier (the tier is ranked from the order history, so volume roughly
-    doubles every six tiers), format and market: a tier-3 rural 食杂店 orders a couple of 条, a tier-30 烟酒店
-    over a hundred."""
-    volume = 2.0 * 1.13 ** tier * FORMAT_VOLUME.get(business_format, 1.0)
-    return volume * (RURAL_VOLUME if market_type == MarketType.RURAL else 1.0)
-
-
-def price_point(tier: int, business_format: str, market_type: str) -> float:
-    """The wholesale price per 条 a store's customers mostly buy at: dearer in big and specialist shops."""
-    point = 50 * 1.06 ** tier
-    if business_format in (BusinessFormat.TOBACCO_LIQUOR, BusinessFormat.MALL):
-        point *= 1.3
-    return point * (0.8 if market_type == MarketType.RURAL else 1.0)
-
-
-def season(day: date) -> float:
-    """Spring Festival: up to nearly twice the usual in the three weeks before it, 60 % in the fortnight after."""
-    festival = next(f for f in SPRING_FESTIVALS if f >= day - timedelta(days=14))
-    days = (festival - day).days
-    if days <= 0:
-        return 0.6
-    if days <= 21:
-        return 1.3 + 0.6 * (21 - days) / 21
-    return 1.0
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    if mean <= 0:
-        return 0
-    if mean > 30:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, count, product = math.exp(-mean), 0, rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count
-
-
-class OrderHistory:
-    """Two years (ORDER_WEEKS weeks up to yesterday) of weekly orders for the given stores, each on its order day:
-    every store has a habit — a handful of SKUs at its price point bought every week, a few now and then — sized
-    by tier, format and market, with the Spring Festival peak, each brand's trend and the store's own; closed and
-    suspended stores stopped ordering when they closed, a few active ones months ago (lost); stores opened within
-    the two years start then (added). Prices and costs are the SKU's on the order day, from its history.
-
-    Deterministic per seed: each store's orders come from its own random stream."""
-
-    def __init__(self, builder: DemoBuilder):
-        self.builder = builder
-        self.today = builder.today
-        self.last = self.today - timedelta(days=1)
-        self.first = self.last - timedelta(days=7 * ORDER_WEEKS - 1)
-        self.skus = {sku.pk: sku for sku in Sku.objects.select_related("brand").order_by("code")}
-        self.prices = self.price_history()
-        self.recent: dict[int, list[tuple[date, dict[int, int]]]] = {}  # store pk → its last weeks' orders
-        self.volume: Counter = Counter()  # manager pk → 条 ordered in the last 52 weeks
-
-    def price_history(self) -> dict[int, list[tuple[date, Decimal, Decimal]]]:
-        """Per SKU: (from day, allocation price, wholesale price), oldest first, from the SKU's history."""
-        prices: dict[int, list[tuple[date, Decimal, Decimal]]] = {}
-        for record in Sku.history.order_by("history_date", "history_id"):
-            prices.setdefault(record.id, []).append(
-                (timezone.localdate(record.history_date), record.purchase_cost, record.wholesale_price))
-        return prices
-
-    def price_on(self, sku_id: int, day: date) -> tuple[Decimal, Decimal]:
-        """(cost, wholesale) on the day: the last history record by then, else the SKU's current prices."""
-        found = None
-        for since, cost, wholesale in self.prices.get(sku_id, []):
-            if since > day:
-                break
-            found = (cost, wholesale)
-        if found is None:
-            sku = self.skus[sku_id]
-            return sku.purchase_cost, sku.wholesale_price
-        return found
-
-    def write(self, customers) -> int:
-        """Generate and insert the stores' order lines (inside the seed's transaction); the number written."""
-        columns = ["order_no", "sku_id", "customer_id", "order_date", "quantity", "unit_price", "amount",
-                   "unit_cost", "changed_at"]
-        return insert_rows(OrderLine, columns, self.lines(customers))
-
-    def lines(self, customers):
-        keep_from = self.today - timedelta(days=RECENT_DAYS + 21)
-        for customer in customers:
-            for day, order in self.orders(customer):
-                order_no = f"{day:%Y%m%d}{customer.customer_code}"
-                if day >= keep_from:
-                    self.recent.setdefault(customer.pk, []).append((day, order))
-                if day > self.last - timedelta(weeks=52):
-                    self.volume[customer.manager_id] += sum(order.values())
-                for sku_id, quantity in order.items():
-                    cost, price = self.price_on(sku_id, day)
-                    yield (order_no, sku_id, customer.pk, day, quantity, price, price * quantity, cost,
-                           self.builder.now)
-
-    def orders(self, customer):
-        """(day, {sku pk: 条}) for each week the store ordered."""
-        rng = random.Random(f"{self.builder.seed}:orders:{customer.customer_code}")
-        regular, occasional = self.habit(customer, rng)
-        weekday = customer.order_day or 1
-        day = self.first + timedelta(days=(weekday - self.first.isoweekday()) % 7)
-        start = max(day, timezone.localdate(customer.created_at))
-        stop = self.stop_day(customer, rng)
-        growth = max(0.7, rng.gauss(1.0, 0.08))  # the store's own trend, a year on
-        while day <= self.last:
-            if start <= day <= stop:
-                years_ago = (self.today - day).days / 365
-                store_factor = season(day) * growth ** -years_ago
-                order = {}
-                for sku, mean in regular:
-                    if sku.launched_on is None or sku.launched_on <= day:
-                        quantity = poisson(rng, mean * store_factor * self.trend(sku) ** -years_ago)
-                        if quantity:
-                            order[sku.pk] = quantity
-                for sku, mean in occasional:
-                    if (sku.launched_on is None or sku.launched_on <= day) and rng.random() < OCCASIONAL_CHANCE:
-                        order[sku.pk] = max(1, poisson(rng, mean))
-                if order:
-                    yield day, order
-            day += timedelta(days=7)
-
-    def habit(self, customer, rng) -> tuple[list[tuple[Sku, float]], list[tuple[Sku, float]]]:
-        """The SKUs a store buys every week (with their weekly 条) and those it buys now and then: the nearer a
-        SKU's price is to the store's price point, the likelier it is on the shelf."""
-        volume = weekly_cartons(customer.tier or 1, customer.business_format, customer.market_type)
-        volume *= math.exp(rng.gauss(0, 0.15))
-        point = price_point(customer.tier or 1, customer.business_format, customer.market_type)
-        skus = [sku for sku in self.skus.values() if sku.launched_on is None or sku.launched_on < self.today - timedelta(days=7)]
-
-        def key(sku):
-            fit = math.exp(-1.2 * abs(math.log(float(sku.wholesale_price) / point)))
-            return rng.random() ** (1 / fit)
-
-        ranked = sorted(skus, key=key, reverse=True)
-        count = max(3, min(10, 3 + round(volume / 6)))
-        regular = ranked[:count]
-        shares = [rng.uniform(0.5, 1.5) for _sku in regular]
-        total = sum(shares)
-        occasional = ranked[count:count + rng.randint(2, 4)]
-        return ([(sku, max(0.6, volume * share / total)) for sku, share in zip(regular, shares, strict=True)],
-                [(sku, max(1.0, volume * 0.05)) for sku in occasional])
-
-    def stop_day(self, customer, rng) -> date:
-        """When the store stopped ordering: closed and suspended stores when they closed, a few active ones
-        (lost) months ago; the others have not."""
-        if customer.status != CustomerStatus.ACTIVE:
-            return self.last - timedelta(weeks=rng.randint(2, 60))
-        if rng.random() < LOST_SHARE:
-            return self.last - timedelta(weeks=rng.randint(13, 40))
-        return self.last
-
-    @staticmethod
-    def trend(sku) -> float:
-        return SLIM_TREND if "细支" in sku.name else BRAND_TREND.get(sku.brand.name, 1.0)
-
-    def seen_at(self, customer, day: date) -> dict[int, tuple[float, int]]:
-        """What the store ordered in the four weeks before the day: {sku pk: (weekly 条, last order's 条)}."""
-        if customer.pk not in self.recent:
-            self.recent[customer.pk] = self.load_recent(customer)
-        weekly: Counter = Counter()
-        last: dict[int, int] = {}
-        for ordered_on, order in self.recent[customer.pk]:
-            if day - timedelta(days=RECENT_DAYS) <= ordered_on < day:
-                for sku_id, quantity in order.items():
-                    weekly[sku_id] += quantity
-                    last[sku_id] = quantity
-        return {sku_id: (total / (RECENT_DAYS / 7), last[sku_id]) for sku_id, total in weekly.items()}
-
-    def load_recent(self, customer) -> list[tuple[date, dict[int, int]]]:
-        """A store of an earlier seed: its recent orders from the database."""
-        orders: dict[date, dict[int, int]] = {}
-        for day, sku_id, quantity in (OrderLine.objects.filter(customer=customer,
-                                                              order_date__gte=self.today - timedelta(days=50))
-                                      .order_by("order_date").values_list("order_date", "sku_id", "quantity")):
-            orders.setdefault(day, {})[sku_id] = quantity
-        return list(orders.items())
-
-    def targets(self, managers) -> list[SalesTarget]:
-        """Each manager's target for every month of this year: the same month last year and a little more (in
-        箱), so the year runs near target."""
-        year = self.today.year
-        targets = []
-        for manager in managers:
-            for month in range(1, 13):
-                base = self.volume[manager.pk, year - 1, month]
-                if base <= 0:
-                    continue
-                start = date(year, month, 1)
-                end = date(year + month // 12, month % 12 + 1, 1)
-                cases = (Decimal(base) * TARGET_GROWTH / CARTONS_PER_CASE).quantize(Decimal("0.01"))
-                if not SalesTarget.objects.filter(manager=manager, start=start, end=end).exists():
-                    targets.append(SalesTarget(manager=manager, start=start, end=end, cases=max(cases, Decimal("0.01"))))
         return targets
 
 
