@@ -12,8 +12,10 @@ import math
 import random
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from time import perf_counter, process_time
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -158,15 +160,20 @@ class DemoBuilder:
         self.working_today = False
         self.password_hash: str | None = None
         self.order_lines = 0
+        self.timings: list[tuple[str, float, float]] = []
 
     @transaction.atomic
     def build(self):
         self.company = setup_company(*COMPANY)
-        self.build_people()
-        self.build_skus()
+        with self.phase("people"):
+            self.build_people()
+        with self.phase("SKUs"):
+            self.build_skus()
         if self.customer_count:
-            customers = self.build_customers()
-            self.build_orders(customers)
+            with self.phase("customers"):
+                customers = self.build_customers()
+            with self.phase("orders"):
+                self.build_orders(customers)
             monday = self.today - timedelta(days=self.today.weekday())
             Promotion.objects.get_or_create(
                 company=self.company, name="苏烟品牌陈列推广月",
@@ -174,13 +181,25 @@ class DemoBuilder:
                           "tier_min": 15, "lead_days": 3,
                           "business_formats": [BusinessFormat.TOBACCO_LIQUOR, BusinessFormat.SUPERMARKET]},
             )
-            plan_services(self.company, monday - timedelta(days=7), monday + timedelta(days=28))
-            with news_batch():  # the catalogue stays as it is while the fortnight's visits are recorded
+            with self.phase("service plans"):
+                plan_services(self.company, monday - timedelta(days=7), monday + timedelta(days=28))
+            # The catalogue stays as it is while the fortnight's visits are recorded: its news is read once a day.
+            with self.phase("worked weeks"), news_batch():
                 self.build_worked_weeks(monday)
-            self.build_demands()
-            self.build_visit_plans(monday + timedelta(days=7))
-            self.build_market_reports()
+            with self.phase("needs"):
+                self.build_demands()
+            with self.phase("next week's plans"):
+                self.build_visit_plans(monday + timedelta(days=7))
+            with self.phase("market reports"):
+                self.build_market_reports()
         return self
+
+    @contextmanager
+    def phase(self, name: str):
+        """Time a part of the seed (wall and this process's CPU seconds), for `seed_demo -v 2`."""
+        wall, cpu = perf_counter(), process_time()
+        yield
+        self.timings.append((name, perf_counter() - wall, process_time() - cpu))
 
     # --- needs -------------------------------------------------------------------------------------------
 
@@ -687,9 +706,11 @@ SPRING_FESTIVALS = [date(2020, 1, 25), date(2021, 2, 12), date(2022, 2, 1), date
                     date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6), date(2028, 1, 26), date(2029, 2, 13),
                     date(2030, 2, 3), date(2031, 1, 23), date(2032, 2, 11), date(2033, 1, 31)]
 # A store's weekly order by format, relative to a 便利店 of the same tier; rural shops sell less.
-FORMAT_VOLUME = {BusinessFormat.GROCERY: 0.8, BusinessFormat.CONVENIENCE: 1.0, BusinessFormat.SUPERMARKET: 1.2,
-                 BusinessFormat.TOBACCO_LIQUOR: 1.5, BusinessFormat.ENTERTAINMENT: 0.9, BusinessFormat.MALL: 1.3,
-                 BusinessFormat.OTHER: 0.9}
+FORMAT_VOLUME: dict[str, float] = {
+    BusinessFormat.GROCERY: 0.8, BusinessFormat.CONVENIENCE: 1.0, BusinessFormat.SUPERMARKET: 1.2,
+    BusinessFormat.TOBACCO_LIQUOR: 1.5, BusinessFormat.ENTERTAINMENT: 0.9, BusinessFormat.MALL: 1.3,
+    BusinessFormat.OTHER: 0.9,
+}
 RURAL_VOLUME = 0.75
 # A brand's volume a year on: the Jiangsu and Zhejiang brands grow here, the cheapest decline; 细支 grows fastest.
 BRAND_TREND = {"南京": 1.08, "利群": 1.06, "苏烟": 1.05, "红塔山": 0.93, "红金龙": 0.9, "哈德门": 0.85, "红梅": 0.8,

@@ -50,6 +50,9 @@ class Command(BaseCommand):
         if builder.customer_count:
             for line in builder.summary():
                 self.stdout.write("  " + line)
+        if options["verbosity"] >= 2:  # where the seed's time went (wall; CPU of this process, planner workers aside)
+            for name, wall, cpu in builder.timings:
+                self.stdout.write(f"  {name:<20} {wall:6.1f} s  ({cpu:.1f} s CPU)")
         self.print_logins()
 
     def print_logins(self):
