@@ -144,7 +144,7 @@ def mobile(rng) -> str:
 
 
 class DemoBuilder:
-    def __init__(self, seed: int, managers: int, customers: int, stdout=None, plan_seconds: float = 5,
+    def __init__(self, seed: int, managers: int, customers: int, stdout=None, plan_seconds: float = 3,
                  worked_plan_seconds: float | None = None):
         self.seed = seed
         self.plan_seconds = plan_seconds

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--managers", type=int, default=3)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--plan-seconds", type=float,
-                            help="route planner time per manager for next week's demo plans (default 5, at most "
+                            help="route planner time per manager for next week's demo plans (default 3, at most "
                                  "VISIT_PLAN_SECONDS); last and this week's worked plans get at most 0.3 s")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when users already exist")
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(_("Demo data already present."))
             self.print_logins()
             return
-        plan_seconds = options["plan_seconds"] or min(5, settings.VISIT_PLAN_SECONDS)
+        plan_seconds = options["plan_seconds"] or min(3, settings.VISIT_PLAN_SECONDS)
         builder = DemoBuilder(
             options["seed"], options["managers"], options["customers"], plan_seconds=plan_seconds
         ).build()
