@@ -7,14 +7,20 @@ Deterministic per seed (and the day it runs): the same seed gives the same peopl
 visits and reports.
 """
 
+import functools
+import heapq
 import io
 import math
 import random
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from time import perf_counter, process_time
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +29,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
 from fieldcrm.care.actions import plan_services
+from fieldcrm.care.content import news_batch
 from fieldcrm.care.models import Promotion, ServiceTask
 from fieldcrm.catalog.models import Brand, PriceChange, Sku, price_class_for
 from fieldcrm.company_setup import setup_company
@@ -36,10 +43,12 @@ from fieldcrm.customers.models import (
 )
 from fieldcrm.followup.actions import raise_demand, record_feedback, resolve_demand
 from fieldcrm.followup.models import Demand
+from fieldcrm.lib.bulk import insert_rows
 from fieldcrm.monopoly.actions import decide_report, refuse_if_decided, submit_report
 from fieldcrm.monopoly.models import MarketReport
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
 from fieldcrm.photos.actions import store_photo
+from fieldcrm.sales.models import OrderLine, SalesTarget
 from fieldcrm.visits import checklist
 from fieldcrm.visits.actions import decide_plan, generate_week_plan, move_visit, remove_visit, submit_plan
 from fieldcrm.visits.fieldwork import Answer, Observation, VisitRecord, record_visit
@@ -77,14 +86,15 @@ DEPARTMENT_LOGINS = {
     Department.Kind.MARKETING: "marketing1", Department.Kind.LOGISTICS: "logistics1",
     Department.Kind.SUPPLY: "supply1", Department.Kind.SERVICE: "service1", Department.Kind.MONOPOLY: "monopoly1",
 }
-# (brand, name, allocation price, wholesale, suggested retail) per 条 — public price points, indicative.
+# (brand, name, allocation price, wholesale, suggested retail) per 条 — public price points, indicative. The
+# last SKU is new this week (the news a manager tells); 细支 (slim) SKUs are the growing part of the market.
 SKUS = [
     ("中华", "中华(硬)", "340.00", "381.60", "450"), ("中华", "中华(软)", "550.00", "614.80", "700"),
     ("玉溪", "玉溪(软)", "180.00", "201.40", "230"), ("玉溪", "玉溪(硬)", "150.00", "169.60", "190"),
     ("芙蓉王", "芙蓉王(硬)", "195.00", "218.36", "250"), ("黄鹤楼", "黄鹤楼(软蓝)", "146.70", "164.30", "190"),
     ("利群", "利群(硬新版)", "127.80", "143.10", "160"), ("云烟", "云烟(硬紫)", "102.20", "114.50", "130"),
     ("云烟", "云烟(软珍品)", "196.00", "219.40", "250"), ("红塔山", "红塔山(硬经典)", "67.00", "75.00", "85"),
-    ("红金龙", "红金龙(硬新版)", "39.70", "44.50", "50"), ("南京", "南京(炫赫门)", "98.20", "110.00", "130"),
+    ("红金龙", "红金龙(硬新版)", "39.70", "44.50", "50"), ("南京", "南京(细支炫赫门)", "98.20", "110.00", "130"),
     ("南京", "南京(红)", "61.90", "69.30", "80"), ("南京", "南京(十二钗烤烟)", "160.70", "180.00", "200"),
     ("苏烟", "苏烟(软金砂)", "340.00", "380.80", "450"), ("苏烟", "苏烟(五星红杉树)", "111.60", "125.00", "150"),
     ("白沙", "白沙(硬精品二代)", "85.70", "96.00", "110"), ("真龙", "真龙(凌云)", "178.60", "200.00", "230"),
@@ -92,7 +102,24 @@ SKUS = [
     ("黄山", "黄山(红方印)", "89.30", "100.00", "120"), ("泰山", "泰山(红将军)", "67.00", "75.00", "85"),
     ("钻石", "钻石(荷花)", "232.10", "260.00", "300"), ("黄金叶", "黄金叶(天叶)", "892.90", "1000.00", "1100"),
     ("哈德门", "哈德门(精品)", "26.80", "30.00", "35"), ("红梅", "红梅(软黄)", "13.40", "15.00", "18"),
+    ("红河", "红河(硬甲)", "53.60", "60.00", "70"), ("中华", "中华(细支)", "401.80", "450.00", "500"),
+    ("利群", "利群(细支)", "178.60", "200.00", "230"), ("黄鹤楼", "黄鹤楼(硬峡谷情细支)", "196.40", "220.00", "250"),
 ]
+# Who makes each brand (the industrial companies of the 中国烟草 system).
+MANUFACTURERS = {
+    "中华": "上海烟草集团", "红双喜": "上海烟草集团", "云烟": "红云红河烟草(集团)", "红河": "红云红河烟草(集团)",
+    "玉溪": "红塔烟草(集团)", "红塔山": "红塔烟草(集团)", "红梅": "红塔烟草(集团)", "芙蓉王": "湖南中烟",
+    "白沙": "湖南中烟", "黄鹤楼": "湖北中烟", "红金龙": "湖北中烟", "利群": "浙江中烟", "南京": "江苏中烟",
+    "苏烟": "江苏中烟", "真龙": "广西中烟", "七匹狼": "福建中烟", "黄山": "安徽中烟", "泰山": "山东中烟",
+    "哈德门": "山东中烟", "钻石": "河北中烟", "黄金叶": "河南中烟",
+}
+# A SKU launched within the demo's two years of orders (days before today): ordered only from then on.
+LAUNCHED_DAYS_AGO = {"利群(细支)": 400}
+# A price rise in the middle of the two years (days before today): the SKU's allocation, wholesale and retail
+# prices before it; after it, the catalogue's prices above. Recorded in the SKU's history and as a PriceChange.
+PAST_PRICE_CHANGE = ("云烟(硬紫)", 364, ("95.50", "107.00", "120"))
+# The catalogue as the company has known it since this many days before today (the SKUs' first history).
+CATALOGUE_DAYS_AGO = 3 * 365
 
 # Demo needs by kind: (what the retailer asked for, how it was resolved).
 DEMAND_SAMPLES = {
@@ -120,13 +147,15 @@ def mobile(rng) -> str:
 
 
 class DemoBuilder:
-    def __init__(self, seed: int, managers: int, customers: int, stdout=None, plan_seconds: float = 5,
+    def __init__(self, seed: int, managers: int, customers: int, stdout=None, plan_seconds: float = 3,
                  worked_plan_seconds: float | None = None):
         self.seed = seed
         self.plan_seconds = plan_seconds
         # Last and this week's plans are only the frame of the recorded visits: a short planner run routes them
-        # as well as a long one for the demo's few hundred stores (measured: 1 s ≈ 5 s in distance).
-        self.worked_plan_seconds = worked_plan_seconds or min(1, plan_seconds)
+        # as well as a longer one for the demo's few hundred stores (measured: 0.25 s ≈ 1 s in distance). With an
+        # iteration cap (VISIT_PLAN_MAX_ITERATIONS: the same plan every run) the cap decides, not a busy clock.
+        short = plan_seconds if settings.VISIT_PLAN_MAX_ITERATIONS else min(0.3, plan_seconds)
+        self.worked_plan_seconds = worked_plan_seconds or short
         self.rng = random.Random(seed)
         self.manager_count = max(1, managers)
         self.customer_count = max(0, customers)
@@ -134,14 +163,22 @@ class DemoBuilder:
         self.now = timezone.now()
         self.first_stops: dict[int, Customer] = {}  # manager pk → the store first on today's route
         self.working_today = False
+        self.password_hash: str | None = None
+        self.order_lines = 0
+        self.timings: list[tuple[str, float, float]] = []
 
     @transaction.atomic
     def build(self):
         self.company = setup_company(*COMPANY)
-        self.build_people()
-        self.build_skus()
+        with self.phase("people"):
+            self.build_people()
+        with self.phase("SKUs"):
+            self.build_skus()
         if self.customer_count:
-            self.build_customers()
+            with self.phase("customers"):
+                customers = self.build_customers()
+            with self.phase("orders"):
+                self.build_orders(customers)
             monday = self.today - timedelta(days=self.today.weekday())
             Promotion.objects.get_or_create(
                 company=self.company, name="苏烟品牌陈列推广月",
@@ -149,12 +186,25 @@ class DemoBuilder:
                           "tier_min": 15, "lead_days": 3,
                           "business_formats": [BusinessFormat.TOBACCO_LIQUOR, BusinessFormat.SUPERMARKET]},
             )
-            plan_services(self.company, monday - timedelta(days=7), monday + timedelta(days=28))
-            self.build_worked_weeks(monday)
-            self.build_demands()
-            self.build_visit_plans(monday + timedelta(days=7))
-            self.build_market_reports()
+            with self.phase("service plans"):
+                plan_services(self.company, monday - timedelta(days=7), monday + timedelta(days=28))
+            # The catalogue stays as it is while the fortnight's visits are recorded: its news is read once a day.
+            with self.phase("worked weeks"), news_batch():
+                self.build_worked_weeks(monday)
+            with self.phase("needs"):
+                self.build_demands()
+            with self.phase("next week's plans"):
+                self.build_visit_plans(monday + timedelta(days=7))
+            with self.phase("market reports"):
+                self.build_market_reports()
         return self
+
+    @contextmanager
+    def phase(self, name: str):
+        """Time a part of the seed (wall and this process's CPU seconds), for `seed_demo -v 2`."""
+        wall, cpu = perf_counter(), process_time()
+        yield
+        self.timings.append((name, perf_counter() - wall, process_time() - cpu))
 
     # --- needs -------------------------------------------------------------------------------------------
 
@@ -197,9 +247,17 @@ class DemoBuilder:
     # --- visit plans and the visits made -------------------------------------------------------------------
 
     def build_visit_plans(self, week_start):
-        """Next week's draft plan for every manager, so the demo opens on a routed week."""
+        """Next week's plan for every manager, so the demo opens on a routed week: drafts, but one submitted — the
+        last manager of supervisor1's area has handed theirs in, so the supervisor can review and approve it at
+        once (manager1 keeps a draft to work on when there are others)."""
+        submitter = [manager for manager in self.managers if manager.area_id == self.areas[0].pk][-1]
         for manager in self.managers:
-            generate_week_plan(manager, week_start, time_limit=self.plan_seconds)
+            existing = WeekPlan.objects.filter(manager=manager, week_start=week_start).first()
+            if existing is not None and existing.status != WeekPlan.Status.DRAFT:
+                continue  # seeded before and handed in since: kept as it is
+            plan = generate_week_plan(manager, week_start, time_limit=self.plan_seconds)
+            if manager == submitter and plan.visits.exists():
+                submit_plan(plan, by=manager)
 
     def build_worked_weeks(self, monday):
         """Last week's plan approved and worked; this week's approved and worked up to yesterday, today's route
@@ -293,8 +351,12 @@ class DemoBuilder:
     def _user(self, username, role, **fields):
         user, created = User.objects.get_or_create(username=username, defaults={"role": role, **fields})
         if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save()
+            # One hash for every login: the password is published anyway, and hashing it per user took
+            # half a second each.
+            if self.password_hash is None:
+                self.password_hash = make_password(DEMO_PASSWORD)
+            user.password = self.password_hash
+            user.save(update_fields=["password"])
         return user
 
     def build_people(self):
@@ -325,21 +387,26 @@ class DemoBuilder:
             self.territories.append((territory, place))
 
     def build_skus(self):
-        """The catalogue, on sale for long (no launch date) but for the last SKU, new this week; and two price
-        changes coming: the news the information support services tell."""
+        """The catalogue with its manufacturers, on sale for years but for one launched within the two years of
+        orders and the last SKU, new this week; one price rise a year ago (in the SKU's history, so an order
+        line's cost is the cost on its day); and two price changes coming: the news information support tells."""
         monday = self.today - timedelta(days=self.today.weekday())
         for index, (brand_name, name, cost_text, wholesale, retail) in enumerate(SKUS, start=1):
             brand, _created = Brand.objects.get_or_create(name=brand_name)
             cost = Decimal(cost_text)
-            Sku.objects.get_or_create(
+            launched = (monday if index == len(SKUS) else
+                        self.today - timedelta(days=LAUNCHED_DAYS_AGO[name]) if name in LAUNCHED_DAYS_AGO else None)
+            sku, created = Sku.objects.get_or_create(
                 code=f"69010{index:05d}",
                 defaults={
                     "name": name, "brand": brand, "barcode": ean13(f"690{index:09d}"),
                     "purchase_cost": cost, "wholesale_price": Decimal(wholesale), "retail_price": Decimal(retail),
-                    "price_class": price_class_for(cost), "manufacturer": f"{brand_name}卷烟厂",
-                    "launched_on": monday if index == len(SKUS) else None,
+                    "price_class": price_class_for(cost), "manufacturer": MANUFACTURERS[brand_name],
+                    "launched_on": launched,
                 },
             )
+            if created:
+                self.date_catalogue_entry(sku)
         for code, effective_on, wholesale, retail in [("6901000001", monday + timedelta(days=10), "390.00", "460"),
                                                       ("6901000015", monday + timedelta(days=17), "386.00", "460")]:
             sku = Sku.objects.get(code=code)
@@ -347,12 +414,52 @@ class DemoBuilder:
                 "old_wholesale_price": sku.wholesale_price, "new_wholesale_price": Decimal(wholesale),
                 "old_retail_price": sku.retail_price, "new_retail_price": Decimal(retail)})
 
+    def date_catalogue_entry(self, sku):
+        """The SKU's history starts when it came into the catalogue (its launch, or years ago), and the past price
+        rise is replayed: the old prices first, the new ones from the day they took effect."""
+        first = sku.launched_on or self.today - timedelta(days=CATALOGUE_DAYS_AGO)
+        name, days_ago, (old_cost, old_wholesale, old_retail) = PAST_PRICE_CHANGE
+        if sku.name == name:
+            effective_on = self.today - timedelta(days=days_ago)
+            new = (sku.purchase_cost, sku.wholesale_price, sku.retail_price)
+            Sku.objects.filter(pk=sku.pk).update(purchase_cost=Decimal(old_cost),
+                                                 wholesale_price=Decimal(old_wholesale),
+                                                 retail_price=Decimal(old_retail))
+            Sku.history.filter(id=sku.pk).update(purchase_cost=Decimal(old_cost),
+                                                 wholesale_price=Decimal(old_wholesale),
+                                                 retail_price=Decimal(old_retail), history_date=self.midnight(first))
+            sku.refresh_from_db()
+            PriceChange.objects.create(sku=sku, effective_on=effective_on, old_wholesale_price=sku.wholesale_price,
+                                       new_wholesale_price=new[1], old_retail_price=sku.retail_price,
+                                       new_retail_price=new[2],
+                                       recorded_at=self.midnight(effective_on - timedelta(days=14)))
+            sku.purchase_cost, sku.wholesale_price, sku.retail_price = new
+            sku.price_class = price_class_for(sku.purchase_cost)
+            sku._change_reason = "price notice"
+            sku.save()
+            latest = Sku.history.filter(id=sku.pk).order_by("-history_id").first()
+            Sku.history.filter(history_id=latest.history_id).update(history_date=self.midnight(effective_on))
+        else:
+            Sku.history.filter(id=sku.pk).update(history_date=self.midnight(first))
+
+    @staticmethod
+    def midnight(day: date) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time()))
+
     def build_customers(self):
         classes = {c.name: c for c in CustomerClass.objects.filter(company=self.company)}
         start = Customer.objects.count() + 1
         customers = [self.customer(start + n, classes) for n in range(self.customer_count)]
         Customer.objects.bulk_create(customers, batch_size=2000)
         Customer.history.bulk_history_create(customers, default_change_reason="seed", default_date=self.now)
+        return list(Customer.objects.filter(customer_code__in=[c.customer_code for c in customers])
+                    .order_by("customer_code"))
+
+    def build_orders(self, customers):
+        """Two years of orders for the new stores, written in bulk, and the managers' targets for this year."""
+        self.orders = OrderHistory(self)
+        self.order_lines = self.orders.write(customers)
+        SalesTarget.objects.bulk_create(self.orders.targets(self.managers))
 
     def customer(self, serial: int, classes) -> Customer:
         rng = self.rng
@@ -384,7 +491,7 @@ class DemoBuilder:
             business_scale=self.scale(tier),
             tier=tier,
             customer_class=classes[self.class_name(tier)],
-            order_day=rng.randint(1, 6),
+            order_day=self.order_day_of(place[0], street),
             opens_at=time(opens, rng.choice([0, 30])),
             closes_at=time(closes, 0),
             manager=manager,
@@ -403,6 +510,15 @@ class DemoBuilder:
                 setattr(customer, f"{field}_verified_by", manager)
         customer.search_text = customer.build_search_text()
         return customer
+
+    def order_day_of(self, place_name: str, street: str) -> int:
+        """Deliveries go out by route, so the shops of one street order on the same weekday; a town's streets
+        spread over Tuesday to Saturday (a street ordering on Monday could only be visited that day: visits go
+        on or up to two days before the order day, and too many stores would wait for one day)."""
+        streets = URBAN_STREETS if place_name == "城区" else [place_name + name for name in TOWN_STREETS]
+        days = list(range(2, 7))
+        random.Random(f"{self.seed}:order-days:{place_name}").shuffle(days)
+        return days[streets.index(street) % len(days)]
 
     @staticmethod
     def position(place, street, rng):
@@ -444,7 +560,7 @@ VISIT_NOTES = ["店主不在，与店员沟通", "陈列已按要求调整", "�
 CHECK_NOTES = ["已告知店主", "店主已了解", "已核对", ""]
 REPORT_SAMPLES = {
     "price": "店内中华(硬)标价 520 元/条，高于零售指导价，店主称进货渠道不同",
-    "counterfeit": "柜台内有一批南京(炫赫门)包装印刷模糊、无防伪标识，疑似假烟，店主说是他人代卖",
+    "counterfeit": "柜台内有一批南京(细支炫赫门)包装印刷模糊、无防伪标识，疑似假烟，店主说是他人代卖",
     "unlicensed": "夜市流动摊位无证售烟，摆放约二十条，晚上七点后出摊",
 }
 REPORT_OUTCOME = "已现场核查，价格违规属实，已责令整改并记录在案"
@@ -461,8 +577,7 @@ class WeekWork:
     def __init__(self, builder: DemoBuilder, manager, supervisor, policy):
         self.builder, self.rng = builder, builder.rng
         self.manager, self.supervisor, self.policy = manager, supervisor, policy
-        self.skus = list(Sku.objects.order_by("code"))
-        self.usual: dict[int, list[Sku]] = {}
+        self.skus_by_pk = {sku.pk: sku for sku in Sku.objects.all()}
 
     def week(self, week_start: date, until: date) -> WeekPlan:
         existing = WeekPlan.objects.filter(manager=self.manager, week_start=week_start).first()
@@ -536,17 +651,18 @@ class WeekWork:
         checked_in = (timezone.make_aware(datetime.combine(day, arrival or time(9)))
                       + timedelta(minutes=rng.randint(-10, 20)))
         latitude, longitude = self.checkin_position(customer, off_site=rng.random() < OFF_SITE_SHARE)
+        observations, monthly_sales = self.observations(customer, day)
+        items = checklist.items_for(customer, day, self.manager, planned)
         answers = [Answer(item.code, done=rng.random() < 0.92, note=rng.choice(CHECK_NOTES))
-                   for item in checklist.items_for(customer, day, self.manager, planned)
-                   if item.kind != "demand"]  # needs are fed back when they are resolved, not before
+                   for item in items if item.kind != "demand"]  # needs are fed back when resolved, not before
         record = VisitRecord(
             client_uuid=self.builder.uuid(), checked_in_at=checked_in, latitude=latitude, longitude=longitude,
             accuracy_m=float(rng.choice([8, 10, 15, 20, 30])), planned_visit=planned.pk if planned else None,
             checked_out_at=checked_in + timedelta(minutes=rng.randint(10, 25)),
             opinions=[rng.choice(OPINIONS)] if rng.random() < 0.3 else [],
-            observations=self.observations(customer, day), checklist=answers,
+            observations=observations, monthly_sales_cartons=monthly_sales, checklist=answers,
             notes=rng.choice(VISIT_NOTES) if rng.random() < 0.1 else "")
-        visit, _created = record_visit(customer, record, by=self.manager)
+        visit, _created = record_visit(customer, record, by=self.manager, checklist_items=items)
         self.date_answers(visit, answers)
         return visit
 
@@ -568,31 +684,260 @@ class WeekWork:
         longitude = customer.longitude + metres * math.sin(bearing) / (111_320 * math.cos(math.radians(latitude)))
         return round(latitude, 6), round(longitude, 6)
 
-    def usual_skus(self, customer) -> list[Sku]:
-        """The 10-20 SKUs a store carries, stable per store: cheaper ones in small shops, dearer ones in big."""
-        if customer.pk not in self.usual:
-            rng = random.Random(f"{self.builder.seed}:{customer.customer_code}")
-            premium = customer.tier >= 15
-
-            def weight(sku):
-                return 3 if (sku.retail_price >= 190) == premium else 1
-
-            ranked = sorted(self.skus, key=lambda sku: rng.random() ** (1 / weight(sku)), reverse=True)
-            self.usual[customer.pk] = ranked[:rng.randint(10, 20)]
-        return self.usual[customer.pk]
-
-    def observations(self, customer, day: date) -> list[Observation]:
-        """Most of the usual SKUs, as the shelf showed them: stock and last week's sales in 条, the price asked
-        (元/条; now and then above the guide price), whether the price tag is right."""
+    def observations(self, customer, day: date) -> tuple[list[Observation], int]:
+        """The shelf agrees with the orders: each SKU the store ordered in the last four weeks, its stock a
+        fraction of a week's order and last week's sales about a week's order (条), the price asked (元/条; now
+        and then above the guide price), whether the price tag is right; and the month's sales the retailer
+        tells, about 4.3 weeks of orders."""
         rng = self.rng
         seen = []
-        for sku in self.usual_skus(customer):
-            if (sku.launched_on and sku.launched_on > day) or rng.random() < 0.1:
-                continue
+        ordered = self.builder.orders.seen_at(customer, day)
+        for sku_id, (weekly, _last) in sorted(ordered.items()):
+            sku = self.skus_by_pk[sku_id]
             price = sku.retail_price + (rng.choice([10, 20, 50]) if rng.random() < 0.08 else 0)
-            seen.append(Observation(sku.code, stock_cartons=rng.randint(0, 12), retail_price=Decimal(price),
-                                    sales_last_week_cartons=rng.randint(0, 10), price_tag_ok=rng.random() > 0.08))
-        return seen
+            seen.append(Observation(sku.code, stock_cartons=round(weekly * rng.uniform(0.2, 0.8)),
+                                    retail_price=Decimal(price),
+                                    sales_last_week_cartons=round(weekly * rng.uniform(0.85, 1.15)),
+                                    price_tag_ok=rng.random() > 0.08))
+        return seen, round(4.3 * sum(weekly for weekly, _last in ordered.values()))
+
+
+# --- two years of orders -------------------------------------------------------------------------------------
+
+ORDER_WEEKS = 104
+# Spring Festival (春节): the weeks before it are the year's peak (gifts, people coming home), the fortnight
+# after it the trough.
+SPRING_FESTIVALS = [date(2020, 1, 25), date(2021, 2, 12), date(2022, 2, 1), date(2023, 1, 22), date(2024, 2, 10),
+                    date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6), date(2028, 1, 26), date(2029, 2, 13),
+                    date(2030, 2, 3), date(2031, 1, 23), date(2032, 2, 11), date(2033, 1, 31)]
+# A store's weekly order by format, relative to a 便利店 of the same tier; rural shops sell less.
+FORMAT_VOLUME: dict[str, float] = {
+    BusinessFormat.GROCERY: 0.8, BusinessFormat.CONVENIENCE: 1.0, BusinessFormat.SUPERMARKET: 1.2,
+    BusinessFormat.TOBACCO_LIQUOR: 1.5, BusinessFormat.ENTERTAINMENT: 0.9, BusinessFormat.MALL: 1.3,
+    BusinessFormat.OTHER: 0.9,
+}
+RURAL_VOLUME = 0.75
+# A brand's volume a year on: the Jiangsu and Zhejiang brands grow here, the cheapest decline; 细支 grows fastest.
+BRAND_TREND = {"南京": 1.08, "利群": 1.06, "苏烟": 1.05, "红塔山": 0.93, "红金龙": 0.9, "哈德门": 0.85, "红梅": 0.8,
+               "红双喜": 0.92}
+SLIM_TREND = 1.25
+LOST_SHARE = 0.02  # active stores that stopped ordering months ago (activity level 0)
+OCCASIONAL_CHANCE = 0.25  # an occasional SKU is in a given week's order this often
+RECENT_DAYS = 28  # what a visit sees on the shelf: the SKUs of the last four weeks' orders
+CARTONS_PER_CASE = 250
+TARGET_GROWTH = Decimal("1.03")  # this year's targets ask a little more than last year's volume
+
+
+def weekly_cartons(tier: int, business_format: str, market_type: str) -> float:
+    """A store's usual weekly order in 条 by tier (the tier is ranked from the order history, so volume roughly
+    doubles every six tiers), format and market: a tier-3 rural 食杂店 orders a couple of 条, a tier-30 烟酒店
+    over a hundred."""
+    volume = 2.0 * 1.13 ** tier * FORMAT_VOLUME.get(business_format, 1.0)
+    return volume * (RURAL_VOLUME if market_type == MarketType.RURAL else 1.0)
+
+
+def price_point(tier: int, business_format: str, market_type: str) -> float:
+    """The wholesale price per 条 a store's customers mostly buy at: dearer in big and specialist shops."""
+    point = 50 * 1.06 ** tier
+    if business_format in (BusinessFormat.TOBACCO_LIQUOR, BusinessFormat.MALL):
+        point *= 1.3
+    return point * (0.8 if market_type == MarketType.RURAL else 1.0)
+
+
+@functools.cache
+def season(day: date) -> float:
+    """Spring Festival: up to nearly twice the usual in the three weeks before it, 60 % in the fortnight after."""
+    festival = next(f for f in SPRING_FESTIVALS if f >= day - timedelta(days=14))
+    days = (festival - day).days
+    if days <= 0:
+        return 0.6
+    if days <= 21:
+        return 1.3 + 0.6 * (21 - days) / 21
+    return 1.0
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+class OrderHistory:
+    """Two years (ORDER_WEEKS weeks up to yesterday) of weekly orders for the given stores, each on its order day:
+    every store has a habit — a handful of SKUs at its price point bought every week, a few now and then — sized
+    by tier, format and market, with the Spring Festival peak, each brand's trend and the store's own; closed and
+    suspended stores stopped ordering when they closed, a few active ones months ago (lost); stores opened within
+    the two years start then (added). Prices and costs are the SKU's on the order day, from its history.
+
+    Deterministic per seed: each store's orders come from its own random stream."""
+
+    def __init__(self, builder: DemoBuilder):
+        self.builder = builder
+        self.today = builder.today
+        self.last = self.today - timedelta(days=1)
+        self.first = self.last - timedelta(days=7 * ORDER_WEEKS - 1)
+        self.skus = {sku.pk: sku for sku in Sku.objects.select_related("brand").order_by("code")}
+        # What stores may have made a habit of: all but the SKUs new this week.
+        self.stocked = [sku for sku in self.skus.values()
+                        if sku.launched_on is None or sku.launched_on < self.today - timedelta(days=7)]
+        self.prices = self.price_history()
+        self.price_cache: dict[tuple[int, date], tuple[Decimal, Decimal]] = {}
+        self.recent: dict[int, list[tuple[date, dict[int, int]]]] = {}  # store pk → its last weeks' orders
+        self.volume: Counter = Counter()  # manager pk → 条 ordered in the last 52 weeks
+
+    def price_history(self) -> dict[int, list[tuple[date, Decimal, Decimal]]]:
+        """Per SKU: (from day, allocation price, wholesale price), oldest first, from the SKU's history."""
+        prices: dict[int, list[tuple[date, Decimal, Decimal]]] = {}
+        for record in Sku.history.order_by("history_date", "history_id"):
+            prices.setdefault(record.id, []).append(
+                (timezone.localdate(record.history_date), record.purchase_cost, record.wholesale_price))
+        return prices
+
+    def price_on(self, sku_id: int, day: date) -> tuple[Decimal, Decimal]:
+        """(cost, wholesale) on the day: the last history record by then, else the SKU's current prices."""
+        found = None
+        for since, cost, wholesale in self.prices.get(sku_id, []):
+            if since > day:
+                break
+            found = (cost, wholesale)
+        if found is None:
+            sku = self.skus[sku_id]
+            return sku.purchase_cost, sku.wholesale_price
+        return found
+
+    def write(self, customers) -> int:
+        """Generate and insert the stores' order lines (inside the seed's transaction); the number written."""
+        columns = ["order_no", "sku_id", "customer_id", "order_date", "quantity", "unit_price", "amount",
+                   "unit_cost", "changed_at", "source"]
+        return insert_rows(OrderLine, columns, self.lines(customers))
+
+    def lines(self, customers):
+        """Every store's orders, day by day (each store's own stream, merged): the order numbers come in
+        ascending order, so the database appends to its unique index rather than inserting all over it."""
+        keep_from = self.today - timedelta(days=RECENT_DAYS + 21)
+        streams = [self.stream(customer) for customer in customers]
+        for day, code, customer, order in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
+            order_no = f"{day:%Y%m%d}{code}"
+            if day >= keep_from:
+                self.recent.setdefault(customer.pk, []).append((day, order))
+            if day > self.last - timedelta(weeks=52):
+                self.volume[customer.manager_id] += sum(order.values())
+            for sku_id, quantity in order.items():
+                key = (sku_id, day)
+                if key not in self.price_cache:
+                    self.price_cache[key] = self.price_on(sku_id, day)
+                cost, price = self.price_cache[key]
+                yield (order_no, sku_id, customer.pk, day, quantity, price, price * quantity, cost, self.builder.now,
+                       "seed")
+
+    def stream(self, customer):
+        for day, order in self.orders(customer):
+            yield day, customer.customer_code, customer, order
+
+    def orders(self, customer):
+        """(day, {sku pk: 条}) for each week the store ordered."""
+        rng = random.Random(f"{self.builder.seed}:orders:{customer.customer_code}")
+        regular, occasional = self.habit(customer, rng)
+        weekday = customer.order_day or 1
+        day = self.first + timedelta(days=(weekday - self.first.isoweekday()) % 7)
+        start = max(day, timezone.localdate(customer.created_at))
+        stop = self.stop_day(customer, rng)
+        growth = max(0.7, rng.gauss(1.0, 0.08))  # the store's own trend, a year on
+        while day <= self.last:
+            if start <= day <= stop:
+                years_ago = (self.today - day).days / 365
+                store_factor = season(day) * growth ** -years_ago
+                order = {}
+                for sku, mean in regular:
+                    if sku.launched_on is None or sku.launched_on <= day:
+                        quantity = poisson(rng, mean * store_factor * self.trend(sku) ** -years_ago)
+                        if quantity:
+                            order[sku.pk] = quantity
+                for sku, mean in occasional:
+                    if (sku.launched_on is None or sku.launched_on <= day) and rng.random() < OCCASIONAL_CHANCE:
+                        order[sku.pk] = max(1, poisson(rng, mean))
+                if order:
+                    yield day, order
+            day += timedelta(days=7)
+
+    def habit(self, customer, rng) -> tuple[list[tuple[Sku, float]], list[tuple[Sku, float]]]:
+        """The SKUs a store buys every week (with their weekly 条) and those it buys now and then: the nearer a
+        SKU's price is to the store's price point, the likelier it is on the shelf."""
+        volume = weekly_cartons(customer.tier or 1, customer.business_format, customer.market_type)
+        volume *= math.exp(rng.gauss(0, 0.15))
+        point = price_point(customer.tier or 1, customer.business_format, customer.market_type)
+        def key(sku):
+            fit = math.exp(-1.2 * abs(math.log(float(sku.wholesale_price) / point)))
+            return rng.random() ** (1 / fit)
+
+        ranked = sorted(self.stocked, key=key, reverse=True)
+        count = max(3, min(10, 3 + round(volume / 6)))
+        regular = ranked[:count]
+        shares = [rng.uniform(0.5, 1.5) for _sku in regular]
+        total = sum(shares)
+        occasional = ranked[count:count + rng.randint(2, 4)]
+        return ([(sku, max(0.6, volume * share / total)) for sku, share in zip(regular, shares, strict=True)],
+                [(sku, max(1.0, volume * 0.05)) for sku in occasional])
+
+    def stop_day(self, customer, rng) -> date:
+        """When the store stopped ordering: closed and suspended stores when they closed, a few active ones
+        (lost) months ago; the others have not."""
+        if customer.status != CustomerStatus.ACTIVE:
+            return self.last - timedelta(weeks=rng.randint(2, 60))
+        if rng.random() < LOST_SHARE:
+            return self.last - timedelta(weeks=rng.randint(13, 40))
+        return self.last
+
+    @staticmethod
+    def trend(sku) -> float:
+        return SLIM_TREND if "细支" in sku.name else BRAND_TREND.get(sku.brand.name, 1.0)
+
+    def seen_at(self, customer, day: date) -> dict[int, tuple[float, int]]:
+        """What the store ordered in the four weeks before the day: {sku pk: (weekly 条, last order's 条)}."""
+        if customer.pk not in self.recent:
+            self.recent[customer.pk] = self.load_recent(customer)
+        weekly: Counter = Counter()
+        last: dict[int, int] = {}
+        for ordered_on, order in self.recent[customer.pk]:
+            if day - timedelta(days=RECENT_DAYS) <= ordered_on < day:
+                for sku_id, quantity in order.items():
+                    weekly[sku_id] += quantity
+                    last[sku_id] = quantity
+        return {sku_id: (total / (RECENT_DAYS / 7), last[sku_id]) for sku_id, total in weekly.items()}
+
+    def load_recent(self, customer) -> list[tuple[date, dict[int, int]]]:
+        """A store of an earlier seed: its recent orders from the database."""
+        orders: dict[date, dict[int, int]] = {}
+        for day, sku_id, quantity in (OrderLine.objects.filter(customer=customer,
+                                                              order_date__gte=self.today - timedelta(days=50))
+                                      .order_by("order_date").values_list("order_date", "sku_id", "quantity")):
+            orders.setdefault(day, {})[sku_id] = quantity
+        return list(orders.items())
+
+    def targets(self, managers) -> list[SalesTarget]:
+        """Each manager's target for every month of this year (in 箱): the last 52 weeks' volume, the season taken
+        out, a little more, and the month's season put back (the Spring Festival moves between January and
+        February), so each month runs near its target."""
+        last_year = [self.last - timedelta(days=n) for n in range(364)]
+        weeks = sum(season(day) for day in last_year) / 7  # seasonal weeks in the last 52
+        year = self.today.year
+        targets = []
+        for manager in managers:
+            weekly = Decimal(self.volume[manager.pk] / weeks) if weeks else Decimal(0)
+            for month in range(1, 13):
+                start = date(year, month, 1)
+                end = date(year + month // 12, month % 12 + 1, 1)
+                month_weeks = sum(season(start + timedelta(days=n)) for n in range((end - start).days)) / 7
+                cases = (weekly * Decimal(month_weeks) * TARGET_GROWTH / CARTONS_PER_CASE).quantize(Decimal("0.01"))
+                if cases > 0 and not SalesTarget.objects.filter(manager=manager, start=start, end=end).exists():
+                    targets.append(SalesTarget(manager=manager, start=start, end=end, cases=cases))
+        return targets
 
 
 def shelf_photo(rng) -> bytes:

@@ -13,6 +13,8 @@ task is open.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -41,16 +43,44 @@ class News:
     promotions: list[Promotion] = field(default_factory=list)
 
 
-def news_for(customer, day: date) -> News:
-    """What is new to tell this retailer on this day (the visit checklist's news)."""
+# Within `news_batch()`: each company's news per day, loaded once for every store (see there).
+_batch: ContextVar[dict | None] = ContextVar("care_news_batch", default=None)
+
+
+@contextmanager
+def news_batch():
+    """Load each day's news once per company for all the stores asked about inside the block, instead of once per
+    store: for batch work that records many visits while the catalogue and promotions stay as they are (the
+    demo seed). Outside it, every call reads the database afresh."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _day_news(company_id, day: date) -> News:
     skus = Sku.objects.filter(status=Sku.Status.ON_SALE, launched_on__gt=day - timedelta(days=NEW_SKU_DAYS),
                               launched_on__lte=day).select_related("brand").order_by("-launched_on", "code")
     changes = PriceChange.objects.filter(
         effective_on__gt=day - timedelta(days=PRICE_NEWS_DAYS), effective_on__lte=day + timedelta(days=PRICE_NEWS_DAYS),
     ).select_related("sku").order_by("effective_on", "pk")
-    promotions = [p for p in Promotion.objects.filter(company_id=customer.company_id, ends_on__gte=day)
-                  if p.brief_on <= day + timedelta(days=7) and p.targets(customer)]
+    promotions = [p for p in Promotion.objects.filter(company_id=company_id, ends_on__gte=day)
+                  if p.brief_on <= day + timedelta(days=7)]
     return News(list(skus[:50]), list(changes[:50]), promotions)
+
+
+def news_for(customer, day: date) -> News:
+    """What is new to tell this retailer on this day (the visit checklist's news)."""
+    batch = _batch.get()
+    if batch is None:
+        news = _day_news(customer.company_id, day)
+    else:
+        key = (customer.company_id, day)
+        if key not in batch:
+            batch[key] = _day_news(customer.company_id, day)
+        news = batch[key]
+    return News(list(news.skus), list(news.price_changes), [p for p in news.promotions if p.targets(customer)])
 
 
 def month_day(day: date) -> str:

@@ -159,11 +159,13 @@ def _skus(record: VisitRecord) -> dict[str, Sku]:
     return skus
 
 
-def _answers(record: VisitRecord, customer: Customer, by, planned: PlannedVisit | None) -> list[ChecklistAnswer]:
+def _answers(record: VisitRecord, customer: Customer, by, planned: PlannedVisit | None,
+             shown_items: list[checklist.ChecklistItem] | None = None) -> list[ChecklistAnswer]:
     if not record.checklist:
         return []
-    day = timezone.localdate(record.checked_in_at)
-    shown = {item.code: item for item in checklist.items_for(customer, day, by, planned)}
+    if shown_items is None:
+        shown_items = checklist.items_for(customer, timezone.localdate(record.checked_in_at), by, planned)
+    shown = {item.code: item for item in shown_items}
     answers, seen = [], set()
     for n, answer in enumerate(record.checklist):
         name = f"checklist[{n}].code"
@@ -183,9 +185,12 @@ def _answers(record: VisitRecord, customer: Customer, by, planned: PlannedVisit 
     return answers
 
 
-def record_visit(customer: Customer, record: VisitRecord, *, by) -> tuple[Visit, bool]:
+def record_visit(customer: Customer, record: VisitRecord, *, by,
+                 checklist_items: list[checklist.ChecklistItem] | None = None) -> tuple[Visit, bool]:
     """The visit for `record.client_uuid`: the first one recorded (created False), else a new one (True).
-    The caller has checked that `customer` is `by`'s own (404 / 403 otherwise)."""
+    The caller has checked that `customer` is `by`'s own (404 / 403 otherwise). `checklist_items` is the
+    store's checklist for the visit's day when the caller has just built it (`checklist.items_for` with the
+    same store, day, manager and planned visit; the demo answers it), so it is not built twice."""
     existing = Visit.objects.filter(client_uuid=record.client_uuid).first()
     if existing is not None:
         if existing.manager_id != by.pk:
@@ -203,7 +208,7 @@ def record_visit(customer: Customer, record: VisitRecord, *, by) -> tuple[Visit,
     _check_profile_changes(record)
     planned = _planned_visit(record, customer, by)
     skus = _skus(record)
-    answers = _answers(record, customer, by, planned)
+    answers = _answers(record, customer, by, planned, checklist_items)
     distance = distance_m(customer, record.latitude, record.longitude)
     radius = PlanningPolicy.for_company(customer.company_id).checkin_radius_m
     try:

@@ -12,8 +12,8 @@ TRY_FIRST = [
         "open /field/ on a phone (or a 360 px window): load today's route; the first stop's checklist tells the "
         "retailer how their need was resolved; go offline for a visit, then back online")),
     ("supervisor1", gettext_lazy(
-        "Visit plans: last week's plan against the visits made (done, off-site, missed); next week's draft to "
-        "review")),
+        "Visit plans: last week's plan against the visits made (done, off-site, missed); next week's plan a "
+        "manager has submitted: review, then approve")),
     ("supply1", gettext_lazy("Needs to act on: accept and resolve the retailer's supply need")),
     ("monopoly1", gettext_lazy("Market reports: confirm the report waiting for the office; the manager is notified")),
     ("admin", gettext_lazy("Settings: the planning policy (working days, check-in radius); Imports: customers and "
@@ -30,8 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--managers", type=int, default=3)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--plan-seconds", type=float,
-                            help="route planner time per manager for next week's demo plans (default 5, at most "
-                                 "VISIT_PLAN_SECONDS); last and this week's worked plans get at most 1 s")
+                            help="route planner time per manager for next week's demo plans (default 3, at most "
+                                 "VISIT_PLAN_SECONDS); last and this week's worked plans get at most 0.3 s")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when users already exist")
 
     def handle(self, *args, **options):
@@ -39,15 +39,20 @@ class Command(BaseCommand):
             self.stdout.write(_("Demo data already present."))
             self.print_logins()
             return
-        plan_seconds = options["plan_seconds"] or min(5, settings.VISIT_PLAN_SECONDS)
+        plan_seconds = options["plan_seconds"] or min(3, settings.VISIT_PLAN_SECONDS)
         builder = DemoBuilder(
             options["seed"], options["managers"], options["customers"], plan_seconds=plan_seconds
         ).build()
-        self.stdout.write(_("Seeded %(customers)s customers for %(managers)s managers.")
-                          % {"customers": builder.customer_count, "managers": builder.manager_count})
+        self.stdout.write(_("Seeded %(customers)s customers for %(managers)s managers, with %(lines)s order lines "
+                            "over two years.")
+                          % {"customers": builder.customer_count, "managers": builder.manager_count,
+                             "lines": builder.order_lines})
         if builder.customer_count:
             for line in builder.summary():
                 self.stdout.write("  " + line)
+        if options["verbosity"] >= 2:  # where the seed's time went (wall; CPU of this process, planner workers aside)
+            for name, wall, cpu in builder.timings:
+                self.stdout.write(f"  {name:<20} {wall:6.1f} s  ({cpu:.1f} s CPU)")
         self.print_logins()
 
     def print_logins(self):
