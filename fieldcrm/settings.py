@@ -180,6 +180,14 @@ IMPORT_STAGING_DIR = DATA_DIR / "imports"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 200) * 1024 * 1024
+# Analytics (fieldcrm/sales/analytics): the Parquet copy, and which engine runs the analyses — `duckdb` over
+# the copy (embedded default), `postgres` over the live tables, or `spark` over the copy (ANALYTICS_DIR then on
+# storage every Spark executor reads, ANALYTICS_SPARK_MASTER the cluster, e.g. spark://host:7077).
+ANALYTICS_DIR = Path(env_str("ANALYTICS_DIR", str(DATA_DIR / "analytics"))).resolve()
+ANALYTICS_BACKEND = env_str("ANALYTICS_BACKEND", "duckdb")
+if ANALYTICS_BACKEND not in ("duckdb", "postgres", "spark"):
+    raise ImproperlyConfigured("ANALYTICS_BACKEND must be duckdb, postgres or spark")
+ANALYTICS_SPARK_MASTER = env_str("ANALYTICS_SPARK_MASTER", "local[2]")
 
 # Jobs: Celery with Redis in production; without a broker, tasks run in-process.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

@@ -1,0 +1,429 @@
+"""The four analyses (metrics.md), each written once as Ibis expressions over the canonical tables
+(`sources.tables(backend)`), for a half-open period, a grouping, filters and a scope.
+
+Every function returns plain rows sorted by key: `[{"key": …, <metric>: value, <metric>_mom: …,
+<metric>_yoy: …, "mom": …, "yoy": …}]`. `mom` / `yoy` are metrics.md's (this − that) / that against the
+previous period of equal length and the same period last year, for every numeric metric (`<metric>_mom`) and,
+bare, for the analysis' headline figure (sales: `volume_cases`, brands: `volume_cartons`, market:
+`price_compliance_rate`, customers: `order_rate`). Numbers are unrounded; a figure that is undefined (nothing
+to divide by, no previous period) is None.
+
+Customers belong to the group of their *current* manager, territory and area (the dimension snapshot)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import ibis
+from ibis import _
+
+from fieldcrm.sales.analytics.periods import CUSTOMER_GROUPS, GROUPS, PRODUCT_GROUPS, Period, Scope
+from fieldcrm.sales.analytics.sources import Tables
+
+Row = dict[str, Any]
+EVERYTHING = Scope()  # every company and manager: for jobs and tests; requests pass the user's scope
+Filters = Mapping[str, str]
+CASE_CARTONS = 250  # 1 箱 = 250 条
+OPINION_TOPICS = ("ordering", "supply", "delivery", "price", "product", "service", "other")
+
+
+# --- shared pieces ------------------------------------------------------------------------------------------
+
+
+def _customers(t: Tables, scope: Scope, filters: Filters) -> ibis.Table:
+    c = t["customers"]
+    if scope.company_id is not None:
+        c = c.filter(c.company_id == scope.company_id)
+    if scope.manager_ids is not None:
+        ids = sorted(scope.manager_ids)
+        c = c.filter(c.manager_id.isin(ids) if ids else ibis.literal(False))
+    for name, column in CUSTOMER_GROUPS.items():
+        if filters.get(name) is not None:
+            c = c.filter(c[column] == filters[name])
+    return c
+
+
+def _skus(t: Tables, filters: Filters) -> ibis.Table:
+    s = t["skus"]
+    for name, column in PRODUCT_GROUPS.items():
+        if filters.get(name) is not None:
+            s = s.filter(s[column] == filters[name])
+    return s
+
+
+def _with_key(table: ibis.Table, group_by: str) -> ibis.Table:
+    return table.mutate(key=table[GROUPS[group_by]])
+
+
+def _lines(t: Tables, scope: Scope, filters: Filters, group_by: str) -> ibis.Table:
+    """Order lines in scope with their customer's and SKU's attributes and the group key."""
+    lines = t["orders"].join(_customers(t, scope, filters), "customer_id").join(_skus(t, filters), "sku_id")
+    return _with_key(lines, group_by)
+
+
+def _within(day: ibis.Value, period: Period) -> ibis.Value:
+    return (day >= period.start) & (day < period.end)
+
+
+def _active_on(c: ibis.Table, day) -> ibis.Value:
+    """Licence live on `day` (metrics.md: the last day of the period)."""
+    return (c.licence_start.isnull() | (c.licence_start <= day)) & (c.licence_end.isnull() | (c.licence_end > day))
+
+
+def _flag(condition: ibis.Value) -> ibis.Value:
+    return condition.ifelse(1, 0)
+
+
+def _records(expr: ibis.Table) -> list[Row]:
+    """The rows of a (small, aggregated) result as plain Python values (PostgreSQL's numeric sums as numbers)."""
+    return [{k: _plain(v) for k, v in row.items()} for row in expr.to_pyarrow().to_pylist()]
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _div(numerator, denominator):
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def _change(this, that):
+    """metrics.md `yoy` / `mom`: (this − that) / that."""
+    if this is None or that is None or that == 0:
+        return None
+    return (this - that) / that
+
+
+def _sort_key(row: Row):
+    return (row["key"] is None, str(row["key"]))
+
+
+def _compare(current: dict, previous: dict, last_year: dict, headline: str) -> list[Row]:
+    """Rows of this period with `<metric>_mom` / `<metric>_yoy` for each numeric metric, and bare `mom` / `yoy`
+    for the headline one."""
+    rows = []
+    for key, figures in current.items():
+        row: Row = {"key": key, **figures}
+        for metric, value in figures.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                row[f"{metric}_mom"] = _change(value, previous.get(key, {}).get(metric))
+                row[f"{metric}_yoy"] = _change(value, last_year.get(key, {}).get(metric))
+        row["mom"], row["yoy"] = row.get(f"{headline}_mom"), row.get(f"{headline}_yoy")
+        rows.append(row)
+    return sorted(rows, key=_sort_key)
+
+
+def _three_periods(figures: Callable[[Period], dict], period: Period, headline: str) -> list[Row]:
+    return _compare(figures(period), figures(period.previous()), figures(period.last_year()), headline)
+
+
+def _check(group_by: str, allowed: Iterable[str] = GROUPS) -> None:
+    if group_by not in allowed:
+        raise ValueError(f"cannot group by {group_by!r} here")
+
+
+# --- sales performance (销售业绩) -----------------------------------------------------------------------------
+
+SALES_METRICS = ("volume_cartons", "volume_cases", "revenue", "gross_profit", "gross_margin", "revenue_per_case",
+                 "avg_carton_price")
+
+
+def sales_figures(quantity, amount, cost) -> dict:
+    """metrics.md's sales figures from the sums of one group's lines."""
+    if quantity is None:
+        return {}
+    cases = quantity / CASE_CARTONS
+    profit = amount - cost
+    return {"volume_cartons": quantity, "volume_cases": cases, "revenue": amount, "gross_profit": profit,
+            "gross_margin": _div(profit, amount), "revenue_per_case": _div(amount, cases),
+            "avg_carton_price": _div(amount, quantity)}
+
+
+def sales(t: Tables, period: Period, group_by: str = "company", filters: Filters | None = None,
+          scope: Scope = EVERYTHING) -> list[Row]:
+    """Volume in 条 and 箱, revenue, gross profit and margin (cost at the order date), revenue per case and
+    average carton price, per group, with mom / yoy. One query for the three periods."""
+    _check(group_by)
+    lines = _lines(t, scope, filters or {}, group_by)
+    periods = {"this": period, "prev": period.previous(), "ly": period.last_year()}
+    inside = {label: _within(lines.order_date, p) for label, p in periods.items()}
+    lines = lines.filter(ibis.or_(*inside.values()))
+    sums = {}
+    for label, condition in inside.items():
+        sums[f"{label}_q"] = lines.quantity.sum(where=condition)
+        sums[f"{label}_a"] = lines.amount.sum(where=condition)
+        sums[f"{label}_c"] = lines.cost.sum(where=condition)
+    found: dict[str, dict] = {label: {} for label in periods}
+    for record in _records(lines.group_by("key").aggregate(**sums)):
+        for label in periods:
+            figures = sales_figures(record[f"{label}_q"], record[f"{label}_a"], record[f"{label}_c"])
+            if figures:
+                found[label][record["key"]] = figures
+    return _compare(found["this"], found["prev"], found["ly"], "volume_cases")
+
+
+# --- brands (品牌) ---------------------------------------------------------------------------------------------
+
+BRAND_METRICS = ("volume_cartons", "share_of_volume", "distribution_rate", "repurchase_rate", "momentum",
+                 "new_buyers")
+
+
+def _active_counts(t: Tables, day, group_by: str, scope: Scope, filters: Filters) -> Callable[[Any], int]:
+    """Active customers on `day`, per customer group (or in the whole scope for a product grouping)."""
+    c = _customers(t, scope, filters)
+    c = c.filter(_active_on(c, day))
+    if group_by in CUSTOMER_GROUPS:
+        counts = {r["key"]: r["n"] for r in _records(_with_key(c, group_by).group_by("key").aggregate(n=_.count()))}
+        return lambda key: counts.get(key, 0)
+    total = _records(c.aggregate(n=_.count()))[0]["n"]
+    return lambda key: total
+
+
+def _brand_figures(t: Tables, period: Period, group_by: str, scope: Scope, filters: Filters) -> dict:
+    before, history = period.previous(), period.previous(4)
+    lines = _lines(t, scope, filters, group_by)
+    lines = lines.filter((lines.order_date >= history.start) & (lines.order_date < period.end))
+    now, then, earlier = (lines.order_date >= period.start), _within(lines.order_date, before), \
+        (lines.order_date < period.start)
+    extra = {"brand": lines.brand.max(), "price_class": lines.price_class.max()} if group_by == "sku" else {}
+    per_customer = lines.group_by(["key", "customer_id"]).aggregate(
+        n_now=lines.order_no.count(where=now), n_then=lines.order_no.count(where=then),
+        n_earlier=lines.order_no.count(where=earlier),
+        q_now=lines.quantity.sum(where=now), q_then=lines.quantity.sum(where=then), **extra)
+    p = per_customer
+    per_key = p.group_by("key").aggregate(
+        buyers=_flag(p.n_now > 0).sum(), buyers_then=_flag(p.n_then > 0).sum(),
+        repeat=_flag((p.n_now > 0) & (p.n_then > 0)).sum(), new=_flag((p.n_now > 0) & (p.n_earlier == 0)).sum(),
+        volume=p.q_now.sum(), volume_then=p.q_then.sum(),
+        **({"brand": p.brand.max(), "price_class": p.price_class.max()} if extra else {}))
+    records = [r for r in _records(per_key) if r["buyers"]]
+    active = _active_counts(t, period.last_day, group_by, scope, filters)
+    total = sum(r["volume"] or 0 for r in records)
+    result = {}
+    for r in records:
+        volume, volume_then = r["volume"] or 0, r["volume_then"] or 0
+        result[r["key"]] = {
+            **({"brand": r["brand"], "price_class": r["price_class"]} if extra else {}),
+            "volume_cartons": volume,
+            "share_of_volume": _div(volume, total),
+            "distribution_rate": _div(r["buyers"], active(r["key"])),
+            "repurchase_rate": _div(r["repeat"], r["buyers_then"]),
+            "momentum": (None if not (r["buyers_then"] and volume_then)
+                         else (volume / r["buyers"]) / (volume_then / r["buyers_then"]) * 100),
+            "new_buyers": r["new"],
+        }
+    return result
+
+
+def brands(t: Tables, period: Period, group_by: str = "brand", filters: Filters | None = None,
+           scope: Scope = EVERYTHING) -> list[Row]:
+    """Distribution, repurchase, momentum, new buyers and share of volume per group (a brand, SKU or price
+    class — or a customer group, then of everything the filters leave), with mom / yoy. Distribution's
+    denominator is the active customers of the customer group, or of the whole scope for product groups."""
+    _check(group_by)
+    filters = filters or {}
+    return _three_periods(lambda p: _brand_figures(t, p, group_by, scope, filters), period, "volume_cartons")
+
+
+# --- market (市场) ---------------------------------------------------------------------------------------------
+
+MARKET_METRICS = ("price_compliance_rate", "avg_price_index", "stock_to_sales", "out_of_stock_rate")
+
+
+def _observations(t: Tables, period: Period, group_by: str, scope: Scope, filters: Filters) -> ibis.Table:
+    obs = t["observations"]
+    obs = obs.filter(_within(obs.observed_on, period))
+    obs = obs.join(_customers(t, scope, filters), "customer_id").join(_skus(t, filters), "sku_id")
+    return _with_key(obs, group_by)
+
+
+def _price_figures(t, obs, period: Period, group_by, scope, filters) -> dict:
+    priced = obs.filter(obs.retail_price.notnull())
+    # within ±5 %: |seen − suggested| × 20 ≤ suggested (exact in binary, unlike × 0.05)
+    compliance = priced.group_by("key").aggregate(
+        priced=_.count(), compliant=_flag((priced.retail_price - priced.suggested_price).abs() * 20
+                                          <= priced.suggested_price).sum())
+    per_sku = priced.group_by(["key", "sku_id"]).aggregate(
+        ratio=priced.retail_price.mean() / priced.suggested_price.max())
+    year = period.twelve_months_before()
+    lines = _lines(t, scope, filters, group_by)
+    weights = lines.filter(_within(lines.order_date, year)).group_by(["key", "sku_id"]).aggregate(
+        weight=lines.quantity.sum())
+    joined = per_sku.left_join(weights, ["key", "sku_id"]).select(
+        "key", "ratio", weight=ibis.coalesce(_.weight, 0))
+    index = joined.group_by("key").aggregate(
+        weights=joined.weight.sum(), weighted=(joined.weight * joined.ratio).sum(), plain=joined.ratio.mean())
+    result: dict = {}
+    for r in _records(compliance):
+        result.setdefault(r["key"], {})["price_compliance_rate"] = _div(r["compliant"], r["priced"])
+    for r in _records(index):
+        value = r["weighted"] / r["weights"] if r["weights"] else r["plain"]
+        result.setdefault(r["key"], {})["avg_price_index"] = None if value is None else value * 100
+    return result
+
+
+def _stock_figures(t, obs) -> dict:
+    stocked = obs.filter(obs.stock_cartons.notnull())
+    o = t["orders"]
+    joined = stocked.left_join(o, [stocked.customer_id == o.customer_id, stocked.sku_id == o.sku_id,
+                                   o.order_date >= stocked.observed_on - ibis.interval(days=28),
+                                   o.order_date < stocked.observed_on])
+    per_obs = joined.group_by(["key", "visit_id", "sku_id", "stock_cartons"]).aggregate(
+        sold=joined.quantity.sum(), lines=joined.order_no.count())
+    p = per_obs
+    sold = p.sold.notnull() & (p.sold > 0)
+    ordered = p.lines > 0
+    per_key = p.group_by("key").aggregate(
+        stock=p.stock_cartons.sum(where=sold), weekly=(p.sold.cast("float64") / 4).sum(where=sold),
+        ordered=_flag(ordered).sum(), out=_flag(ordered & (p.stock_cartons == 0)).sum())
+    return {r["key"]: {"stock_to_sales": _div(r["stock"], r["weekly"]),
+                       "out_of_stock_rate": _div(r["out"], r["ordered"])} for r in _records(per_key)}
+
+
+def _opinion_figures(t, period: Period, group_by: str, scope: Scope, filters: Filters) -> dict:
+    if group_by not in CUSTOMER_GROUPS:
+        return {}
+    ops = t["opinions"]
+    ops = ops.filter(_within(ops.visited_on, period)).join(_customers(t, scope, filters), "customer_id")
+    ops = _with_key(ops, group_by)
+    per_key = ops.group_by("key").aggregate(
+        opinions=_.count(), **{f"opinions_{topic}": _flag(ops.topic == topic).sum() for topic in OPINION_TOPICS})
+    return {r.pop("key"): r for r in _records(per_key)}
+
+
+def _market_figures(t: Tables, period: Period, group_by: str, scope: Scope, filters: Filters) -> dict:
+    obs = _observations(t, period, group_by, scope, filters)
+    parts = [_price_figures(t, obs, period, group_by, scope, filters), _stock_figures(t, obs)]
+    counts = {r["key"]: r["n"] for r in _records(obs.group_by("key").aggregate(n=_.count()))}
+    opinions = _opinion_figures(t, period, group_by, scope, filters)
+    empty_opinions = ({"opinions": 0, **{f"opinions_{topic}": 0 for topic in OPINION_TOPICS}}
+                      if group_by in CUSTOMER_GROUPS else {})
+    result = {}
+    for key in set(counts) | set(opinions):
+        row: Row = {metric: None for metric in MARKET_METRICS}
+        for part in parts:
+            row.update(part.get(key, {}))
+        row["observations"] = counts.get(key, 0)
+        row.update(opinions.get(key, empty_opinions))
+        result[key] = row
+    return result
+
+
+def market(t: Tables, period: Period, group_by: str = "company", filters: Filters | None = None,
+           scope: Scope = EVERYTHING) -> list[Row]:
+    """Price compliance, price index, stock-to-sales and out-of-stock rate from the visits' SKU observations,
+    and the retailers' opinions by topic (customer groupings only: an opinion names no SKU), with mom / yoy —
+    the change in opinions on products, prices and supply is the consumer-demand signal the visits bring."""
+    _check(group_by)
+    filters = filters or {}
+    return _three_periods(lambda p: _market_figures(t, p, group_by, scope, filters), period,
+                          "price_compliance_rate")
+
+
+# --- customers (客户) ------------------------------------------------------------------------------------------
+
+PROFIT_SITUATIONS = ("profit", "break_even", "loss")
+
+
+def _first_and_last(table: ibis.Table, by: list[str], order: list[str]) -> ibis.Table:
+    """Each group's rows numbered from the first (`first` = 0) and from the last (`last` = 0) by `order`."""
+    return table.mutate(
+        first=ibis.row_number().over(group_by=by, order_by=[table[o] for o in order]),
+        last=ibis.row_number().over(group_by=by, order_by=[table[o].desc() for o in order]))
+
+
+def _classification_figures(t, period: Period, keyed: ibis.Table) -> dict:
+    ch = t["classification_changes"]
+    ch = ch.filter(_within(ch.changed_on, period)).join(keyed, "customer_id")
+    ranked = _first_and_last(ch, ["customer_id", "field"], ["changed_at", "change_id"])
+    opened = ranked.filter(ranked.first == 0).select("customer_id", "field", "key", was="old_value")
+    closed = ranked.filter(ranked["last"] == 0).select("customer_id", "field", now="new_value")
+    moves = opened.join(closed, ["customer_id", "field"])
+    # Tiers are compared as numbers (a class name never reaches the cast: Spark refuses to cast 'B类').
+    tiers = moves.filter(moves.field == "tier")
+    before, after = tiers.was.nullif("").cast("int64"), tiers.now.nullif("").cast("int64")
+    tier_moves = tiers.group_by("key").aggregate(
+        tier_changes=_flag(tiers.was != tiers.now).sum(), tier_up=_flag(after > before).sum(),
+        tier_down=_flag(after < before).sum())
+    classes = moves.filter(moves.field == "customer_class")
+    class_moves = classes.group_by("key").aggregate(class_changes=_flag(classes.was != classes.now).sum())
+    result: dict = {}
+    for r in _records(tier_moves) + _records(class_moves):
+        result.setdefault(r.pop("key"), {}).update(r)
+    return result
+
+
+def _visit_figures(t, period: Period, keyed: ibis.Table) -> dict:
+    v = t["visits"]
+    v = v.filter(_within(v.visited_on, period)).join(keyed, "customer_id")
+    said = v.filter(v.profit_situation.notnull())
+    said = _first_and_last(said, ["customer_id"], ["checked_in_at", "visit_id"])
+    said = said.filter(said["last"] == 0)
+    profit = said.group_by("key").aggregate(
+        visited_customers=_.count(),
+        **{f"{s}_customers": _flag(said.profit_situation == s).sum() for s in PROFIT_SITUATIONS})
+    told = v.filter(v.monthly_sales_cartons.notnull())
+    told = _first_and_last(told, ["customer_id"], ["checked_in_at", "visit_id"])
+    told = told.filter(told["last"] == 0)
+    monthly = told.group_by("key").aggregate(monthly_sales_cartons=told.monthly_sales_cartons.sum())
+    result: dict = {}
+    for r in _records(profit) + _records(monthly):
+        result.setdefault(r.pop("key"), {}).update(r)
+    return result
+
+
+def _customer_figures(t: Tables, period: Period, group_by: str, scope: Scope, filters: Filters) -> dict:
+    c = _with_key(_customers(t, scope, filters), group_by)
+    active = _active_on(c, period.last_day)
+    lines = t["orders"].join(_skus(t, filters), "sku_id")
+    buyers = lines.filter(_within(lines.order_date, period)).select("customer_id").distinct()
+    ordered = c.left_join(buyers.mutate(ordered=ibis.literal(1)), "customer_id")
+    base = ordered.group_by("key").aggregate(
+        customers_added=_flag(_within(ordered.licence_start, period)).sum(),
+        customers_lost=_flag(_within(ordered.licence_end, period)).sum(),
+        active_customers=_flag(active).sum(),
+        ordering_customers=_flag(active & ordered.ordered.notnull()).sum())
+    keyed = c.select("customer_id", "key")
+    requests = t["change_requests"]
+    requests = requests.filter(_within(requests.decided_on, period)).join(keyed, "customer_id")
+    by_field = requests.group_by(["key", "field"]).aggregate(n=_.count())
+    classes = _classification_figures(t, period, keyed)
+    visits = _visit_figures(t, period, keyed)
+    changes: dict = {}
+    for r in _records(by_field):
+        changes.setdefault(r["key"], {})[r["field"]] = r["n"]
+    zero = {"tier_changes": 0, "tier_up": 0, "tier_down": 0, "class_changes": 0}
+    unseen = {"visited_customers": 0, **{f"{s}_customers": 0 for s in PROFIT_SITUATIONS},
+              "monthly_sales_cartons": None}
+    result = {}
+    for r in _records(base):
+        key = r.pop("key")
+        result[key] = {
+            **r, "order_rate": _div(r["ordering_customers"], r["active_customers"]), **zero,
+            **classes.get(key, {}), "profile_changes": sum(changes.get(key, {}).values()),
+            "profile_changes_by_field": dict(sorted(changes.get(key, {}).items())), **unseen,
+            **visits.get(key, {})}
+    return result
+
+
+def customers(t: Tables, period: Period, group_by: str = "company", filters: Filters | None = None,
+              scope: Scope = EVERYTHING) -> list[Row]:
+    """Customers added and lost, tier (up / down) and class moves, approved profile changes by field, order
+    rate, and what the visits learned (each visited customer's latest profit situation and monthly sales
+    estimate in the period), per customer group, with mom / yoy. Product filters narrow the order rate to
+    orders of those products."""
+    _check(group_by, CUSTOMER_GROUPS)
+    filters = filters or {}
+    return _three_periods(lambda p: _customer_figures(t, p, group_by, scope, filters), period, "order_rate")
+
+
+ANALYSES = {"sales": sales, "brands": brands, "market": market, "customers": customers}
+
+__all__ = ["ANALYSES", "BRAND_METRICS", "MARKET_METRICS", "SALES_METRICS", "brands", "customers", "market",
+           "sales", "sales_figures"]
