@@ -30,6 +30,7 @@ from fieldcrm.monopoly.api import router as monopoly_router
 from fieldcrm.notices.api import router as notices_router
 from fieldcrm.org.models import ApiToken
 from fieldcrm.photos.api import router as photos_router
+from fieldcrm.sales.api import router as sales_router
 from fieldcrm.visits.api import router as visits_router
 
 log = logging.getLogger(__name__)
@@ -138,3 +139,4 @@ api.add_router("", monopoly_router)
 api.add_router("", photos_router)
 api.add_router("", notices_router)
 api.add_router("", field_router)
+api.add_router("", sales_router)

@@ -188,6 +188,8 @@ ANALYTICS_BACKEND = env_str("ANALYTICS_BACKEND", "duckdb")
 if ANALYTICS_BACKEND not in ("duckdb", "postgres", "spark"):
     raise ImproperlyConfigured("ANALYTICS_BACKEND must be duckdb, postgres or spark")
 ANALYTICS_SPARK_MASTER = env_str("ANALYTICS_SPARK_MASTER", "local[2]")
+# Extra Spark settings (a cluster sets its own); the analyses' results are small, their inputs months of orders.
+ANALYTICS_SPARK_CONF: dict[str, str] = {"spark.sql.shuffle.partitions": env_str("ANALYTICS_SPARK_PARTITIONS", "8")}
 
 # Jobs: Celery with Redis in production; without a broker, tasks run in-process.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

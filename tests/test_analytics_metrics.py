@@ -16,14 +16,23 @@ from tests.conftest import need_service
 
 MARCH = Period(*analytics_data.MARCH)
 BACKENDS = ["duckdb", "postgres", "spark"]
+SMALL_SPARK = {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "1",
+               "spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+               "spark.sql.adaptive.enabled": "false", "spark.sql.autoBroadcastJoinThreshold": "-1"}
 
 
 @pytest.fixture(scope="module")
 def spark():
-    """One Spark session for the whole module (starting one takes seconds)."""
+    """One Spark session for the whole module (starting one takes seconds), tuned for a tiny dataset: one
+    thread, one shuffle partition, no code generation (compiling it costs more than running these queries)."""
     if shutil.which("java") is None:
         need_service("java is not installed (Spark's local mode needs it)")
-    session = sources.spark_session()
+    from django.conf import settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "ANALYTICS_SPARK_MASTER", "local[1]")
+        patch.setattr(settings, "ANALYTICS_SPARK_CONF", SMALL_SPARK)
+        session = sources.spark_session()
     yield session
     session.stop()
 

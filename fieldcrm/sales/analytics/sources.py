@@ -68,9 +68,11 @@ def spark_session() -> Any:
     """The process's Spark session (created on first use; Spark keeps one per process)."""
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master(settings.ANALYTICS_SPARK_MASTER).appName("fieldcrm-analytics")
-            .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    builder = (SparkSession.builder.master(settings.ANALYTICS_SPARK_MASTER).appName("fieldcrm-analytics")
+               .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC"))
+    for key, value in settings.ANALYTICS_SPARK_CONF.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 def _spark_tables() -> Tables:
