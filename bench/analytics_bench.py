@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -79,9 +80,37 @@ def differences(rows_a: list[dict], rows_b: list[dict]) -> list[str]:
             for k in ra if not same(ra[k], rb.get(k))]
 
 
-def timed(run, runs: int, warmup: int, budget: float) -> tuple[float | None, list[float], object]:
-    """Median seconds of up to `runs` timed runs after `warmup` untimed ones, within `budget` seconds."""
+def process_cpu() -> float:
+    """CPU seconds of this process, every thread (DuckDB's included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_clock(backend: str):
+    """What to read CPU seconds from: this process (DuckDB), or also the PostgreSQL server process of the
+    connection (not its parallel workers, which come and go)."""
+    from django.db import connection
+
+    if backend != "postgres":
+        return process_cpu
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def both() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return process_cpu() + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return both
+
+
+CPU: list[float] = []  # CPU seconds of the last timed() call's runs
+
+
+def timed(run, runs: int, warmup: int, budget: float, cpu=process_cpu) -> tuple[float | None, list[float], object]:
+    """Median seconds of up to `runs` timed runs after `warmup` untimed ones, within `budget` seconds (the runs'
+    CPU seconds in CPU)."""
     started, result = time.perf_counter(), None
+    CPU.clear()
     for _ in range(warmup):
         result = run()
         if time.perf_counter() - started > budget:
@@ -90,9 +119,10 @@ def timed(run, runs: int, warmup: int, budget: float) -> tuple[float | None, lis
     for _ in range(runs):
         if times and time.perf_counter() - started > budget:
             break
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu()
         result = run()
         times.append(time.perf_counter() - t0)
+        CPU.append(cpu() - c0)
     return (statistics.median(times) if times else None), times, result
 
 
@@ -154,7 +184,8 @@ def bench_queries(args, backends: list[str]) -> list[dict]:
             warmup = args.pg_warmup if backend == "postgres" else args.warmup
             try:
                 median, times, answer = timed(lambda backend=backend, query=query: query(sources.tables(backend)),
-                                              runs, warmup, args.budget)
+                                              runs, warmup, args.budget, cpu_clock(backend))
+                row[f"{backend}_cpu"] = statistics.median(CPU) if CPU else None
             except Exception as error:  # a statement timeout: say so, keep going
                 from django.db import connection
 
@@ -172,6 +203,7 @@ def bench_queries(args, backends: list[str]) -> list[dict]:
             median, times, _answer = timed(lambda query=query, built=built: query(built), args.runs, args.warmup,
                                            args.budget)
             row["duckdb_cached"] = median
+            row["duckdb_cached_cpu"] = statistics.median(CPU) if CPU else None
         if len(backends) == 2 and all(answers.get(b) is not None for b in backends):
             diff = differences(answers[backends[0]], answers[backends[1]])
             row["equal"] = not diff
@@ -200,7 +232,7 @@ def page_timing(month, supervisor, args) -> dict:
 
     median, times, rows = timed(get, args.runs, args.warmup, args.budget)
     row = {"query": f"GET scorecard API as supervisor1 ({os.environ.get('ANALYTICS_BACKEND', 'duckdb')})",
-           "duckdb": median, "duckdb_runs": [round(x, 3) for x in times], "rows": len(rows)}
+           "duckdb": median, "duckdb_cpu": statistics.median(CPU) if CPU else None, "duckdb_runs": [round(x, 3) for x in times], "rows": len(rows)}
     log(json.dumps(row, ensure_ascii=False))
     return row
 
@@ -258,6 +290,7 @@ def _rows_in(months: list[str]) -> dict[str, int]:
 def print_table(results: list[dict], backends: list[str]) -> None:
     if "duckdb" in backends:
         backends = [*backends, "duckdb_cached"]
+    backends = [*backends, *(f"{b}_cpu" for b in backends)]
     header = f"{'query':44} {'rows':>5} " + " ".join(f"{b + ' s':>14}" for b in backends)
     pair = "postgres" in backends and "duckdb" in backends
     header += f" {'ratio':>7} equal" if pair else ""
