@@ -260,9 +260,10 @@ def bench_refresh(args) -> dict:
     log(f"appended {lines.num_rows:,} lines for {months} in {copy_s:.1f} s (COPY, indexes in place)")
     result = {"appended_lines": lines.num_rows, "months": months, "copy_s": copy_s}
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), process_cpu()
         report = store.refresh_after_import(months)
         result["refresh_s"] = time.perf_counter() - t0
+        result["refresh_cpu_s"] = process_cpu() - c0  # this process (the ORM read, Parquet write)
         result["rewritten"] = report.rewritten
         result["month_rows"] = store.fact_months("orders") and _rows_in(months)
         log(f"refresh after the import: {result['refresh_s']:.1f} s, rewrote {report.rewritten}, "

@@ -209,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
     # Needs past their deadline, unresolved: to the supervisor (each once).
     "escalate-demands": {"task": "fieldcrm.followup.tasks.escalate_overdue_demands",
                          "schedule": crontab(minute=15)},
+    # The analytics copy (orders and visit facts, changed months only) before the working day.
+    "refresh-analytics": {"task": "fieldcrm.sales.tasks.refresh_analytics", "schedule": crontab(hour=2, minute=30)},
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -120,6 +120,11 @@ def test_paths_and_operation_ids_stay_as_clients_know_them():
     spec = api.get_openapi_schema(path_prefix="/api/v1")
     operations = {(method, path): op["operationId"] for path, ops in spec["paths"].items() for method, op in ops.items()}
     assert operations == {
+        ("get", "/api/v1/analytics/brands"): "fieldcrm_sales_api_analytics_brands",
+        ("get", "/api/v1/analytics/customers"): "fieldcrm_sales_api_analytics_customers",
+        ("get", "/api/v1/analytics/market"): "fieldcrm_sales_api_analytics_market",
+        ("get", "/api/v1/analytics/sales"): "fieldcrm_sales_api_analytics_sales",
+        ("get", "/api/v1/analytics/scorecard"): "fieldcrm_sales_api_analytics_scorecard",
         ("get", "/api/v1/change-requests"): "fieldcrm_api_list_change_requests",
         ("post", "/api/v1/change-requests"): "fieldcrm_api_propose_change",
         ("get", "/api/v1/change-requests/{pk}"): "fieldcrm_api_get_change_request",

@@ -53,8 +53,7 @@ def _duckdb_tables() -> Tables:
         if files:
             result[name] = con.read_parquet(files, table_name=name)
         else:  # nothing copied yet: the table exists, empty
-            result[name] = con.create_table(name, pa.table({f.name: pa.array([], f.type) for f in schema},
-                                                           schema=schema), temp=True)
+            result[name] = con.create_table(name, schema=ibis.Schema.from_pyarrow(schema), temp=True)
     return result
 
 

@@ -264,6 +264,7 @@ def _change_requests() -> pa.Table:
     cols: dict[str, list] = defaultdict(list)
     approved = ChangeRequest.objects.filter(status=ChangeRequest.Status.APPROVED, decided_at__isnull=False)
     for pk, customer, fld, at in approved.order_by("pk").values_list("pk", "customer_id", "field", "decided_at"):
+        assert at is not None  # filtered above
         for key, value in (("request_id", pk), ("customer_id", customer), ("field", fld),
                            ("decided_on", _local_day(at))):
             cols[key].append(value)
