@@ -32,7 +32,8 @@ from fieldcrm.customers.models import ClassificationChange, Customer
 from fieldcrm.lib.sheets import write_rows_xlsx
 from fieldcrm.org.models import User
 from fieldcrm.sales import letters
-from fieldcrm.sales.figures import figures, month_start, months_back, scorecard_rows
+from fieldcrm.sales.analytics.periods import CUSTOMER_GROUPS
+from fieldcrm.sales.figures import engine_tables, figures, month_start, months_back, ranked, scorecard_rows
 
 KINDS = {
     "sales": gettext_lazy("Sales"),
@@ -230,12 +231,12 @@ def table(kind: str, rows: list[dict], period: Period, group_by: str, filters: d
 # --- charts (the same rows, as JSON for ECharts) ------------------------------------------------------------
 
 
-def trend(kind: str, user, period: Period, filters: dict) -> dict:
+def trend(kind: str, user, period: Period, filters: dict, tables) -> dict:
     """The headline metric month by month up to the period's end, with YoY and PoP per month."""
     metric = HEADLINE[kind]
     points = []
     for start, end in months_back(period.end, TREND_MONTHS):
-        rows = figures(kind, user, start, end, "company", filters)
+        rows = figures(kind, user, start, end, "company", filters, tables=tables)
         row = rows[0] if rows else {}
         points.append({"month": f"{start:%Y-%m}", "value": row.get(metric), "yoy": row.get("yoy"),
                        "mom": row.get("mom")})
@@ -243,8 +244,13 @@ def trend(kind: str, user, period: Period, filters: dict) -> dict:
             "yoy": str(METRIC_LABELS["yoy"]), "mom": str(METRIC_LABELS["mom"])}
 
 
+def headline_of(kind: str, group_by: str) -> str:
+    """The metric a table is ordered by and its bars show (a brand's share only means something per product)."""
+    return HEADLINE[kind] if kind != "brands" or group_by in ("brand", "sku", "price_class") else "volume_cartons"
+
+
 def bars(kind: str, rows: list[dict], group_by: str) -> dict:
-    metric = HEADLINE[kind] if kind != "brands" or group_by in ("brand", "sku") else "volume_cartons"
+    metric = headline_of(kind, group_by)
     return {"metric": metric, "label": str(METRIC_LABELS.get(metric, metric)),
             "keys": [str(r.get("key")) for r in rows[:30]], "values": [r.get(metric) for r in rows[:30]]}
 
@@ -288,9 +294,11 @@ def _can_analyse(user) -> None:
         raise PermissionDenied
 
 
-def _group_by(request, user, filters) -> str:
+def _group_by(request, user, filters, kind: str) -> str:
+    """The grouping asked for, where the analysis has it (customers are counted by customer groups only)."""
     group_by = request.GET.get("group_by", "")
-    return group_by if group_by in GROUP_LABELS else default_level(user, filters)
+    allowed = CUSTOMER_GROUPS if kind == "customers" else GROUP_LABELS
+    return group_by if group_by in allowed else default_level(user, filters)
 
 
 @never_cache
@@ -301,9 +309,11 @@ def dashboard(request, kind="sales"):
     user = request.user
     _can_analyse(user)
     period, filters = period_of(request), chosen_filters(request)
-    group_by = _group_by(request, user, filters)
-    rows = figures(kind, user, period.start, period.end, group_by, filters)
-    charts = {"trend": trend(kind, user, period, filters), "bars": bars(kind, rows, group_by)}
+    group_by = _group_by(request, user, filters, kind)
+    tables = engine_tables()
+    rows = ranked(figures(kind, user, period.start, period.end, group_by, filters, tables=tables),
+                  headline_of(kind, group_by))
+    charts = {"trend": trend(kind, user, period, filters, tables), "bars": bars(kind, rows, group_by)}
     if kind == "customers":
         charts["tiers"] = tier_migration(user, period)
     if kind == "market" and group_by == "customer":
@@ -349,9 +359,10 @@ def export(request, kind):
     user = request.user
     _can_analyse(user)
     period, filters = period_of(request), chosen_filters(request)
-    group_by = _group_by(request, user, filters)
-    header, rows = export_rows(group_by, figures(kind, user, period.start, period.end, group_by, filters))
-    return xlsx_response(f"{kind}-{group_by}-{period.start:%Y%m%d}-{period.end:%Y%m%d}", header, rows)
+    group_by = _group_by(request, user, filters, kind)
+    rows = ranked(figures(kind, user, period.start, period.end, group_by, filters), headline_of(kind, group_by))
+    header, cells = export_rows(group_by, rows)
+    return xlsx_response(f"{kind}-{group_by}-{period.start:%Y%m%d}-{period.end:%Y%m%d}", header, cells)
 
 
 # The records behind each duty's figure, by the manager (each page filters by its own form).
@@ -410,15 +421,18 @@ def retailer(request, code):
     customer = get_customer_for_user(request.user, code)
     period = period_of(request)
     filters = {"customer": customer.customer_code}
-    rows = figures("sales", request.user, period.start, period.end, "brand", filters)
-    stock = figures("market", request.user, period.start, period.end, "sku", filters)
+    tables = engine_tables()
+    rows = ranked(figures("sales", request.user, period.start, period.end, "brand", filters, tables=tables),
+                  "volume_cases")
+    stock = figures("market", request.user, period.start, period.end, "sku", filters, tables=tables)
     context = {
         "customer": customer, "period": period,
         "periods": {k: f"{reverse('sales:retailer', args=[code])}?{urlencode(p.query())}"
                     for k, p in neighbours(period).items()},
         "table": table("sales", rows, period, "brand", filters),
         "stock": table("market", stock, period, "sku", filters),
-        "charts": {"trend": trend("sales", request.user, period, filters), "bars": bars("sales", rows, "brand")},
+        "charts": {"trend": trend("sales", request.user, period, filters, tables),
+                   "bars": bars("sales", rows, "brand")},
         "export": page_url("sales:export", "sales", period, "brand", filters),
         "letter": f"{reverse('sales:letter', args=[code])}?{urlencode({'month': period.start.strftime('%Y-%m')})}",
         "up": page_url("sales:dashboard", "sales", period, "customer", {"manager": customer.manager.username}),

@@ -32,6 +32,11 @@ OPINION_TOPICS = ("ordering", "supply", "delivery", "price", "product", "service
 # --- shared pieces ------------------------------------------------------------------------------------------
 
 
+# Filters on a customer's attributes that are not groupings: the guidance letter's peers (same tier and
+# business format, active stores). Tiers are numbers in the table and text in a filter.
+CUSTOMER_ATTRIBUTES = {"tier": ("tier", int), "format": ("business_format", str), "status": ("status", str)}
+
+
 def _customers(t: Tables, scope: Scope, filters: Filters) -> ibis.Table:
     c = t["customers"]
     if scope.company_id is not None:
@@ -42,6 +47,9 @@ def _customers(t: Tables, scope: Scope, filters: Filters) -> ibis.Table:
     for name, column in CUSTOMER_GROUPS.items():
         if filters.get(name) is not None:
             c = c.filter(c[column] == filters[name])
+    for name, (column, kind) in CUSTOMER_ATTRIBUTES.items():
+        if filters.get(name) is not None:
+            c = c.filter(c[column] == kind(filters[name]))
     return c
 
 
