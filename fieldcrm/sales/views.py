@@ -71,10 +71,11 @@ METRIC_LABELS = {
     "service_completion": gettext_lazy("Service done"), "plan_on_time": gettext_lazy("Plans on time"),
     "visit_completion": gettext_lazy("Visits done"), "demand_closure": gettext_lazy("Needs closed"),
     "market_reports": gettext_lazy("Market reports"), "sales_vs_target": gettext_lazy("Sales vs target"),
+    "market_reports_confirmed": gettext_lazy("Reports confirmed"), "target_cases": gettext_lazy("Target (箱)"),
 }
 RATES = {"gross_margin", "distribution_rate", "repurchase_rate", "share_of_volume", "price_compliance_rate",
          "out_of_stock_rate", "order_rate", "profile_accuracy", "service_completion", "plan_on_time",
-         "visit_completion", "demand_closure", "sales_vs_target", "yoy", "mom"}
+         "visit_completion", "demand_closure", "sales_vs_target", "market_reports_confirmed", "yoy", "mom"}
 # The default first level and headline chart metric of each analysis.
 HEADLINE = {"sales": "volume_cases", "brands": "share_of_volume", "market": "price_compliance_rate",
             "customers": "order_rate"}
@@ -365,24 +366,50 @@ def export(request, kind):
     return xlsx_response(f"{kind}-{group_by}-{period.start:%Y%m%d}-{period.end:%Y%m%d}", header, cells)
 
 
-# The records behind each duty's figure, by the manager (each page filters by its own form).
+# The records behind each duty's figure: the page, and what it is filtered by (each page has its own filters:
+# the manager where it takes one, the week or days of the period where it takes those).
 DUTY_PAGES = {
-    "profile_accuracy": ("customers:list", "manager"), "change_latency_days": ("customers:requests", None),
-    "service_completion": ("care:plan", None), "plan_on_time": ("visits:index", None),
-    "visit_completion": ("visits:records", "manager"), "demand_closure": ("followup:demand_list", None),
-    "market_reports": ("monopoly:counts", None), "sales_vs_target": ("sales:dashboard", "manager"),
+    "profile_accuracy": ("customers:list", ("manager",)),
+    "change_latency_days": ("customers:requests", ("approved",)),
+    "service_completion": ("care:plan", ("done",)),
+    "plan_on_time": ("visits:index", ("week",)),
+    "visit_completion": ("visits:records", ("manager", "week")),
+    "demand_closure": ("followup:demand_list", ("closed",)),
+    "market_reports": ("monopoly:counts", ("days",)),
+    "market_reports_confirmed": ("monopoly:counts", ("days",)),
+    "volume_cases": ("sales:dashboard", ()), "target_cases": ("sales:dashboard", ()),
+    "sales_vs_target": ("sales:dashboard", ()),
 }
+
+
+def first_monday(period: Period) -> date:
+    """The first week starting in the period (a page that shows one week opens on it)."""
+    return period.start + timedelta(days=-period.start.weekday() % 7)
 
 
 def duty_link(metric: str, manager_pk, login: str, period: Period) -> str | None:
     page = DUTY_PAGES.get(metric)
     if page is None:
         return None
-    name, param = page
+    name, by = page
     if name == "sales:dashboard":
         return page_url(name, "sales", period, "customer", {"manager": login})
+    query: dict = {}
+    if "manager" in by and manager_pk:
+        query["manager"] = manager_pk
+    if "week" in by:
+        query["week"] = first_monday(period).isoformat()
+    if "approved" in by:
+        query["status"] = "approved"
+    if "closed" in by:
+        query["status"] = "closed"
+    if "done" in by:
+        query["window"] = "done"
+    if "days" in by:
+        query.update(period="days", start=period.start.isoformat(),
+                     end=(period.end - timedelta(days=1)).isoformat())
     url = reverse(name)
-    return f"{url}?{urlencode({param: manager_pk})}" if param and manager_pk else url
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @never_cache

@@ -34,6 +34,15 @@ def tables(backend: str | None = None) -> Tables:
     raise ValueError(f"unknown analytics backend {backend!r}")
 
 
+def current_tables(backend: str | None = None) -> Tables:
+    """The tables with every committed row in them: for jobs that act on the figures (tiers, out-of-stock
+    risks), the copy is brought up to date first when the backend reads it (PostgreSQL reads the live rows)."""
+    backend = backend or settings.ANALYTICS_BACKEND
+    if backend != "postgres":
+        store.refresh()
+    return tables(backend)
+
+
 def _copy_files(name: str) -> list[str]:
     if name in FACTS:
         folder = store.analytics_dir() / "facts" / name
@@ -156,4 +165,4 @@ def _postgres_tables() -> Tables:
     return result
 
 
-__all__ = ["BACKENDS", "DIMENSIONS", "FACTS", "Tables", "spark_session", "tables"]
+__all__ = ["BACKENDS", "DIMENSIONS", "FACTS", "Tables", "current_tables", "spark_session", "tables"]
