@@ -43,6 +43,13 @@ def figures(kind: str, user, start: date, end: date, group_by: str, filters: dic
                     filters or {}, scope if scope is not None else scope_for(user))
 
 
+def figure_series(kind: str, user, periods: list[tuple[date, date]], group_by: str, filters: dict | None = None,
+                  *, tables: sources.Tables | None = None) -> list[list[dict]]:
+    """The engine's rows for each of `periods` (a trend), each period's figures worked out once."""
+    return analyses.series(kind, tables if tables is not None else engine_tables(),
+                           [Period(start, end) for start, end in periods], group_by, filters or {}, scope_for(user))
+
+
 def ranked(rows: list[dict], metric: str) -> list[dict]:
     """Rows largest `metric` first (undefined last, then by key): the order tables and bar charts show."""
     return sorted(rows, key=lambda r: (r.get(metric) is None, -(r.get(metric) or 0), str(r.get("key"))))

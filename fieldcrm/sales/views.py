@@ -33,7 +33,15 @@ from fieldcrm.lib.sheets import write_rows_xlsx
 from fieldcrm.org.models import User
 from fieldcrm.sales import letters
 from fieldcrm.sales.analytics.periods import CUSTOMER_GROUPS
-from fieldcrm.sales.figures import engine_tables, figures, month_start, months_back, ranked, scorecard_rows
+from fieldcrm.sales.figures import (
+    engine_tables,
+    figure_series,
+    figures,
+    month_start,
+    months_back,
+    ranked,
+    scorecard_rows,
+)
 
 KINDS = {
     "sales": gettext_lazy("Sales"),
@@ -234,13 +242,14 @@ def table(kind: str, rows: list[dict], period: Period, group_by: str, filters: d
 
 def trend(kind: str, user, period: Period, filters: dict, tables) -> dict:
     """The headline metric month by month up to the period's end, with YoY and PoP per month."""
-    metric = HEADLINE[kind]
+    metric = headline_of(kind, "company")
     points = []
-    for start, end in months_back(period.end, TREND_MONTHS):
-        rows = figures(kind, user, start, end, "company", filters, tables=tables)
+    months = months_back(period.end, TREND_MONTHS)
+    for (start, _end), rows in zip(months, figure_series(kind, user, months, "company", filters, tables=tables),
+                                   strict=True):
         row = rows[0] if rows else {}
-        points.append({"month": f"{start:%Y-%m}", "value": row.get(metric), "yoy": row.get("yoy"),
-                       "mom": row.get("mom")})
+        points.append({"month": f"{start:%Y-%m}", "value": row.get(metric), "yoy": row.get(f"{metric}_yoy"),
+                       "mom": row.get(f"{metric}_mom")})
     return {"metric": metric, "label": str(METRIC_LABELS[metric]), "points": points,
             "yoy": str(METRIC_LABELS["yoy"]), "mom": str(METRIC_LABELS["mom"])}
 
