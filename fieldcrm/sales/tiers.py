@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import ibis
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fieldcrm.customers.actions import update_customer
@@ -126,16 +127,17 @@ def propose_tiers(company, as_of: date, *, rule: TierRule | None = None, tables=
     current = dict(Customer.objects.filter(company=company, status=CustomerStatus.ACTIVE).values_list("pk", "tier"))
     proposals = []
     ranked = set()
-    for row in rows:
-        ranked.add(row["customer_id"])
-        top, bottom = score_parts(rule, row["volume_rank"], row["value_rank"], row["price_rank"], row["n"])
-        score = top / bottom
-        proposals.append(Proposal(row["customer_id"], current.get(row["customer_id"]), tier_of_score(top, bottom),
-                                  _reason(rule, score, row), score))
-    for pk, tier in current.items():
-        if pk not in ranked and tier is None:
-            proposals.append(Proposal(pk, None, rule.default_tier,
-                                      _("default tier of a new retailer (no orders yet)")))
+    with translation.override(settings.LANGUAGE_CODE):  # reasons are stored: the company's language
+        for row in rows:
+            ranked.add(row["customer_id"])
+            top, bottom = score_parts(rule, row["volume_rank"], row["value_rank"], row["price_rank"], row["n"])
+            score = top / bottom
+            proposals.append(Proposal(row["customer_id"], current.get(row["customer_id"]), tier_of_score(top, bottom),
+                                      _reason(rule, score, row), score))
+        for pk, tier in current.items():
+            if pk not in ranked and tier is None:
+                proposals.append(Proposal(pk, None, rule.default_tier,
+                                          _("default tier of a new retailer (no orders yet)")))
     return proposals
 
 

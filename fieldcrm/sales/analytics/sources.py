@@ -77,7 +77,8 @@ def spark_session() -> Any:
     from pyspark.sql import SparkSession
 
     builder = (SparkSession.builder.master(settings.ANALYTICS_SPARK_MASTER).appName("fieldcrm-analytics")
-               .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC"))
+               .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
     for key, value in settings.ANALYTICS_SPARK_CONF.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
