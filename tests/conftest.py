@@ -60,7 +60,10 @@ def _test_settings():
 
 @pytest.fixture(autouse=True)
 def _isolated_uploads(settings, tmp_path):
+    """Uploads and the analytics copy (Parquet) under this test's own directory: no copy outlives the rows
+    it was made from (each test's database is rolled back)."""
     settings.IMPORT_STAGING_DIR = tmp_path / "imports"
+    settings.ANALYTICS_DIR = tmp_path / "analytics"
 
 
 @pytest.fixture

@@ -65,7 +65,8 @@ def test_scorecard_has_sales_against_target_per_manager(client, data):
     assert card["alice"]["sales_vs_target"] == pytest.approx((35 / 250) / 0.5)
     assert card["charlie"]["target_cases"] == pytest.approx(0.9 * 31 / 90)
     assert card["charlie"]["sales_vs_target"] == pytest.approx((50 / 250) / (0.9 * 31 / 90))
-    assert card["bob"] == {"key": "bob", "volume_cases": 0.0, "target_cases": None, "sales_vs_target": None}
+    assert {k: card["bob"][k] for k in ("key", "volume_cases", "target_cases", "sales_vs_target")} == {
+        "key": "bob", "volume_cases": 0.0, "target_cases": None, "sales_vs_target": None}
     assert list(rows(client, data["sam"], f"scorecard?{MARCH}&group_by=manager")) == ["alice", "bob"]
     assert list(rows(client, data["alice"], f"scorecard?{MARCH}")) == ["alice"]
 

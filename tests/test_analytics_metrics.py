@@ -16,7 +16,10 @@ from tests.conftest import need_service
 
 MARCH = Period(*analytics_data.MARCH)
 BACKENDS = ["duckdb", "postgres", "spark"]
-SMALL_SPARK = {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "1",
+SMALL_SPARK = {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "1", "spark.ui.enabled": "false",
+               "spark.ui.showConsoleProgress": "false", "spark.driver.memory": "512m",
+               "spark.driver.extraJavaOptions": "-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+               "spark.sql.execution.arrow.pyspark.enabled": "true",
                "spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN",
                "spark.sql.adaptive.enabled": "false", "spark.sql.autoBroadcastJoinThreshold": "-1"}
 
@@ -24,7 +27,8 @@ SMALL_SPARK = {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism":
 @pytest.fixture(scope="module")
 def spark():
     """One Spark session for the whole module (starting one takes seconds), tuned for a tiny dataset: one
-    thread, one shuffle partition, no code generation (compiling it costs more than running these queries)."""
+    thread, one shuffle partition, no UI, a small heap with the quick JIT only, Arrow to hand rows back, no code
+    generation (compiling it costs more than running these queries)."""
     if shutil.which("java") is None:
         need_service("java is not installed (Spark's local mode needs it)")
     from django.conf import settings

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from fieldcrm.customers.models import ClassificationChange
+from fieldcrm.sales.analytics import store
 from fieldcrm.sales.models import SalesTarget
 from tests.sales_data import MAY, TODAY, make_sales
 
@@ -20,9 +21,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sales(cast):
+def sales(cast, settings, tmp_path):
+    settings.ANALYTICS_DIR = tmp_path / "analytics"
     with time_machine.travel(TODAY, tick=False), translation.override("en"):
-        yield make_sales(cast)
+        made = make_sales(cast)
+        store.refresh()
+        yield made
 
 
 def chart(response, name):

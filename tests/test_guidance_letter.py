@@ -12,15 +12,19 @@ from django.utils import translation
 from fieldcrm.care.content import store_figures
 from fieldcrm.care.models import OutboxMessage
 from fieldcrm.sales import letters
+from fieldcrm.sales.analytics import store
 from tests.sales_data import MAY, TODAY, make_sales
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sales(cast):
+def sales(cast, settings, tmp_path):
+    settings.ANALYTICS_DIR = tmp_path / "analytics"
     with time_machine.travel(TODAY, tick=False), translation.override("zh-hans"):
-        yield make_sales(cast)
+        made = make_sales(cast)
+        store.refresh()
+        yield made
 
 
 def letter_url(store, name="sales:letter"):

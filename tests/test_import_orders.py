@@ -226,3 +226,29 @@ def test_chinese_text_files_in_any_common_encoding_read_right(cast, tmp_path, en
 def test_order_file_in_gb18030(cast, shop, tmp_path):
     path = write_csv(tmp_path / "o.csv", [line()], header=HEADER, encoding="gb18030")
     assert run(cast["ada"], path).new == 1
+
+
+def test_commit_refreshes_the_analytics_copy_and_the_risks(cast, shop, tmp_path, django_capture_on_commit_callbacks):
+    """Once committed: the copy's months written (sales.tasks.refresh_after_import) and the out-of-stock risks
+    recomputed (a stale risk goes: the store was never observed); a dry run or an unchanged file does neither."""
+    from fieldcrm.sales.analytics import analyses, sources, store
+    from fieldcrm.sales.analytics.periods import Period
+    from fieldcrm.sales.models import StockoutRisk
+
+    day = datetime.date(2026, 1, 5)
+    StockoutRisk.objects.create(customer=shop, sku=Sku.objects.get(code="6901028000001"), stock=1, ordered_4w=10,
+                                days_of_cover=2.8, observed_on=day, run_out_on=day, computed_on=day)
+    path = write_csv(tmp_path / "o.csv", [line(), line("D0002", 订单日期="2026-02-03")], header=HEADER)
+    with django_capture_on_commit_callbacks(execute=True) as dry:
+        run(cast["ada"], path, commit=False)
+    assert dry == [] and store.fact_months("orders") == []
+    with django_capture_on_commit_callbacks(execute=True) as done:
+        run(cast["ada"], path)
+    assert len(done) == 1
+    assert store.fact_months("orders") == ["2026-01", "2026-02"]
+    (company,) = analyses.sales(sources.tables("duckdb"), Period(datetime.date(2026, 1, 1), datetime.date(2026, 3, 1)))
+    assert company["volume_cartons"] == 20
+    assert not StockoutRisk.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True) as again:
+        run(cast["ada"], path)
+    assert again == []

@@ -78,10 +78,10 @@ def stores(cast, skus, time_machine):
 
 
 def test_cover_inputs_and_the_definition_by_hand(stores, skus, cast):
-    from fieldcrm.sales import frames
+    from fieldcrm.sales.analytics import sources
 
     rows = {(r["customer_id"], r["sku_id"]): r for r in
-            stockouts.cover_inputs(frames.tables(cast["company"], observations=True), cast["company"].pk, RUN_DAY)
+            stockouts.cover_inputs(sources.current_tables("duckdb"), cast["company"].pk, RUN_DAY)
             .to_pyarrow().to_pylist()}
     thu = stores["thu"].pk
     assert (rows[thu, skus["zh"].pk]["stock_cartons"], rows[thu, skus["zh"].pk]["ordered"]) == (6, 56)
@@ -200,15 +200,15 @@ def test_the_command_and_the_admin(stores, cast, login):
 
 
 def test_the_same_expressions_on_the_engines_postgres_tables(stores, cast):
-    """The analytics engine's PostgreSQL tables (the live Django tables) give the same rows as sales.frames."""
+    """The analytics engine's PostgreSQL tables (the live Django tables) give the same rows as its DuckDB copy."""
     from django.db import connection
 
-    from fieldcrm.sales import frames, tiers
+    from fieldcrm.sales import tiers
     from fieldcrm.sales.analytics import sources
 
     if connection.vendor != "postgresql":
         pytest.skip("the engine's postgres backend reads PostgreSQL")
-    engine, local = sources.tables("postgres"), frames.tables(cast["company"], observations=True)
+    engine, local = sources.tables("postgres"), sources.current_tables("duckdb")
 
     def rows(expr):
         return sorted(tuple(sorted(r.items())) for r in expr.to_pyarrow().to_pylist())

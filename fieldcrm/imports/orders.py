@@ -32,6 +32,8 @@ from fieldcrm.imports.flow import PROGRESS_EVERY, Column, ImportResult, Rejectio
 from fieldcrm.lib import cleaning
 from fieldcrm.lib.cleaning import CleanError
 from fieldcrm.lib.sheets import match_columns, read_sheet
+from fieldcrm.org.models import Company
+from fieldcrm.sales import stockouts, tasks
 from fieldcrm.sales.models import OrderLine, OrderLineChange
 
 MAX_REJECTIONS = 100_000  # problems listed (and reported in the xlsx); rows beyond are counted only
@@ -184,8 +186,11 @@ class OrderImport(SheetImport):
             with transaction.atomic():
                 self._check(sheet, mapping)
                 if result.valid_rows and (valid_only or not result.rejected_rows):
+                    touched = self.stage.touched() if result.new or result.updated else None
                     self.stage.write(self.user.pk, timezone.now(), updates=bool(result.updated))
                     result.written = bool(result.new or result.updated)
+                    if touched:
+                        transaction.on_commit(lambda: after_import(*touched))
                     self.clock.lap("write")
                 self.stage.drop()
             self.clock.lap("commit")
@@ -301,6 +306,13 @@ class OrderImport(SheetImport):
         for row, first, order_no, sku_code in self.stage.repeats():
             self._reject(row, "order_no", f"{order_no} / {sku_code}",
                          _("repeats the key of row %(row)s") % {"row": first})
+
+
+def after_import(months: set[str], company_ids: set[int]) -> None:
+    """Once the lines are committed: the analytics copy of the months written, and the out-of-stock risks."""
+    tasks.refresh_after_import(sorted(months))
+    for company in Company.objects.filter(pk__in=company_ids):
+        stockouts.refresh_after_import(company)
 
 
 def _differs(line: str) -> str:
@@ -426,6 +438,17 @@ class _Stage:
             )
             total, new, updated = (int(v) for v in cursor.fetchone())
         return new, updated, total - new - updated
+
+    def touched(self) -> tuple[set[str], set[int]]:
+        """The months (YYYY-MM) the valid rows write to or move lines from, and their customers' companies."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT s.order_date, o.order_date FROM {STAGE} s "  # noqa: S608
+                           f"LEFT JOIN {self.JOIN} WHERE s.ok = 1")
+            months = {str(day)[:7] for pair in cursor.fetchall() for day in pair if day is not None}
+            cursor.execute(f"SELECT DISTINCT c.company_id FROM {STAGE} s JOIN {Customer._meta.db_table} c "  # noqa: S608
+                           "ON c.id = s.customer_id WHERE s.ok = 1")
+            companies = {row[0] for row in cursor.fetchall()}
+        return months, companies
 
     def write(self, user_id, now, *, updates: bool):
         """Changed lines' old values to their history, then the updates, then the new lines."""

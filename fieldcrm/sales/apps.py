@@ -11,7 +11,10 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales and analysis")
 
     def ready(self):
-        from fieldcrm.sales import checklist, reasons
+        from fieldcrm.sales import checklist, duties, reasons
+
+        # The scorecard's duties 1–5, from each app's metrics.py.
+        duties.register()
 
         # Out-of-stock risks: a reason to visit before the run-out day, and an item on the visit's checklist.
         reasons.register()

@@ -16,24 +16,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fieldcrm.care.senders import get_sender
-from fieldcrm.customers.models import Customer
-from fieldcrm.sales.figures import figures, month_start
+from fieldcrm.customers.models import Customer, CustomerStatus
+from fieldcrm.sales import stockouts
+from fieldcrm.sales.analytics.periods import Scope
+from fieldcrm.sales.figures import engine_tables, figures, month_start, ranked
 
 # Below this many days of stock a SKU the store orders is a risk worth a line in the letter.
 LOW_COVER_DAYS = 7
 # A change this large (either way) against last month or the peers is worth advice.
 NOTABLE = 0.10
-
-
-class _Everyone:
-    """The peers' figures are the company's: the letter compares a store with stores its reader may not see
-    (only their average is shown)."""
-
-    def __init__(self, company_id):
-        self.company_id = company_id
-        self.is_authenticated = self.is_active = True
-        self.is_superuser = False
-        self.is_department_staff = True
 
 
 @dataclass
@@ -76,33 +67,42 @@ def _money(value) -> str:
 def peers_of(customer: Customer):
     """Active stores of the same company, tier and business format, the store itself excluded."""
     return (Customer.objects.filter(company_id=customer.company_id, tier=customer.tier,
-                                    business_format=customer.business_format, status="active")
+                                    business_format=customer.business_format, status=CustomerStatus.ACTIVE)
             .exclude(pk=customer.pk))
 
 
-def peer_figures(customer: Customer, start: date, end: date) -> dict:
-    """The peers' volume per store and their average carton price, from the engine's rows per customer (a
-    store without orders counts as selling nothing)."""
-    codes = set(peers_of(customer).values_list("customer_code", flat=True))
-    if not codes:
+def _company(customer: Customer) -> Scope:
+    """The peers' figures are the company's: the letter compares a store with stores its reader may not see
+    (only their average is shown)."""
+    return Scope(company_id=customer.company_id)
+
+
+def peer_figures(customer: Customer, start: date, end: date, tables=None) -> dict:
+    """The peers' volume per store and their average carton price: the engine's total over the active stores
+    of the tier and format (its tier / format / status filters), less the store's own row when it is one of
+    them; a store without orders counts as selling nothing."""
+    stores = peers_of(customer).count()
+    if not stores:
         return {}
-    rows = [r for r in figures("sales", _Everyone(customer.company_id), start, end, "customer") if r["key"] in codes]
-    cartons = sum(r["volume_cartons"] or 0 for r in rows)
-    revenue = sum((r["avg_carton_price"] or 0) * (r["volume_cartons"] or 0) for r in rows)
-    return {"stores": len(codes), "volume_cartons": cartons / len(codes),
+    alike = {"tier": str(customer.tier), "format": customer.business_format, "status": CustomerStatus.ACTIVE}
+    scope = _company(customer)
+    group = figures("sales", None, start, end, "company", alike, tables=tables, scope=scope)
+    cartons = group[0]["volume_cartons"] if group else 0
+    revenue = group[0]["revenue"] if group else 0
+    if group and customer.status == CustomerStatus.ACTIVE:
+        own = figures("sales", None, start, end, "company", {**alike, "customer": customer.customer_code},
+                      tables=tables, scope=scope)
+        if own:
+            cartons, revenue = cartons - own[0]["volume_cartons"], revenue - own[0]["revenue"]
+    return {"stores": stores, "volume_cartons": cartons / stores,
             "avg_carton_price": revenue / cartons if cartons else None}
 
 
-def stock_risks(customer: Customer, user, start: date, end: date) -> tuple[list[dict], str]:
-    """SKUs at risk of running out: the engine's `oos_risk` where it answers it, else its latest
-    `days_of_cover` per SKU below LOW_COVER_DAYS (said on the letter)."""
-    rows = figures("market", user, start, end, "sku", {"customer": customer.customer_code})
-    flagged = [r for r in rows if r.get("oos_risk")]
-    if flagged or any("oos_risk" in r for r in rows):
-        return [{"key": r["key"], "days_of_cover": r.get("days_of_cover")} for r in flagged], "oos_risk"
-    low = [{"key": r["key"], "days_of_cover": r["days_of_cover"]} for r in rows
-           if r.get("days_of_cover") is not None and r["days_of_cover"] < LOW_COVER_DAYS]
-    return sorted(low, key=lambda r: r["days_of_cover"]), "days_of_cover"
+def stock_risks(customer: Customer) -> tuple[list[dict], str]:
+    """SKUs at risk of running out: the stored `oos_risk` rows (stockouts.py, metrics.md's definition), soonest
+    first, with their days of cover."""
+    return [{"key": risk.sku.name, "days_of_cover": risk.days_of_cover}
+            for risk in stockouts.risks_of([customer])], "oos_risk"
 
 
 def advice_for(letter: Letter) -> list[str]:
@@ -134,23 +134,27 @@ def advice_for(letter: Letter) -> list[str]:
     return advice
 
 
-def build_letter(customer: Customer, month: date, user, *, with_trend: bool = True) -> Letter:
-    """The letter for `customer` and the month starting `month`, with what `user` may see of the store
-    (`with_trend=False`: without the six months' trend, for the one-paragraph summary)."""
+def build_letter(customer: Customer, month: date, user, *, scope: Scope | None = None,
+                 with_trend: bool = True) -> Letter:
+    """The letter for `customer` and the month starting `month`, with what `user` may see of the store (a job
+    with no user passes the `scope`; `with_trend=False`: without the six months' trend, for the one-paragraph
+    summary)."""
     letter = Letter(customer, month_start(month))
     start, end = letter.month, letter.end
     mine = {"customer": customer.customer_code}
-    letter.brands = figures("sales", user, start, end, "brand", mine)
-    totals = figures("sales", user, start, end, "company", mine)
+    tables = engine_tables()
+    letter.brands = ranked(figures("sales", user, start, end, "brand", mine, tables=tables, scope=scope),
+                           "volume_cases")
+    totals = figures("sales", user, start, end, "company", mine, tables=tables, scope=scope)
     letter.total = totals[0] if totals else {}
-    letter.peers = peer_figures(customer, start, end)
+    letter.peers = peer_figures(customer, start, end, tables)
     for back in range(5 if with_trend else -1, -1, -1):
         first, last = month_start(start, back), month_start(start, back - 1)
-        own = figures("sales", user, first, last, "company", mine)
-        peers = peer_figures(customer, first, last) if back else letter.peers
+        own = figures("sales", user, first, last, "company", mine, tables=tables, scope=scope)
+        peers = peer_figures(customer, first, last, tables) if back else letter.peers
         letter.trend.append({"month": f"{first:%Y-%m}", "volume_cartons": own[0]["volume_cartons"] if own else 0,
                              "peers": peers.get("volume_cartons")})
-    letter.risks, letter.risk_source = stock_risks(customer, user, start, end)
+    letter.risks, letter.risk_source = stock_risks(customer)
     letter.advice = advice_for(letter)
     return letter
 
@@ -182,7 +186,7 @@ def send_letter(letter: Letter, *, by):
 def guidance_figures(customer: Customer, day: date) -> str:
     """The business-guidance service task's store numbers (care.content.register_store_figures): last
     month's letter in one paragraph."""
-    letter = build_letter(customer, month_start(day, 1), _Everyone(customer.company_id), with_trend=False)
+    letter = build_letter(customer, month_start(day, 1), None, scope=_company(customer), with_trend=False)
     if not letter.total:
         return ""  # nothing ordered: the guidance keeps its own advice
     return _("Guidance letter %(summary)s") % {"summary": letter.summary()}

@@ -1,9 +1,8 @@
-"""Who sees which figures: the one rule the analytics endpoints use (as `Customer.objects.visible_to` for the
-pages). A manager sees their own stores, a supervisor the managers of the marketing area they lead, department
-staff, monopoly officers and admins the whole company, a superuser everything.
-
-Today the team is read from `User.area` (the rule of `User.overseen`); it switches to
-`User.objects.team_of(user)` when that lands, here and nowhere else."""
+"""Who sees which figures: the one rule the analytics endpoints and the dashboards use. Managers, supervisors
+and admins see the stores of their team, `User.objects.team_of(user)` (the one team rule: a manager themself,
+a supervisor the managers of the area they lead, an admin every manager of the company); department staff and
+monopoly officers read the whole company, as they read its customers; a superuser without a company sees
+everything."""
 
 from __future__ import annotations
 
@@ -14,19 +13,17 @@ NOTHING = Scope(company_id=0, manager_ids=frozenset())
 
 
 def scope_for(user) -> Scope:
-    if not (user.is_authenticated and user.is_active):
+    if user is None or not (user.is_authenticated and user.is_active):
         return NOTHING
-    if user.is_superuser:
+    if user.is_superuser and user.company_id is None:
         return Scope()
     if user.company_id is None:
         return NOTHING
-    if user.is_company_admin or user.is_department_staff:
+    if user.is_department_staff:
         return Scope(company_id=user.company_id)
-    if user.is_supervisor and user.area_id is not None:
-        team = User.objects.filter(company_id=user.company_id, area_id=user.area_id)
-        return Scope(company_id=user.company_id, manager_ids=frozenset(team.values_list("pk", flat=True)))
-    if user.is_manager:
-        return Scope(company_id=user.company_id, manager_ids=frozenset({user.pk}))
+    if user.is_company_admin or user.is_supervisor or user.is_manager:
+        team = User.objects.team_of(user).values_list("pk", flat=True)
+        return Scope(company_id=user.company_id, manager_ids=frozenset(team))
     return NOTHING
 
 

@@ -20,7 +20,9 @@ DUTY_FIGURES: list[tuple[tuple[str, ...], DutyFigures]] = []
 
 
 def register_duty_figures(metrics: Sequence[str], provider: DutyFigures) -> None:
-    """Called from an app's `ready()`: `metrics` are the names it returns (so rows carry them even when null)."""
+    """Called from an app's `ready()`: `metrics` are the names it returns (so rows carry them even when null).
+    Registering the same metrics again replaces the provider."""
+    DUTY_FIGURES[:] = [(names, known) for names, known in DUTY_FIGURES if names != tuple(metrics)]
     DUTY_FIGURES.append((tuple(metrics), provider))
 
 
@@ -37,8 +39,9 @@ def target_cases(targets, period: Period) -> float | None:
 
 
 def scorecard(t: Tables, period: Period, scope: Scope, filters: Mapping[str, str] | None = None) -> list[dict]:
-    """One row per customer manager in scope: `volume_cases`, `target_cases`, `sales_vs_target` (volume_cases /
-    target, None without a target), then every registered duty's figures."""
+    """One row per customer manager in scope (the API's and the page's rows): every registered duty's figures
+    (duties 1–5, `sales.duties`), then duty 6: `volume_cases`, `target_cases`, `sales_vs_target` (volume_cases /
+    target, None without a target). Unrounded; None where a figure is undefined."""
     filters = filters or {}
     managers = list(managers_in(scope))
     if filters.get("manager") is not None:
@@ -52,9 +55,10 @@ def scorecard(t: Tables, period: Period, scope: Scope, filters: Mapping[str, str
     for manager in managers:
         volume = volumes.get(manager.username, 0.0)
         goal = target_cases(targets.get(manager.pk, []), period)
-        row = {"key": manager.username, "volume_cases": volume, "target_cases": goal,
-               "sales_vs_target": None if not goal else volume / goal}
+        row: dict = {"key": manager.username}
         for metrics, figures in duties:
             row.update({metric: figures.get(manager.pk, {}).get(metric) for metric in metrics})
+        row.update({"volume_cases": volume, "target_cases": goal,
+                    "sales_vs_target": None if not goal else volume / goal})
         rows.append(row)
     return rows

@@ -15,8 +15,9 @@ company's `StockoutPolicy.delivery_lead_days` (default 1). The comparison is mad
 `run_out_on` = observation day + ⌊days_of_cover⌋.
 
 The latest observations and their 4-week order sums are one Ibis expression (`cover_inputs`) over the
-canonical tables (`sales.frames`), so it runs on any backend; `refresh_stockout_risks` materialises the risks
-into `StockoutRisk` (nightly, and after an order import: `refresh_after_import`). They are read by:
+analytics engine's canonical tables (`sources.current_tables()`: the copy refreshed first), so it runs on any
+backend; `refresh_stockout_risks` materialises the risks into `StockoutRisk` (nightly, and after an order
+import: `refresh_after_import`). They are read by:
 - the visit checklist (`sales.checklist`): "断货预警: 中华(硬) 约 2 天后断货, 下次订货 周四";
 - visit planning and Today (`sales.reasons`): a reason to visit by the run-out day;
 - dashboards: `risks_for(user)`.
@@ -27,12 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import ibis  # no stubs; the analytics helper may add an override
+import ibis
 from django.db import transaction
 from django.utils import formats, timezone
 
 from fieldcrm.customers.models import Customer, CustomerStatus
-from fieldcrm.sales import frames
+from fieldcrm.sales.analytics import sources
 from fieldcrm.sales.models import StockoutPolicy, StockoutRisk
 
 VELOCITY_DAYS = 28  # the 4 weeks of orders before an observation
@@ -100,7 +101,7 @@ def refresh_stockout_risks(company, as_of: date | None = None, tables=None) -> i
     """Recompute the company's risks as of a day (default today) and replace the stored ones: how many."""
     as_of = as_of or timezone.localdate()
     lead = StockoutPolicy.for_company(company).delivery_lead_days
-    tables = tables or frames.tables(company, orders_since=as_of - timedelta(days=366), observations=True)
+    tables = tables or sources.current_tables()
     order_days = dict(Customer.objects.filter(company=company).values_list("pk", "order_day"))
     risks = []
     for row in cover_inputs(tables, company.pk, as_of).to_pyarrow().to_pylist():

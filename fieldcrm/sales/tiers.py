@@ -21,7 +21,8 @@ manager (`approve_tier_review` applies it through the same action, `reject_tier_
 new run replaces a pending proposal. The scheduled job runs it when the review period has passed
 (`TierRule.is_due`); `manage.py apply_tier_rule` runs it now.
 
-The ranking is an Ibis expression over the canonical tables (`sales.frames`), so it runs on any backend.
+The ranking is an Ibis expression over the analytics engine's canonical tables (`sources.current_tables()`:
+the copy refreshed first), so it runs on any backend.
 """
 
 from __future__ import annotations
@@ -29,17 +30,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import ibis  # no stubs; the analytics helper may add an override
+import ibis
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fieldcrm.customers.actions import update_customer
 from fieldcrm.customers.models import Customer, CustomerStatus
 from fieldcrm.errors import ActionRefused, InvalidInput
-from fieldcrm.sales import frames
+from fieldcrm.sales.analytics import sources
 from fieldcrm.sales.models import TierReview, TierRule
 
 SOURCE = "tier_rule"  # ClassificationChange.source of every change the rule makes
@@ -120,21 +122,22 @@ def propose_tiers(company, as_of: date, *, rule: TierRule | None = None, tables=
     """The tier each active customer of the company should have on `as_of` by the rule, where it has one."""
     rule = rule or TierRule.for_company(company)
     start, end = window_of(rule, as_of)
-    tables = tables or frames.tables(company, orders_since=start)
+    tables = tables or sources.current_tables()
     rows = tier_figures(tables, company.pk, start, end).to_pyarrow().to_pylist()
     current = dict(Customer.objects.filter(company=company, status=CustomerStatus.ACTIVE).values_list("pk", "tier"))
     proposals = []
     ranked = set()
-    for row in rows:
-        ranked.add(row["customer_id"])
-        top, bottom = score_parts(rule, row["volume_rank"], row["value_rank"], row["price_rank"], row["n"])
-        score = top / bottom
-        proposals.append(Proposal(row["customer_id"], current.get(row["customer_id"]), tier_of_score(top, bottom),
-                                  _reason(rule, score, row), score))
-    for pk, tier in current.items():
-        if pk not in ranked and tier is None:
-            proposals.append(Proposal(pk, None, rule.default_tier,
-                                      _("default tier of a new retailer (no orders yet)")))
+    with translation.override(settings.LANGUAGE_CODE):  # reasons are stored: the company's language
+        for row in rows:
+            ranked.add(row["customer_id"])
+            top, bottom = score_parts(rule, row["volume_rank"], row["value_rank"], row["price_rank"], row["n"])
+            score = top / bottom
+            proposals.append(Proposal(row["customer_id"], current.get(row["customer_id"]), tier_of_score(top, bottom),
+                                      _reason(rule, score, row), score))
+        for pk, tier in current.items():
+            if pk not in ranked and tier is None:
+                proposals.append(Proposal(pk, None, rule.default_tier,
+                                          _("default tier of a new retailer (no orders yet)")))
     return proposals
 
 

@@ -32,7 +32,16 @@ from fieldcrm.customers.models import ClassificationChange, Customer
 from fieldcrm.lib.sheets import write_rows_xlsx
 from fieldcrm.org.models import User
 from fieldcrm.sales import letters
-from fieldcrm.sales.figures import figures, month_start, months_back, scorecard_rows
+from fieldcrm.sales.analytics.periods import CUSTOMER_GROUPS
+from fieldcrm.sales.figures import (
+    engine_tables,
+    figure_series,
+    figures,
+    month_start,
+    months_back,
+    ranked,
+    scorecard_rows,
+)
 
 KINDS = {
     "sales": gettext_lazy("Sales"),
@@ -70,10 +79,11 @@ METRIC_LABELS = {
     "service_completion": gettext_lazy("Service done"), "plan_on_time": gettext_lazy("Plans on time"),
     "visit_completion": gettext_lazy("Visits done"), "demand_closure": gettext_lazy("Needs closed"),
     "market_reports": gettext_lazy("Market reports"), "sales_vs_target": gettext_lazy("Sales vs target"),
+    "market_reports_confirmed": gettext_lazy("Reports confirmed"), "target_cases": gettext_lazy("Target (箱)"),
 }
 RATES = {"gross_margin", "distribution_rate", "repurchase_rate", "share_of_volume", "price_compliance_rate",
          "out_of_stock_rate", "order_rate", "profile_accuracy", "service_completion", "plan_on_time",
-         "visit_completion", "demand_closure", "sales_vs_target", "yoy", "mom"}
+         "visit_completion", "demand_closure", "sales_vs_target", "market_reports_confirmed", "yoy", "mom"}
 # The default first level and headline chart metric of each analysis.
 HEADLINE = {"sales": "volume_cases", "brands": "share_of_volume", "market": "price_compliance_rate",
             "customers": "order_rate"}
@@ -230,21 +240,27 @@ def table(kind: str, rows: list[dict], period: Period, group_by: str, filters: d
 # --- charts (the same rows, as JSON for ECharts) ------------------------------------------------------------
 
 
-def trend(kind: str, user, period: Period, filters: dict) -> dict:
+def trend(kind: str, user, period: Period, filters: dict, tables) -> dict:
     """The headline metric month by month up to the period's end, with YoY and PoP per month."""
-    metric = HEADLINE[kind]
+    metric = headline_of(kind, "company")
     points = []
-    for start, end in months_back(period.end, TREND_MONTHS):
-        rows = figures(kind, user, start, end, "company", filters)
+    months = months_back(period.end, TREND_MONTHS)
+    for (start, _end), rows in zip(months, figure_series(kind, user, months, "company", filters, tables=tables),
+                                   strict=True):
         row = rows[0] if rows else {}
-        points.append({"month": f"{start:%Y-%m}", "value": row.get(metric), "yoy": row.get("yoy"),
-                       "mom": row.get("mom")})
+        points.append({"month": f"{start:%Y-%m}", "value": row.get(metric), "yoy": row.get(f"{metric}_yoy"),
+                       "mom": row.get(f"{metric}_mom")})
     return {"metric": metric, "label": str(METRIC_LABELS[metric]), "points": points,
             "yoy": str(METRIC_LABELS["yoy"]), "mom": str(METRIC_LABELS["mom"])}
 
 
+def headline_of(kind: str, group_by: str) -> str:
+    """The metric a table is ordered by and its bars show (a brand's share only means something per product)."""
+    return HEADLINE[kind] if kind != "brands" or group_by in ("brand", "sku", "price_class") else "volume_cartons"
+
+
 def bars(kind: str, rows: list[dict], group_by: str) -> dict:
-    metric = HEADLINE[kind] if kind != "brands" or group_by in ("brand", "sku") else "volume_cartons"
+    metric = headline_of(kind, group_by)
     return {"metric": metric, "label": str(METRIC_LABELS.get(metric, metric)),
             "keys": [str(r.get("key")) for r in rows[:30]], "values": [r.get(metric) for r in rows[:30]]}
 
@@ -288,9 +304,11 @@ def _can_analyse(user) -> None:
         raise PermissionDenied
 
 
-def _group_by(request, user, filters) -> str:
+def _group_by(request, user, filters, kind: str) -> str:
+    """The grouping asked for, where the analysis has it (customers are counted by customer groups only)."""
     group_by = request.GET.get("group_by", "")
-    return group_by if group_by in GROUP_LABELS else default_level(user, filters)
+    allowed = CUSTOMER_GROUPS if kind == "customers" else GROUP_LABELS
+    return group_by if group_by in allowed else default_level(user, filters)
 
 
 @never_cache
@@ -301,9 +319,11 @@ def dashboard(request, kind="sales"):
     user = request.user
     _can_analyse(user)
     period, filters = period_of(request), chosen_filters(request)
-    group_by = _group_by(request, user, filters)
-    rows = figures(kind, user, period.start, period.end, group_by, filters)
-    charts = {"trend": trend(kind, user, period, filters), "bars": bars(kind, rows, group_by)}
+    group_by = _group_by(request, user, filters, kind)
+    tables = engine_tables()
+    rows = ranked(figures(kind, user, period.start, period.end, group_by, filters, tables=tables),
+                  headline_of(kind, group_by))
+    charts = {"trend": trend(kind, user, period, filters, tables), "bars": bars(kind, rows, group_by)}
     if kind == "customers":
         charts["tiers"] = tier_migration(user, period)
     if kind == "market" and group_by == "customer":
@@ -349,29 +369,56 @@ def export(request, kind):
     user = request.user
     _can_analyse(user)
     period, filters = period_of(request), chosen_filters(request)
-    group_by = _group_by(request, user, filters)
-    header, rows = export_rows(group_by, figures(kind, user, period.start, period.end, group_by, filters))
-    return xlsx_response(f"{kind}-{group_by}-{period.start:%Y%m%d}-{period.end:%Y%m%d}", header, rows)
+    group_by = _group_by(request, user, filters, kind)
+    rows = ranked(figures(kind, user, period.start, period.end, group_by, filters), headline_of(kind, group_by))
+    header, cells = export_rows(group_by, rows)
+    return xlsx_response(f"{kind}-{group_by}-{period.start:%Y%m%d}-{period.end:%Y%m%d}", header, cells)
 
 
-# The records behind each duty's figure, by the manager (each page filters by its own form).
+# The records behind each duty's figure: the page, and what it is filtered by (each page has its own filters:
+# the manager where it takes one, the week or days of the period where it takes those).
 DUTY_PAGES = {
-    "profile_accuracy": ("customers:list", "manager"), "change_latency_days": ("customers:requests", None),
-    "service_completion": ("care:plan", None), "plan_on_time": ("visits:index", None),
-    "visit_completion": ("visits:records", "manager"), "demand_closure": ("followup:demand_list", None),
-    "market_reports": ("monopoly:counts", None), "sales_vs_target": ("sales:dashboard", "manager"),
+    "profile_accuracy": ("customers:list", ("manager",)),
+    "change_latency_days": ("customers:requests", ("approved",)),
+    "service_completion": ("care:plan", ("done",)),
+    "plan_on_time": ("visits:index", ("week",)),
+    "visit_completion": ("visits:records", ("manager", "week")),
+    "demand_closure": ("followup:demand_list", ("closed",)),
+    "market_reports": ("monopoly:counts", ("days",)),
+    "market_reports_confirmed": ("monopoly:counts", ("days",)),
+    "volume_cases": ("sales:dashboard", ()), "target_cases": ("sales:dashboard", ()),
+    "sales_vs_target": ("sales:dashboard", ()),
 }
+
+
+def first_monday(period: Period) -> date:
+    """The first week starting in the period (a page that shows one week opens on it)."""
+    return period.start + timedelta(days=-period.start.weekday() % 7)
 
 
 def duty_link(metric: str, manager_pk, login: str, period: Period) -> str | None:
     page = DUTY_PAGES.get(metric)
     if page is None:
         return None
-    name, param = page
+    name, by = page
     if name == "sales:dashboard":
         return page_url(name, "sales", period, "customer", {"manager": login})
+    query: dict = {}
+    if "manager" in by and manager_pk:
+        query["manager"] = manager_pk
+    if "week" in by:
+        query["week"] = first_monday(period).isoformat()
+    if "approved" in by:
+        query["status"] = "approved"
+    if "closed" in by:
+        query["status"] = "closed"
+    if "done" in by:
+        query["window"] = "done"
+    if "days" in by:
+        query.update(period="days", start=period.start.isoformat(),
+                     end=(period.end - timedelta(days=1)).isoformat())
     url = reverse(name)
-    return f"{url}?{urlencode({param: manager_pk})}" if param and manager_pk else url
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @never_cache
@@ -410,15 +457,18 @@ def retailer(request, code):
     customer = get_customer_for_user(request.user, code)
     period = period_of(request)
     filters = {"customer": customer.customer_code}
-    rows = figures("sales", request.user, period.start, period.end, "brand", filters)
-    stock = figures("market", request.user, period.start, period.end, "sku", filters)
+    tables = engine_tables()
+    rows = ranked(figures("sales", request.user, period.start, period.end, "brand", filters, tables=tables),
+                  "volume_cases")
+    stock = figures("market", request.user, period.start, period.end, "sku", filters, tables=tables)
     context = {
         "customer": customer, "period": period,
         "periods": {k: f"{reverse('sales:retailer', args=[code])}?{urlencode(p.query())}"
                     for k, p in neighbours(period).items()},
         "table": table("sales", rows, period, "brand", filters),
         "stock": table("market", stock, period, "sku", filters),
-        "charts": {"trend": trend("sales", request.user, period, filters), "bars": bars("sales", rows, "brand")},
+        "charts": {"trend": trend("sales", request.user, period, filters, tables),
+                   "bars": bars("sales", rows, "brand")},
         "export": page_url("sales:export", "sales", period, "brand", filters),
         "letter": f"{reverse('sales:letter', args=[code])}?{urlencode({'month': period.start.strftime('%Y-%m')})}",
         "up": page_url("sales:dashboard", "sales", period, "customer", {"manager": customer.manager.username}),

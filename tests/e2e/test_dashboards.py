@@ -3,6 +3,7 @@ retailer, read its guidance letter, open the team's scorecard; charts drawn, no 
 
 import pytest
 
+from fieldcrm.sales.analytics import store
 from tests.e2e.phone import log_in, phone_context, shot
 from tests.sales_data import make_sales
 
@@ -18,6 +19,7 @@ def fits(page):
 @pytest.mark.django_db(transaction=True)
 def test_supervisor_drills_to_a_retailer_and_reads_the_scorecard(cast, live_server, browser, tmp_path):
     stores = make_sales(cast)
+    store.refresh()  # the pages read the analytics copy
     context, page = phone_context(browser)
     log_in(page, live_server, "sam")
     page.goto(f"{live_server.url}/analysis/?{MAY}&group_by=company")

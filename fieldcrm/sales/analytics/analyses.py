@@ -32,6 +32,11 @@ OPINION_TOPICS = ("ordering", "supply", "delivery", "price", "product", "service
 # --- shared pieces ------------------------------------------------------------------------------------------
 
 
+# Filters on a customer's attributes that are not groupings: the guidance letter's peers (same tier and
+# business format, active stores). Tiers are numbers in the table and text in a filter.
+CUSTOMER_ATTRIBUTES = {"tier": ("tier", int), "format": ("business_format", str), "status": ("status", str)}
+
+
 def _customers(t: Tables, scope: Scope, filters: Filters) -> ibis.Table:
     c = t["customers"]
     if scope.company_id is not None:
@@ -42,6 +47,9 @@ def _customers(t: Tables, scope: Scope, filters: Filters) -> ibis.Table:
     for name, column in CUSTOMER_GROUPS.items():
         if filters.get(name) is not None:
             c = c.filter(c[column] == filters[name])
+    for name, (column, kind) in CUSTOMER_ATTRIBUTES.items():
+        if filters.get(name) is not None:
+            c = c.filter(c[column] == kind(filters[name]))
     return c
 
 
@@ -424,6 +432,28 @@ def customers(t: Tables, period: Period, group_by: str = "company", filters: Fil
 
 
 ANALYSES = {"sales": sales, "brands": brands, "market": market, "customers": customers}
+HEADLINES = {"sales": "volume_cases", "brands": "volume_cartons", "market": "price_compliance_rate",
+             "customers": "order_rate"}
+_PERIOD_FIGURES = {"brands": _brand_figures, "market": _market_figures, "customers": _customer_figures}
 
-__all__ = ["ANALYSES", "BRAND_METRICS", "MARKET_METRICS", "SALES_METRICS", "brands", "customers", "market",
-           "sales", "sales_figures"]
+
+def series(kind: str, t: Tables, periods: list[Period], group_by: str = "company", filters: Filters | None = None,
+           scope: Scope = EVERYTHING) -> list[list[Row]]:
+    """Analysis `kind` for each of `periods` (a trend's months), the same rows as one call per period, but each
+    period's figures worked out once however many periods and comparisons share it (twelve consecutive months
+    need 25 periods' figures, not 36). Sales answers its three periods in one query already."""
+    filters = filters or {}
+    if kind == "sales":
+        return [sales(t, p, group_by, filters, scope) for p in periods]
+    _check(group_by, CUSTOMER_GROUPS if kind == "customers" else GROUPS)
+    worked_out: dict[Period, dict] = {}
+
+    def figures(p: Period) -> dict:
+        if p not in worked_out:
+            worked_out[p] = _PERIOD_FIGURES[kind](t, p, group_by, scope, filters)
+        return worked_out[p]
+
+    return [_compare(figures(p), figures(p.previous()), figures(p.last_year()), HEADLINES[kind]) for p in periods]
+
+__all__ = ["ANALYSES", "BRAND_METRICS", "HEADLINES", "MARKET_METRICS", "SALES_METRICS", "brands", "customers", "market",
+           "sales", "sales_figures", "series"]

@@ -34,6 +34,15 @@ def tables(backend: str | None = None) -> Tables:
     raise ValueError(f"unknown analytics backend {backend!r}")
 
 
+def current_tables(backend: str | None = None) -> Tables:
+    """The tables with every committed row in them: for jobs that act on the figures (tiers, out-of-stock
+    risks), the copy is brought up to date first when the backend reads it (PostgreSQL reads the live rows)."""
+    backend = backend or settings.ANALYTICS_BACKEND
+    if backend != "postgres":
+        store.refresh()
+    return tables(backend)
+
+
 def _copy_files(name: str) -> list[str]:
     if name in FACTS:
         folder = store.analytics_dir() / "facts" / name
@@ -68,7 +77,8 @@ def spark_session() -> Any:
     from pyspark.sql import SparkSession
 
     builder = (SparkSession.builder.master(settings.ANALYTICS_SPARK_MASTER).appName("fieldcrm-analytics")
-               .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC"))
+               .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
     for key, value in settings.ANALYTICS_SPARK_CONF.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
@@ -156,4 +166,4 @@ def _postgres_tables() -> Tables:
     return result
 
 
-__all__ = ["BACKENDS", "DIMENSIONS", "FACTS", "Tables", "spark_session", "tables"]
+__all__ = ["BACKENDS", "DIMENSIONS", "FACTS", "Tables", "current_tables", "spark_session", "tables"]
