@@ -48,7 +48,9 @@ from fieldcrm.monopoly.actions import decide_report, refuse_if_decided, submit_r
 from fieldcrm.monopoly.models import MarketReport
 from fieldcrm.org.models import Department, MarketingArea, Territory, User
 from fieldcrm.photos.actions import store_photo
+from fieldcrm.sales.analytics import store as analytics_store
 from fieldcrm.sales.models import OrderLine, SalesTarget
+from fieldcrm.sales.stockouts import refresh_stockout_risks
 from fieldcrm.visits import checklist
 from fieldcrm.visits.actions import decide_plan, generate_week_plan, move_visit, remove_visit, submit_plan
 from fieldcrm.visits.fieldwork import Answer, Observation, VisitRecord, record_visit
@@ -197,6 +199,18 @@ class DemoBuilder:
                 self.build_visit_plans(monday + timedelta(days=7))
             with self.phase("market reports"):
                 self.build_market_reports()
+        return self
+
+    def analyse(self):
+        """After the seed has committed: the analytics copy of its two years (so the dashboards and the scorecard
+        have figures on the first page) and today's out-of-stock risks (the checklist's 断货预警), as the
+        nightly jobs would."""
+        if not self.customer_count:
+            return self
+        with self.phase("analytics copy"):
+            analytics_store.refresh(full=True)
+        with self.phase("out-of-stock risks"):
+            refresh_stockout_risks(self.company)
         return self
 
     @contextmanager

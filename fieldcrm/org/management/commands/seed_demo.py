@@ -42,7 +42,7 @@ class Command(BaseCommand):
         plan_seconds = options["plan_seconds"] or min(3, settings.VISIT_PLAN_SECONDS)
         builder = DemoBuilder(
             options["seed"], options["managers"], options["customers"], plan_seconds=plan_seconds
-        ).build()
+        ).build().analyse()
         self.stdout.write(_("Seeded %(customers)s customers for %(managers)s managers, with %(lines)s order lines "
                             "over two years.")
                           % {"customers": builder.customer_count, "managers": builder.manager_count,
