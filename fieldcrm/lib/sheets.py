@@ -628,15 +628,16 @@ def _row_batches(blocks: Iterable[bytes], delimiter: str, number: int, width: in
 
 
 def _text_lines(blocks: Iterable[bytes]) -> Iterator[str]:
+    """Lines of UTF-8 blocks cut anywhere, as a file opened with newline="" gives them."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    held = ""  # a CR at a block's end may be half of a CR LF
+    pending = ""  # the text after the last line end seen (a CR at the very end may be half of a CR LF)
     for block in blocks:
-        text = held + decoder.decode(block)
-        held = ""
-        if text.endswith("\r"):
-            text, held = text[:-1], "\r"
-        yield from io.StringIO(text, newline="")
-    text = held + decoder.decode(b"", final=True)
+        text = pending + decoder.decode(block)
+        end = len(text) - 1 if text.endswith("\r") else len(text)
+        cut = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end))
+        pending = text[cut + 1 :]
+        yield from io.StringIO(text[: cut + 1], newline="")
+    text = pending + decoder.decode(b"", final=True)
     if text:
         yield from io.StringIO(text, newline="")
 
