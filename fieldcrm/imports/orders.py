@@ -149,11 +149,22 @@ class _Distinct(dict):
         return value
 
 
+_NUMPY_TYPES = {pa.int8(): np.int8, pa.int32(): np.int32, pa.int64(): np.int64, pa.float64(): np.float64}
+
+
+def _numpy(array) -> np.ndarray:
+    """A null-free Arrow array of numbers or flags as numpy, read from its buffer: Array.to_numpy() would
+    import pandas (100 MB) for this."""
+    if pa.types.is_boolean(array.type):
+        return _numpy(array.cast(pa.int8())).astype(bool)
+    return np.frombuffer(array.buffers()[1], _NUMPY_TYPES[array.type], len(array), array.offset)
+
+
 def _distinct(array, memo: _Distinct, width: int):
     """(each row's index among the column's distinct values, the cleaned columns of those values: numpy
     arrays for numbers and flags, lists for text)."""
     encoded = pc.dictionary_encode(array)
-    at = encoded.indices.to_numpy(zero_copy_only=False)
+    at = _numpy(encoded.indices)
     results = [memo[v] for v in encoded.dictionary.to_pylist()]
     columns = tuple(list(c) if isinstance(c[0], str) else np.array(c) for c in zip(*results, strict=True))
     return at, columns
@@ -394,16 +405,16 @@ class OrderImport(SheetImport):
         quantity_at, (quantities,) = _distinct(column(i_quantity), self.quantity_memo, 1)
         price_at, (price_cents, price_texts) = _distinct(column(i_price), self.price_memo, 2)
         order_nos, amounts = column(i_no), column(i_amount)
-        amount_plain = pc.match_substring_regex(amounts, PLAIN_AMOUNT).to_numpy(zero_copy_only=False)
+        amount_plain = _numpy(pc.match_substring_regex(amounts, PLAIN_AMOUNT))
         amount_cents = pc.round(pc.multiply(pc.cast(pc.if_else(amount_plain, amounts, "0"),
                                                     pa.decimal128(14, 2)).cast(pa.float64()), 100))
-        amount_cents = amount_cents.to_numpy(zero_copy_only=False).astype(np.int64)
+        amount_cents = _numpy(amount_cents).astype(np.int64)
         quantity = quantities[quantity_at]
         expected = quantity * np.where(quantity <= 100_000_000, price_cents[price_at], 0)
         ok = ((sku_ids[sku_at] >= 0) & (customer_ids[customer_at] >= 0) & date_ok[date_at] & (quantity > 0)
               & (price_cents[price_at] >= 0) & (quantity <= 100_000_000) & amount_plain
               & (np.abs(expected - amount_cents) <= 1)
-              & pc.match_substring_regex(order_nos, PLAIN_ORDER_NO).to_numpy(zero_copy_only=False))
+              & _numpy(pc.match_substring_regex(order_nos, PLAIN_ORDER_NO)))
         staged = int(ok.sum())
         if staged:
             self._stage_columns(batch, ok, order_nos, amounts, sku_at, sku_ids, sku_texts, customer_at,
@@ -492,9 +503,10 @@ class _Stage:
     def add_table(self, table: pa.Table):
         """Rows from the bulk path: an Arrow table of STAGE_COLUMNS, money as text."""
         if self.postgres:
-            out = io.BytesIO()
-            arrow_csv.write_csv(table, out, arrow_csv.WriteOptions(include_header=False))
-            self.copy.write(out.getbuffer())  # type: ignore[union-attr]
+            for piece in table.to_batches(max_chunksize=BATCH):
+                out = io.BytesIO()
+                arrow_csv.write_csv(piece, out, arrow_csv.WriteOptions(include_header=False))
+                self.copy.write(out.getbuffer())  # type: ignore[union-attr]
         else:
             with connection.cursor() as cursor:
                 cursor.executemany(self.INSERT, zip(*(c.to_pylist() for c in table.columns), strict=True))

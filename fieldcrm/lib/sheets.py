@@ -383,7 +383,8 @@ def _write_cell(sheet, row: int, col: int, value, date_format, datetime_format) 
 
 # --- CSV in column batches (for imports of millions of rows) ---------------------------------------------
 
-CHUNK_BYTES = 16 << 20  # UTF-8 bytes parsed at a time: ~250k order lines, a few tens of MB of memory
+CHUNK_BYTES = 8 << 20  # UTF-8 bytes parsed at a time: ~120k order lines; memory is ~10 times this
+HEAD_BYTES = 1 << 20  # the title and header rows are looked for in the first megabyte
 ROW_BATCH = 50_000  # rows per RowBatch when a stretch of the file is read row by row
 _ARROW_NAMES = [f"f{i}" for i in range(1024)]
 
@@ -466,7 +467,8 @@ def read_csv_batches(path_or_file, filename: str | None = None) -> BatchedSheet 
             binary.close()
         return None
     header, header_row, title, offset, delimiter = framed
-    batches = _batches(first[offset:], blocks, delimiter, header_row + 1, len(header), binary, owned)
+    batches = _batches(itertools.chain([first[offset:]], blocks), delimiter, header_row + 1, len(header), binary,
+                       owned)
     return BatchedSheet(header, header_row, batches, title, lambda: _position(binary, start, size))
 
 
@@ -488,7 +490,7 @@ def _utf8_blocks(binary, encoding: str) -> Iterator[bytes]:
             block = raw[3:] if first and raw.startswith(codecs.BOM_UTF8) else raw
         else:
             block = text.encode("utf-8")
-        first = False
+        first, raw, text = False, b"", ""  # not kept while the block is being used
         if block:
             yield block
         if final:
@@ -519,7 +521,7 @@ class _Lines:
 def _frame_head(block: bytes):
     """(header, header row, title, byte offset of the first data line, delimiter) from the file's first
     block, by the same framing as read_sheet; None when that needs more than the block."""
-    cut = block.rfind(b"\n")
+    cut = block.rfind(b"\n", 0, HEAD_BYTES)
     if cut < 0:
         return None
     text = block[: cut + 1].decode("utf-8")
@@ -537,12 +539,12 @@ def _frame_head(block: bytes):
     return sheet.header, sheet.header_row, sheet.title, offset, delimiter
 
 
-def _batches(rest: bytes, blocks: Iterator[bytes], delimiter: str, number: int, width: int, binary,
+def _batches(blocks: Iterator[bytes], delimiter: str, number: int, width: int, binary,
              owned: bool) -> Iterator[ColumnBatch | RowBatch]:
-    """The data lines after the header (`rest`, then `blocks`) cut at line ends into chunks; `number` is
-    the first data line's row number."""
+    """The data lines after the header cut at line ends into chunks; `number` is the first data line's
+    row number."""
     try:
-        carry = rest
+        carry = b""
         while True:
             block = next(blocks, None)
             if block is None:
@@ -563,6 +565,7 @@ def _batches(rest: bytes, blocks: Iterator[bytes], delimiter: str, number: int, 
                     return
                 batch, lines = parsed
                 number += lines
+                chunk = parsed = b""  # not kept while the batch is being used
                 if len(batch):
                     yield batch
             if block is None:
@@ -596,7 +599,8 @@ def _column_batch(chunk: bytes, delimiter: str, number: int) -> tuple[ColumnBatc
     try:
         table = arrow_csv.read_csv(
             pa.py_buffer(chunk),
-            read_options=arrow_csv.ReadOptions(autogenerate_column_names=True, block_size=4 << 20),
+            read_options=arrow_csv.ReadOptions(autogenerate_column_names=True, block_size=4 << 20,
+                                                     use_threads=False),  # less memory and CPU than threads
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
             convert_options=arrow_csv.ConvertOptions(
                 column_types=dict.fromkeys(_ARROW_NAMES, pa.string()), strings_can_be_null=False,
