@@ -2,10 +2,14 @@
 
 A city has ~40M order lines a year and weekly files of ~800k lines, so nothing here holds the file's rows:
 
-1. *one pass over the file*: each row is cleaned in Python against dicts of customer and SKU ids (memoised
-   dates, prices and costs), and goes to a staging table — COPY on PostgreSQL, executemany on SQLite — with
-   a flag saying whether it is valid; only the rejected rows' problems stay in memory (at most
-   MAX_REJECTIONS of them listed, the rest counted);
+1. *one pass over the file*: a CSV comes in batches (lib/sheets.read_csv_batches). Regular stretches are
+   Arrow columns: distinct dates, codes, quantities and prices are cleaned once each, plain order numbers
+   and amounts in bulk, and rows whose every cell passed are staged as a table (_read_columns); every
+   other row — and every row of an xlsx or of an irregular CSV stretch — is cleaned by the row path
+   (_row_cleaner) against dicts of customer and SKU ids, memoised dates, prices and costs. Rows go to a
+   staging table — COPY on PostgreSQL, executemany on SQLite — with a flag saying whether they are valid;
+   only the rejected rows' problems stay in memory (at most MAX_REJECTIONS of them listed, the rest
+   counted);
 2. *checks in SQL*: repeated keys (the later row is rejected naming the first, as the other imports do),
    then new / updated / unchanged against `sales_orderline` by a join on the key;
 3. *the write*, in SQL from the staging table: the previous values of changed lines into
@@ -509,7 +513,7 @@ class _Stage:
                 self.copy.write(out.getbuffer())  # type: ignore[union-attr]
         else:
             with connection.cursor() as cursor:
-                cursor.executemany(self.INSERT, zip(*(c.to_pylist() for c in table.columns), strict=True))
+                cursor.executemany(self.INSERT, list(zip(*(c.to_pylist() for c in table.columns), strict=True)))
 
     INSERT = f"INSERT INTO {STAGE} VALUES ({', '.join(['%s'] * len(STAGE_COLUMNS))})"  # noqa: S608
 

@@ -565,7 +565,7 @@ def _batches(blocks: Iterator[bytes], delimiter: str, number: int, width: int, b
                     return
                 batch, lines = parsed
                 number += lines
-                chunk = parsed = b""  # not kept while the batch is being used
+                chunk, parsed = b"", None  # not kept while the batch is being used
                 if len(batch):
                     yield batch
             if block is None:
