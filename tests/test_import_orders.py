@@ -302,3 +302,35 @@ def test_bulk_path_gives_the_row_paths_verdicts_row_by_row(cast, shop, tmp_path,
     assert bulk[1:] == rows[1:]
     assert bulk[1] > 200 and len(bulk[0]) > 200  # both kinds of row are there in numbers
     assert {r[1] for r in bulk[0]} == {"订单日期", "订单号", "客户编码", "卷烟编码", "订货量（条）", "单价(元/条)", "金额"}
+
+
+CSV_SHAPES = {
+    "title and empty lines": "2026年1月訂單明細\n\na,b,c\n1,2,3\n\n4,5,6\n",
+    "crlf and a quoted comma": "a,b,c\r\n1,2,3\r\n\r\n4,\"5,5\",6\r\n7,8,9",
+    "a line break in a cell": "a,b,c\n1,\"2\n2\",3\n4,5,6\n",
+    "short and blank rows": "a,b,c\n1,2\n4,5,6\n , ,\n ,\n",
+    "wider rows": "a,b,c\n1,2,3,\n4,5,6,7\n",
+    "tabs": "a\tb\tc\n1\t2\t3\n",
+    "lone cr": "a,b,c\r1,2,3\r4,5,6\r",
+}
+
+
+@pytest.mark.parametrize("shape", CSV_SHAPES)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "big5", "utf-16"])
+def test_csv_batches_give_read_sheets_rows(tmp_path, monkeypatch, shape, encoding):
+    from fieldcrm.lib import sheets
+
+    monkeypatch.setattr(sheets, "CHUNK_BYTES", 8)
+    path = tmp_path / "o.csv"
+    path.write_text(CSV_SHAPES[shape], encoding=encoding, newline="")
+    expected = sheets.read_sheet(path)
+    batched = sheets.read_csv_batches(path) or sheets.as_batches(sheets.read_sheet(path))
+    rows = []
+    for batch in batched.batches:
+        if isinstance(batch, sheets.RowBatch):
+            rows += batch.rows
+        else:
+            rows += [(int(batch.numbers[i]), batch.row(i, len(batched.header))) for i in range(len(batch))
+                     if not sheets._is_empty(batch.row(i, len(batched.header)))]
+    assert (batched.header, batched.header_row, batched.title, rows) == (
+        expected.header, expected.header_row, expected.title, list(expected.rows))
