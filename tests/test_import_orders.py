@@ -305,7 +305,7 @@ def test_bulk_path_gives_the_row_paths_verdicts_row_by_row(cast, shop, tmp_path,
 
 
 CSV_SHAPES = {
-    "title and empty lines": "2026年1月訂單明細\n\na,b,c\n1,2,3\n\n4,5,6\n",
+    "title and empty lines": "2026年1月订单\n\na,b,c\n1,2,3\n\n4,5,6\n",
     "crlf and a quoted comma": "a,b,c\r\n1,2,3\r\n\r\n4,\"5,5\",6\r\n7,8,9",
     "a line break in a cell": "a,b,c\n1,\"2\n2\",3\n4,5,6\n",
     "short and blank rows": "a,b,c\n1,2\n4,5,6\n , ,\n ,\n",
@@ -322,7 +322,8 @@ def test_csv_batches_give_read_sheets_rows(tmp_path, monkeypatch, shape, encodin
 
     monkeypatch.setattr(sheets, "CHUNK_BYTES", 8)
     path = tmp_path / "o.csv"
-    path.write_text(CSV_SHAPES[shape], encoding=encoding, newline="")
+    text = CSV_SHAPES[shape].replace("订单", "訂單") if encoding == "big5" else CSV_SHAPES[shape]
+    path.write_text(text, encoding=encoding, newline="")
     expected = sheets.read_sheet(path)
     batched = sheets.read_csv_batches(path) or sheets.as_batches(sheets.read_sheet(path))
     rows = []
