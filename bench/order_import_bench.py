@@ -1,7 +1,7 @@
 """Benchmark: stream a large order-line csv into the database, against a naive baseline.
 
     .venv/bin/python bench/order_import_bench.py --lines 1000000 [--baseline-lines 20000] \
-        [--database postgres|sqlite] [--customers 5000] [--skus 200]
+        [--database postgres|sqlite] [--customers 5000] [--skus 200] [--skip-baseline] [--db-prefix NAME]
 
 Generates a csv of N valid order lines (the contract's Orders layout) for customers and SKUs it creates
 itself, then imports it in a child process on a fresh database, which reports its wall time, lines/s,
