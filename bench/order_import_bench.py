@@ -1,7 +1,7 @@
 """Benchmark: stream a large order-line csv into the database, against a naive baseline.
 
     .venv/bin/python bench/order_import_bench.py --lines 1000000 [--baseline-lines 20000] \
-        [--database postgres|sqlite] [--customers 5000] [--skus 200]
+        [--database postgres|sqlite] [--customers 5000] [--skus 200] [--skip-baseline] [--db-prefix NAME]
 
 Generates a csv of N valid order lines (the contract's Orders layout) for customers and SKUs it creates
 itself, then imports it in a child process on a fresh database, which reports its wall time, lines/s,
@@ -158,7 +158,7 @@ def naive_import(path: str, lines: int):
 
 
 def run_worker(method, path, kind, lines, args, data_dir):
-    database_url = fresh_database(kind, f"fieldcrm_orders_bench_{method}", data_dir)
+    database_url = fresh_database(kind, f"{args.db_prefix}_{method}", data_dir)
     env = {**os.environ, "DATA_DIR": data_dir, "DEBUG": "true"}
     command = [sys.executable, __file__, "_worker", method, path, database_url, str(lines), str(args.customers),
                str(args.skus)]
@@ -176,6 +176,8 @@ def main():
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--skus", type=int, default=200)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--db-prefix", default="fieldcrm_orders_bench",
+                        help="benchmark databases are PREFIX_ours and PREFIX_naive (dropped and recreated)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         path = f"{data_dir}/orders.csv"

@@ -252,3 +252,112 @@ def test_commit_refreshes_the_analytics_copy_and_the_risks(cast, shop, tmp_path,
     with django_capture_on_commit_callbacks(execute=True) as again:
         run(cast["ada"], path)
     assert again == []
+
+
+# --- the bulk path (Arrow columns) says exactly what the row path says ------------------------------------
+
+class RowPathImport(OrderImport):
+    bulk = False  # every row through the row path, as before the bulk path existed
+
+
+MESSY_CELLS = {
+    "订单日期": ["2026-01-05", "2026/1/6", "2026年1月7日", "20260108", "2026.1.9", "2026-02-30", "", " 2026-01-05 ",
+             "２０２６-01-05", "2026-01-05 08:30", "yesterday", "46027"],
+    "订单号": ["D{n}", "D{n}", "D{n}", " D{n} ", "Ｄ{n}", "订{n}", "", "D" * 41, "D,{n}", "d{n}x", "D\t{n}"],
+    "客户编码": ["C1", "C1", "C2", " C1", "Ｃ1", "", "NOPE", "c1"],
+    "卷烟编码": ["6901028000001", "6901028000002", "6901028000001", "６９01028000002", "", "000", " 6901028000001"],
+    "订货量(条)": ["10", "10", "3", "1", "0", "-3", "1.5", "", "１０", "10.0", "2147483648", " 4 ", "1e1"],
+    "单价": ["381.60", "75", "75.00", "", "abc", "-1", "¥75", "75元", "1,234.50", "75.004", "７５", "99999999999"],
+    "金额": ["{q}", "{q}", "{q}", "{q}.01", "{q}.02", "", "x", "-5", "{q}.0", " {q} ", "{q}元", "1e3",
+           "0{q}", "{q}.", "9999999999999"],
+}
+
+
+def messy_file(path, rows=1500, seed=7, multiline_at=None, encoding="utf-8"):
+    """Order lines from the cells above (amounts from quantity × price when both are plain), with a title
+    row, empty lines, rows of empty cells, quoted cells and repeated keys."""
+    import random
+
+    rng = random.Random(seed)
+    lines = ["2026年1月订单明细,,,,,,", "订单日期,订单号,客户编码,卷烟编码,订货量（条）,单价(元/条),金额"]
+    for n in range(rows):
+        cells = {h: rng.choice(v) if rng.random() < 0.3 else v[0] for h, v in MESSY_CELLS.items()}
+        cells["订单号"] = cells["订单号"].format(n=n // 2 if rng.random() < 0.9 else n // 3)
+        try:
+            total = Decimal(cells["订货量(条)"]) * Decimal(cells["单价"])
+        except Exception:  # noqa: BLE001 - not a plain number: any amount
+            total = Decimal("3816.00")
+        cells["金额"] = cells["金额"].format(q=total.quantize(Decimal("0.01")))
+        if rng.random() < 0.5:
+            cells["卷烟编码"] = ("6901028000002" if n % 2 else cells["卷烟编码"])
+        if cells["卷烟编码"] == "6901028000002" and cells["单价"] == "381.60":
+            cells["单价"] = "75"
+        if multiline_at == n:  # a line break inside a quoted cell: the csv module reads on from here
+            cells["订单号"] = f"D{n}\nX"
+        values = [cells[h] for h in MESSY_CELLS]
+        lines.append(",".join(f'"{v}"' if ("," in v or "\n" in v or rng.random() < 0.05) else v for v in values))
+        if rng.random() < 0.02:
+            lines.append(rng.choice(["", ",,,,,,", " , ,,,,,"]))
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    return path
+
+
+def outcome(importer, path):
+    result = importer.run(path, commit=True, valid_only=True)
+    lines = sorted(OrderLine.objects.values_list("order_no", "sku__code", "customer__customer_code", "order_date",
+                                                "quantity", "unit_price", "amount", "unit_cost"))
+    OrderLine.objects.all().delete()
+    return ([(r.row, r.column, r.value, r.reason) for r in result.rejected], result.new, result.updated,
+            result.unchanged, result.total_rows, lines)
+
+
+@pytest.mark.parametrize("chunk,multiline_at,encoding", [
+    (256, None, "utf-8"), (4096, None, "utf-8-sig"), (1 << 20, None, "utf-8"), (4096, 900, "utf-8"),
+    (4096, None, "gb18030"),
+])
+def test_bulk_path_gives_the_row_paths_verdicts_row_by_row(cast, shop, tmp_path, monkeypatch, chunk,
+                                                            multiline_at, encoding):
+    from fieldcrm.lib import sheets
+
+    make_customer(cast["alice"], customer_code="C2")
+    monkeypatch.setattr(sheets, "CHUNK_BYTES", chunk)
+    path = messy_file(tmp_path / "o.csv", multiline_at=multiline_at, encoding=encoding)
+    bulk = outcome(OrderImport(cast["ada"], "zh-hans"), path)
+    rows = outcome(RowPathImport(cast["ada"], "zh-hans"), path)
+    assert bulk[0] == rows[0]
+    assert bulk[1:] == rows[1:]
+    assert bulk[1] > 200 and len(bulk[0]) > 200  # both kinds of row are there in numbers
+    assert {r[1] for r in bulk[0]} == {"订单日期", "订单号", "客户编码", "卷烟编码", "订货量（条）", "单价(元/条)", "金额"}
+
+
+CSV_SHAPES = {
+    "title and empty lines": "2026年1月订单\n\na,b,c\n1,2,3\n\n4,5,6\n",
+    "crlf and a quoted comma": "a,b,c\r\n1,2,3\r\n\r\n4,\"5,5\",6\r\n7,8,9",
+    "a line break in a cell": "a,b,c\n1,\"2\n2\",3\n4,5,6\n",
+    "short and blank rows": "a,b,c\n1,2\n4,5,6\n , ,\n ,\n",
+    "wider rows": "a,b,c\n1,2,3,\n4,5,6,7\n",
+    "tabs": "a\tb\tc\n1\t2\t3\n",
+    "lone cr": "a,b,c\r1,2,3\r4,5,6\r",
+}
+
+
+@pytest.mark.parametrize("shape", CSV_SHAPES)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "big5", "utf-16"])
+def test_csv_batches_give_read_sheets_rows(tmp_path, monkeypatch, shape, encoding):
+    from fieldcrm.lib import sheets
+
+    monkeypatch.setattr(sheets, "CHUNK_BYTES", 8)
+    path = tmp_path / "o.csv"
+    text = CSV_SHAPES[shape].replace("订单", "訂單") if encoding == "big5" else CSV_SHAPES[shape]
+    path.write_text(text, encoding=encoding, newline="")
+    expected = sheets.read_sheet(path)
+    batched = sheets.read_csv_batches(path) or sheets.as_batches(sheets.read_sheet(path))
+    rows = []
+    for batch in batched.batches:
+        if isinstance(batch, sheets.RowBatch):
+            rows += batch.rows
+        else:
+            rows += [(int(batch.numbers[i]), batch.row(i, len(batched.header))) for i in range(len(batch))
+                     if not sheets._is_empty(batch.row(i, len(batched.header)))]
+    assert (batched.header, batched.header_row, batched.title, rows) == (
+        expected.header, expected.header_row, expected.title, list(expected.rows))

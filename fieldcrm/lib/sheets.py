@@ -12,11 +12,13 @@ import codecs
 import csv
 import datetime
 import io
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import python_calamine
 import xlsxwriter
@@ -24,6 +26,9 @@ from charset_normalizer import from_bytes
 from django.utils.translation import gettext_lazy as _
 
 from fieldcrm.lib.cleaning import CleanError, cell_text, normalize_header
+
+if TYPE_CHECKING:
+    import numpy as np
 
 EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
@@ -374,3 +379,279 @@ def _write_cell(sheet, row: int, col: int, value, date_format, datetime_format) 
     else:
         # Text stays text: "=..." must not become a formula (CSV/formula injection) nor "0516..." a number.
         sheet.write_string(row, col, str(value))
+
+
+# --- CSV in column batches (for imports of millions of rows) ---------------------------------------------
+
+CHUNK_BYTES = 8 << 20  # UTF-8 bytes parsed at a time: ~120k order lines; memory is ~10 times this
+HEAD_BYTES = 1 << 20  # the title and header rows are looked for in the first megabyte
+ROW_BATCH = 50_000  # rows per RowBatch when a stretch of the file is read row by row
+_ARROW_NAMES = [f"f{i}" for i in range(1024)]
+
+
+@dataclass
+class ColumnBatch:
+    """Consecutive data rows as columns: Arrow string arrays ("" for an empty cell), and each row's
+    spreadsheet number. Only stretches where every line is one row of the same width come this way."""
+
+    columns: list  # pyarrow.StringArray per column, as many as this stretch's rows have
+    numbers: "np.ndarray"  # int64, the rows' numbers as Excel would show them
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def column(self, index: int):
+        """Column `index`; a column the rows do not reach is all empty, as read_sheet pads it."""
+        import pyarrow as pa
+
+        if index < len(self.columns):
+            return self.columns[index]
+        return pa.array([""] * len(self.numbers), pa.string())
+
+    def row(self, position: int, width: int) -> list:
+        """The row at `position` the way read_sheet gives it (None for empty cells, padded to `width`)."""
+        return _cells([c[position].as_py() for c in self.columns], width)
+
+
+@dataclass
+class RowBatch:
+    """Data rows as read_sheet gives them: (row number, values)."""
+
+    rows: list[tuple[int, list]]
+
+
+@dataclass
+class BatchedSheet:
+    header: list[str]
+    header_row: int
+    batches: Iterator[ColumnBatch | RowBatch]
+    title: str = ""
+    fraction: Callable[[], float | None] = lambda: None
+
+
+def read_csv_batches(path_or_file, filename: str | None = None) -> BatchedSheet | None:
+    """A CSV file as batches of rows that say the same as read_sheet(): the same header, title rows, row
+    numbers, empty rows skipped, cells as text. Regular stretches of the file (one row per line, every line
+    as wide) are parsed by Arrow into ColumnBatches; from the first irregular stretch (a line break inside a
+    quoted cell, a lone CR, a NUL, a row of another width) to the end, rows are parsed by the csv module
+    into RowBatches. Returns None when the file is not a CSV read_sheet would read (use read_sheet).
+
+    Files in GB18030, Big5 or UTF-16 are transcoded to UTF-8 as they are read.
+    """
+    name = filename or _source_name(path_or_file)
+    extension = os.path.splitext(name)[1].lower()
+    head = _peek(path_or_file, 8)
+    if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or extension in EXCEL_EXTENSIONS:
+        return None
+    if extension and extension not in TEXT_EXTENSIONS:
+        return None
+    owned = isinstance(path_or_file, str | os.PathLike)
+    binary = open(path_or_file, "rb") if owned else path_or_file  # noqa: SIM115 - closed when the rows are done
+    try:
+        start = binary.tell()
+        size = binary.seek(0, os.SEEK_END) - start
+        binary.seek(start)
+        sample = binary.read(SAMPLE_BYTES)
+        binary.seek(start)
+        encoding = detect_encoding(sample)
+        blocks = _utf8_blocks(binary, encoding)
+        first = next(blocks, b"")
+        framed = _frame_head(first)
+    except BaseException:
+        if owned:
+            binary.close()
+        raise
+    if framed is None:  # the header is not within the first block, or a one-column file: the row reader
+        binary.seek(start)
+        if owned:
+            binary.close()
+        return None
+    header, header_row, title, offset, delimiter = framed
+    batches = _batches(itertools.chain([first[offset:]], blocks), delimiter, header_row + 1, len(header), binary,
+                       owned)
+    return BatchedSheet(header, header_row, batches, title, lambda: _position(binary, start, size))
+
+
+def _utf8_blocks(binary, encoding: str) -> Iterator[bytes]:
+    """The file from its start as UTF-8 bytes, in blocks of about CHUNK_BYTES (BOM dropped). UTF-8 is
+    checked as it goes and passed through; other encodings are decoded and encoded again."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    utf8 = encoding in ("utf-8", "utf-8-sig")
+    first = True
+    while True:
+        raw = binary.read(CHUNK_BYTES)
+        final = not raw
+        try:
+            text = decoder.decode(raw, final=final)
+        except UnicodeDecodeError as exc:
+            raise SheetError(_("the file's text encoding changes part-way through: save it as UTF-8 CSV or as "
+                               ".xlsx")) from exc
+        if utf8:
+            block = raw[3:] if first and raw.startswith(codecs.BOM_UTF8) else raw
+        else:
+            block = text.encode("utf-8")
+        first, raw, text = False, b"", ""  # not kept while the block is being used
+        if block:
+            yield block
+        if final:
+            return
+
+
+class _Lines:
+    """Lines of a text, the way a file opened with newline="" gives them to the csv module, counting
+    the characters handed out."""
+
+    def __init__(self, text: str):
+        self.lines = iter(io.StringIO(text, newline=""))
+        self.chars, self.exhausted = 0, False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self.lines)
+        except StopIteration:
+            self.exhausted = True
+            raise
+        self.chars += len(line)
+        return line
+
+
+def _frame_head(block: bytes):
+    """(header, header row, title, byte offset of the first data line, delimiter) from the file's first
+    block, by the same framing as read_sheet; None when that needs more than the block."""
+    cut = block.rfind(b"\n", 0, HEAD_BYTES)
+    if cut < 0:
+        return None
+    text = block[: cut + 1].decode("utf-8")
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    lines = _Lines(text)
+    try:
+        sheet = _frame(csv.reader(lines, delimiter=delimiter), "csv")
+    except (csv.Error, SheetError):
+        return None  # the row reader reports it
+    # Past the block, or a one-column file (its rows are read while looking for the header).
+    if lines.exhausted or _filled(sheet.header) <= 1:
+        return None
+    offset = len(text[: lines.chars].encode("utf-8"))
+    return sheet.header, sheet.header_row, sheet.title, offset, delimiter
+
+
+def _batches(blocks: Iterator[bytes], delimiter: str, number: int, width: int, binary,
+             owned: bool) -> Iterator[ColumnBatch | RowBatch]:
+    """The data lines after the header cut at line ends into chunks; `number` is the first data line's
+    row number."""
+    try:
+        carry = b""
+        while True:
+            block = next(blocks, None)
+            if block is None:
+                chunk, carry = carry, b""
+                if chunk and not chunk.endswith(b"\n"):
+                    chunk += b"\n"
+            else:
+                carry += block
+                cut = carry.rfind(b"\n")
+                if cut < 0:
+                    continue
+                chunk, carry = carry[: cut + 1], carry[cut + 1 :]
+            if chunk:
+                parsed = _column_batch(chunk, delimiter, number)
+                if parsed is None:  # irregular from here: the csv module reads the rest
+                    rows = itertools.chain([chunk, carry], blocks)
+                    yield from _row_batches(rows, delimiter, number, width)
+                    return
+                batch, lines = parsed
+                number += lines
+                chunk, parsed = b"", None  # not kept while the batch is being used
+                if len(batch):
+                    yield batch
+            if block is None:
+                return
+    finally:
+        if owned:
+            binary.close()
+
+
+def _column_batch(chunk: bytes, delimiter: str, number: int) -> tuple[ColumnBatch, int] | None:
+    """The chunk's rows as columns, and how many lines it had; None when a line is not one row."""
+    import numpy as np
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    if b"\x00" in chunk or chunk.count(b"\r") != chunk.count(b"\r\n"):
+        return None  # the csv module refuses NULs; a lone CR ends a row there
+    buf = np.frombuffer(chunk, np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    lengths = ends - starts
+    if b"\r" in chunk:
+        lengths -= (lengths > 0) & (buf[ends - 1] == 13)
+    if b'"' in chunk:  # a line with an odd number of quotes opens a cell that goes on to the next line
+        quotes = np.bincount(np.searchsorted(ends, np.flatnonzero(buf == 34)), minlength=len(ends))
+        if (quotes & 1).any():
+            return None
+    numbers = number + np.flatnonzero(lengths > 0)
+    try:
+        table = arrow_csv.read_csv(
+            pa.py_buffer(chunk),
+            read_options=arrow_csv.ReadOptions(autogenerate_column_names=True, block_size=4 << 20,
+                                                     use_threads=False),  # less memory and CPU than threads
+            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types=dict.fromkeys(_ARROW_NAMES, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # rows of different widths
+    if table.num_rows != len(numbers) or table.num_columns > len(_ARROW_NAMES):
+        return None
+    columns = [c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in table.columns]
+    return ColumnBatch(columns, numbers.astype(np.int64)), len(ends)
+
+
+def _row_batches(blocks: Iterable[bytes], delimiter: str, number: int, width: int) -> Iterator[RowBatch]:
+    """UTF-8 blocks read by the csv module, rows numbered from `number`, as read_sheet numbers them."""
+    rows: list[tuple[int, list]] = []
+    reader = csv.reader(_text_lines(blocks), delimiter=delimiter)
+    try:
+        for offset, row in enumerate(reader):
+            if not _is_empty(row):
+                rows.append((number + offset, _cells(row, width)))
+                if len(rows) >= ROW_BATCH:
+                    yield RowBatch(rows)
+                    rows = []
+    except csv.Error as exc:
+        raise SheetError(_("the CSV file is malformed: %(error)s"), {"error": str(exc)}) from exc
+    if rows:
+        yield RowBatch(rows)
+
+
+def _text_lines(blocks: Iterable[bytes]) -> Iterator[str]:
+    """Lines of UTF-8 blocks cut anywhere, as a file opened with newline="" gives them."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pending = ""  # the text after the last line end seen (a CR at the very end may be half of a CR LF)
+    for block in blocks:
+        text = pending + decoder.decode(block)
+        end = len(text) - 1 if text.endswith("\r") else len(text)
+        cut = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end))
+        pending = text[cut + 1 :]
+        yield from io.StringIO(text[: cut + 1], newline="")
+    text = pending + decoder.decode(b"", final=True)
+    if text:
+        yield from io.StringIO(text, newline="")
+
+
+def as_batches(sheet: Sheet) -> BatchedSheet:
+    """A Sheet's rows as RowBatches, for code that reads batches."""
+
+    def batches() -> Iterator[RowBatch]:
+        rows = iter(sheet.rows)
+        while batch := list(itertools.islice(rows, ROW_BATCH)):
+            yield RowBatch(batch)
+
+    return BatchedSheet(sheet.header, sheet.header_row, batches(), sheet.title, sheet.fraction)
