@@ -60,6 +60,29 @@ def strings() -> dict:
         "states": {"queued": _("queued"), "sent": _("sent"), "failed": _("failed")},
         "kinds": {"visit": _("Visit"), "demand": _("Need"), "report": _("Market information"), "photo": _("Photo"),
                   "change": _("Profile change")},
+        # Each store's visit is its own; a done stop offers only another, unplanned visit (issue 15, items 1, 2).
+        "opinion": _("Opinion"), "topics": dict(OpinionTopic.choices),
+        "unsavedItems": _("%(n)s unsaved items (%(items)s): send them with this visit or discard them?"),
+        "again": _("another visit"), "anotherVisit": _("Another visit"),
+        "againNote": _("Another visit: "),
+        "inProgress": _("in progress since %(at)s"), "continueVisit": _("Continue"),
+        "nextStop": _("Next stop"),
+        "plannedTaken": _("its planned visit was recorded by another visit"),
+        "sendUnplanned": _("Send as unplanned"), "edit": _("Edit"),
+        "visitOpenThere": _("A visit to this store is open: check it out first."),
+        # why a record was refused, by the API's code, in the manager's words
+        "refusals": {
+            "not_allowed_now": _("The server cannot take it as it is: for a visit, its planned visit is already "
+                                 "recorded (by another visit or another phone). Send it as unplanned, or edit it."),
+            "stale_version": _("It was changed elsewhere meanwhile: edit it and send it again."),
+            "invalid_input": _("Something in it is not valid: edit it and send it again."),
+            "invalid_schema": _("Something in it is not valid: edit it and send it again."),
+            "not_found": _("The store (or its visit) is no longer yours: it was reassigned or removed."),
+            "forbidden": _("You may not record this."),
+            "too_large": _("It is too large for the server: remove a photo or shorten it."),
+            "other": _("The server refused it."),
+        },
+        "progress": _("%(done)s done · %(left)s left · %(off)s off-site · %(time)s"),
         "outcomes": {"done": _("Done"), "off_site": _("Done off-site"), "missed": _("Missed"), "pending": _("To do"),
                      "recorded": _("Recorded")},
     }
