@@ -67,6 +67,12 @@ def strings() -> dict:
         "againNote": _("Another visit: "),
         "inProgress": _("in progress since %(at)s"), "continueVisit": _("Continue"),
         "nextStop": _("Next stop"),
+        "summary": _("%(day)s: %(done)s of %(planned)s planned stores visited, %(unplanned)s unplanned visits; "
+                     "%(missed)s stores not visited; %(needs)s needs raised, %(reports)s market information; "
+                     "%(unsent)s records not sent yet."),
+        "summaryMissed": _("Not visited: %(stores)s"),
+        "summaryCopied": _("Copied: paste it into a message to your supervisor."),
+        "summaryCopyByHand": _("Copy the text above into a message to your supervisor."),
         "plannedTaken": _("its planned visit was recorded by another visit"),
         "sendUnplanned": _("Send as unplanned"), "edit": _("Edit"),
         "visitOpenThere": _("A visit to this store is open: check it out first."),

@@ -124,15 +124,23 @@
   }
 
   const DONE = new Set(["done", "off_site", "recorded"]);
+  let bringNext = false;
+  let stopRenders = 0;
   async function renderStops() {  // drawn by the page's inline FieldRoute: one way to draw a stop
+    const render = ++stopRenders;
     const [meta, stops, due, visited, drafts] = await Promise.all([db.kv.get("day"), db.stops.orderBy("sequence").toArray(),
       db.kv.get("also_due"), visitedToday(), db.drafts.toArray()]);
+    if (render !== stopRenders) return;  // a newer render has read newer data: an older one must not draw over it
     FieldRoute.drawHeader(meta ? { day: meta.value, day_label: meta.day_label, generated_label: meta.generated_label } : null,
       !meta ? null : meta.ready !== false ? "ready" : loading ? "storing" : "failed");
     // a visit checked in and not checked out says so on its card ("in progress since 10:42", Continue)
     const open = new Map(drafts.map((d) => [d.customer_code, beijingTime(d.checked_in_at)]));
     FieldRoute.drawStops(stops.map((stop) => (open.has(stop.customer_code) ? { ...stop, open_since: open.get(stop.customer_code) } : stop)), here);
     FieldRoute.drawAlsoDue(due ? due.items : [], here, visited);
+    if (bringNext && !$("today-view").hidden) {  // after 签退: the next stop (or the day's summary) comes up by itself
+      bringNext = false;
+      (document.querySelector("#stops .next-stop") || $("day-summary")).scrollIntoView({ block: "start", behavior: "instant" });
+    }
   }
 
   async function searchStores() {
@@ -206,7 +214,7 @@
     renderPhotos();
     renderProfileChanges();
     $("visit-restored").hidden = !(draft && !push);
-    window.scrollTo(0, scroll);
+    window.scrollTo({ top: scroll, behavior: "instant" });
   }
 
   async function showCheckin() {
@@ -379,6 +387,7 @@
       if (current.stop.planned_visit) await db.stops.update(draft.customer_code, { outcome: "recorded" });
     });
     current = null;
+    bringNext = true;  // Today comes back with the next stop on screen, not the form's scroll position
     fillTyped(null);  // the boxes are empty for whatever opens next
     if (history.state && history.state.visit) history.back();  // popstate draws Today
     else showToday({ push: false });
@@ -663,6 +672,7 @@
   }
 
   async function renderOutbox() {
+    renderSummary();
     const items = await db.outbox.orderBy("created").reverse().limit(50).toArray();
     const counts = { queued: 0, sent: 0, failed: 0 };
     for (const item of await db.outbox.toArray()) counts[item.status] += 1;
@@ -774,11 +784,43 @@
     current = null;
     fillTyped(null);
     if (push) history.pushState({ today: true }, "");
+    if (!bringNext) window.scrollTo({ top: 0, behavior: "instant" });
     $("visit-view").hidden = true;
     $("today-view").hidden = false;
     await db.kv.delete("open");
     await renderStops();
     renderOutbox();
+  }
+
+  // ---------- the end of the day ----------
+  // What the day came to, from this phone: stores visited (planned and not), stops left, needs and market
+  // information raised, what is still unsent; shared with the supervisor by the phone's own share sheet.
+  async function renderSummary() {
+    const [stops, meta, rows] = await Promise.all([db.stops.orderBy("sequence").toArray(), db.kv.get("day"),
+      db.outbox.filter((item) => item.kind !== "photo").toArray()]);
+    const todays = rows.filter((item) => FieldRoute.dayOf(new Date(item.created).toISOString()) === FieldRoute.today());
+    const planned = stops.filter((s) => DONE.has(s.outcome));
+    const visits = todays.filter((item) => item.kind === "visit");
+    const unplanned = visits.filter((item) => !item.body.planned_visit).length;
+    const left = stops.filter((s) => !DONE.has(s.outcome));
+    const count = (kind) => todays.filter((item) => item.kind === kind).length;
+    const unsent = await unsentCount();
+    const text = fmt(S.summary, { day: meta ? meta.day_label : "", done: planned.length, planned: stops.length, unplanned,
+      missed: left.length, needs: count("demand"), reports: count("report"), unsent })
+      + (left.length ? "\n" + fmt(S.summaryMissed, { stores: left.map((s) => s.name).join("、") }) : "");
+    $("summary-text").textContent = text;
+    $("day-summary").dataset.unsent = unsent;
+    return text;
+  }
+
+  async function shareSummary() {
+    const text = await renderSummary();
+    try {
+      if (navigator.share) await navigator.share({ text });
+      else { await navigator.clipboard.writeText(text); $("summary-state").textContent = S.summaryCopied; }
+    } catch (error) {  // no share sheet, no clipboard: the text is on screen to copy by hand
+      $("summary-state").textContent = S.summaryCopyByHand;
+    }
   }
 
   // ---------- wiring ----------
@@ -797,6 +839,7 @@
     clearTimeout(scrollSave);
     scrollSave = setTimeout(() => { if (current) db.kv.put({ key: "open", code: current.stop.customer_code, scroll: Math.round(window.scrollY) }); }, 300);
   }, { passive: true });
+  $("summary-share").addEventListener("click", shareSummary);
   $("checkout-send").addEventListener("click", sendUnsavedAndCheckOut);
   $("checkout-discard").addEventListener("click", discardUnsavedAndCheckOut);
   $("checkout-cancel").addEventListener("click", () => $("checkout-dialog").close());
