@@ -28,6 +28,17 @@ class StoreOut(Schema):
     longitude: float | None
 
 
+class LastFigures(Schema):
+    stock_cartons: int | None
+    retail_price: float | None = Field(description="元 per 条")
+
+
+class LastVisitOut(Schema):
+    day: date
+    observations: dict[str, LastFigures] = Field(description="by SKU code: what was seen at the store's last "
+                                                             "visit with SKU figures")
+
+
 class StopOut(StoreOut):
     planned_visit: int
     sequence: int
@@ -37,6 +48,8 @@ class StopOut(StoreOut):
     outcome: str
     navigation: dict[str, str] = Field(description="amap (GCJ-02), baidu_app and baidu (BD-09) links")
     usual_skus: list[str] = Field(description="SKU codes most observed at this store first")
+    last_visit: LastVisitOut | None = Field(None, description="the last visit's figures, offered as 'same as last "
+                                                              "time' (never recorded unless confirmed)")
 
 
 class AlsoDueOut(StoreOut):

@@ -25,6 +25,28 @@
   // A visit's photos wait here, not in its draft (saved on every keystroke), until check-out queues them in the
   // outbox right behind their visit: a photo is sent with the visit's server id.
   db.version(2).stores({ visit_photos: "client_uuid, visit" });
+  // The phone over weeks: a record the server has is deleted from the outbox with its photo's blob; what stays is
+  // a small receipt (what it was, its server id), kept for the day (the counter, Today's "recorded", the day's
+  // summary, a photo waiting for its owner's id) and pruned the next day.
+  db.version(3).stores({ sent: "client_uuid, created" }).upgrade(async (tx) => {
+    const done = await tx.table("outbox").where("status").equals("sent").toArray();
+    await tx.table("sent").bulkPut(done.map(receipt));
+    await tx.table("outbox").where("status").equals("sent").delete();
+  });
+  function receipt(item) {
+    const b = item.body || {};
+    const body = item.kind === "visit" ? { customer_code: b.customer_code, planned_visit: b.planned_visit, checked_in_at: b.checked_in_at }
+      : { customer_code: b.customer_code };
+    return { client_uuid: item.client_uuid, kind: item.kind, label: item.label, status: "sent", server_id: item.server_id ?? null,
+      outcome: item.outcome || "", parent: item.parent || null, created: item.created, body };
+  }
+  const record = async (id) => (await db.outbox.get(id)) || (await db.sent.get(id));  // unsent, or its receipt
+  const visitRecords = async () => [...await db.outbox.filter((item) => item.kind === "visit").toArray(),
+    ...await db.sent.filter((item) => item.kind === "visit").toArray()];
+  async function pruneReceipts() {  // yesterday's receipts: the server has those records, the phone needs nothing of them
+    const today = FieldRoute.today();
+    await db.sent.filter((item) => FieldRoute.dayOf(new Date(item.created).toISOString()) !== today).delete();
+  }
 
   // ---------- helpers ----------
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() :
@@ -78,7 +100,7 @@
         if (!response.ok) throw new Error(response.status);
         return response.json();
       })));
-      await db.transaction("rw", [db.stops, db.customers, db.skus, db.checklists, db.kv, db.outbox], async () => {
+      await db.transaction("rw", [db.stops, db.customers, db.skus, db.checklists, db.kv, db.outbox, db.sent], async () => {
         await Promise.all([db.customers.clear(), db.skus.clear()]);
         await db.customers.bulkPut(today.customers);
         await db.skus.bulkPut(skus);
@@ -97,8 +119,8 @@
   // the page carries when it is newer than what the phone holds. A visit this phone recorded, and the server
   // does not know of yet (or did not when that route was made), stays "recorded".
   async function storeRoute(route) {
-    await db.transaction("rw", db.stops, db.customers, db.kv, db.outbox, async () => {
-      const visits = await db.outbox.filter((item) => item.kind === "visit").toArray();
+    await db.transaction("rw", db.stops, db.customers, db.kv, db.outbox, db.sent, async () => {
+      const visits = await visitRecords();
       const recorded = new Set(visits.map((item) => item.body.planned_visit));
       const mark = (stop) => (stop.outcome === "pending" && recorded.has(stop.planned_visit) ? { ...stop, outcome: "recorded" } : stop);
       await db.stops.clear();
@@ -119,12 +141,17 @@
   }
 
   async function visitedToday() {  // stores with a visit captured today on this phone (sent or not)
-    const visits = await db.outbox.filter((item) => item.kind === "visit").toArray();
+    const visits = await visitRecords();
     return new Set(visits.filter((item) => FieldRoute.dayOf(item.body.checked_in_at) === FieldRoute.today()).map((item) => item.body.customer_code));
   }
 
   const DONE = new Set(["done", "off_site", "recorded"]);
   let bringNext = false;
+  let newVersion = false;
+  function reloadIfNewVersion() {
+    if (newVersion && !current && !syncing) location.reload();
+    else if (newVersion) setTimeout(reloadIfNewVersion, 1000);
+  }
   let stopRenders = 0;
   async function renderStops() {  // drawn by the page's inline FieldRoute: one way to draw a stop
     const render = ++stopRenders;
@@ -288,23 +315,85 @@
     }
     const rows = $("sku-rows");
     rows.replaceChildren();
-    for (const [n, code] of codes.entries()) {
-      const sku = known[n] || { code, name: code };
-      const obs = draft.observations[code] || {};
-      const hint = el("small", { class: "d-block margin-hint" });
-      marginHint(hint, sku, obs.retail_price);
-      const field = (name, attrs) => el("input", { class: "form-control form-control-sm", name, inputmode: "decimal", value: obs[name] ?? "",
-        oninput: (e) => { (draft.observations[code] = draft.observations[code] || {})[name] = e.target.value; saveDraft();
-          if (name === "retail_price") marginHint(hint, sku, e.target.value); }, ...attrs });
-      rows.append(el("li", { class: "sku-row", "data-sku": code },
-        el("span", { class: "small" }, sku.name, hint),
-        field("stock_cartons", { inputmode: "numeric", "aria-label": S.stock }),
-        field("retail_price", { "aria-label": S.price, placeholder: sku.retail_price ? String(Math.round(sku.retail_price)) : "" }),
-        field("sales_last_week_cartons", { inputmode: "numeric", "aria-label": S.sales }),
-        el("input", { type: "checkbox", class: "form-check-input", name: "price_tag_ok", "aria-label": S.tagOk, checked: obs.price_tag_ok !== false,
-          onchange: (e) => { (draft.observations[code] = draft.observations[code] || {}).price_tag_ok = e.target.checked; saveDraft(); } })));
-    }
+    const last = (current.stop.last_visit && current.stop.last_visit.observations) || {};
+    for (const [n, code] of codes.entries()) rows.append(skuRow(draft, known[n] || { code, name: code }, last[code] || null));
     $("opinions").replaceChildren(...draft.opinions.map((o) => el("li", {}, `${S.topics[o.topic] || o.topic}: ${o.text}`)));
+  }
+
+  // A SKU row: what the manager confirms is recorded, nothing else. The last visit's figures (and the guide
+  // price) are offered on the row and taken with one tap ("same as last time"); the stock has steppers; a price
+  // far from the guide price is asked again before it counts.
+  const observed = (o) => ["stock_cartons", "retail_price", "sales_last_week_cartons"].some((k) => o[k] !== undefined && o[k] !== null && o[k] !== "");
+  function plausible(sku, price) {
+    const guide = Number(sku.retail_price);
+    if (price === undefined || price === null || price === "" || !(guide > 0)) return true;
+    return Number(price) >= guide * PRICE_BAND[0] && Number(price) <= guide * PRICE_BAND[1];
+  }
+  const PRICE_BAND = [0.5, 2];  // a retail price outside half to twice the guide price is most likely a typo
+
+  function skuRow(draft, sku, last) {
+    const code = sku.code;
+    const obs = () => (draft.observations[code] = draft.observations[code] || {});
+    const o = draft.observations[code] || {};
+    const guide = sku.retail_price ? Math.round(Number(sku.retail_price)) : null;
+    const offer = { stock_cartons: last && last.stock_cartons != null ? last.stock_cartons : null,
+      retail_price: last && last.retail_price != null ? Math.round(last.retail_price) : guide };
+    const hint = el("small", { class: "d-block margin-hint" });
+    marginHint(hint, sku, o.retail_price);
+    const check = el("div", { class: "price-check small text-danger", hidden: true });
+    const drawCheck = (price) => {
+      const ask = !plausible(sku, price) && (draft.observations[code] || {}).price_ok !== Number(price);
+      check.hidden = !ask;
+      if (ask) check.replaceChildren(fmt(S.priceAsk, { price, guide }), " ",
+        el("button", { type: "button", class: "btn btn-sm btn-outline-danger py-0 price-confirm", onclick: () => {
+          obs().price_ok = Number(price); saveDraft(); check.hidden = true; } }, fmt(S.priceYes, { price })));
+    };
+    drawCheck(o.retail_price);
+    const li = el("li", { class: `sku-row${observed(o) ? " confirmed" : ""}`, "data-sku": code });
+    const mark = () => li.classList.toggle("confirmed", observed(draft.observations[code] || {}));
+    const field = (name, attrs) => el("input", { class: "form-control form-control-sm", name, inputmode: "decimal", value: o[name] ?? "",
+      oninput: (e) => { obs()[name] = e.target.value; saveDraft(); mark();
+        if (name === "retail_price") { marginHint(hint, sku, e.target.value); drawCheck(e.target.value); } }, ...attrs });
+    const stock = field("stock_cartons", { inputmode: "numeric", "aria-label": S.stock });
+    const price = field("retail_price", { "aria-label": S.price });
+    const step = (by) => el("button", { type: "button", class: `btn btn-sm btn-outline-secondary stepper ${by > 0 ? "step-up" : "step-down"}`,
+      "aria-label": by > 0 ? "+1" : "-1", onclick: () => {
+        const target = obs();
+        const from = target.stock_cartons !== undefined && target.stock_cartons !== "" ? Number(target.stock_cartons) : offer.stock_cartons ?? 0;
+        stock.value = target.stock_cartons = String(Math.max(0, (Number.isFinite(from) ? from : 0) + by));
+        saveDraft(); mark(); } }, by > 0 ? "+" : "−");
+    const same = el("button", { type: "button", class: "btn btn-sm btn-outline-success py-0 same-as-last", onclick: () => {
+      const target = obs();
+      for (const name of ["stock_cartons", "retail_price"]) {
+        if (offer[name] == null || (target[name] !== undefined && target[name] !== "")) continue;  // what was typed stays
+        target[name] = String(offer[name]);
+      }
+      stock.value = target.stock_cartons ?? "";
+      price.value = target.retail_price ?? "";
+      marginHint(hint, sku, price.value);
+      drawCheck(price.value);
+      saveDraft(); mark(); } }, S.sameAsLast);
+    const lastText = [last && last.stock_cartons != null ? fmt(S.lastStock, { n: last.stock_cartons }) : null,
+      last && last.retail_price != null ? fmt(S.lastPrice, { yuan: Math.round(last.retail_price) }) : null,
+      guide ? fmt(S.guidePrice, { yuan: guide }) : null].filter(Boolean).join(" · ");
+    li.append(
+      el("div", { class: "sku-name small" }, el("span", { class: "me-auto" }, sku.name), offer.stock_cartons != null || offer.retail_price != null ? same : ""),
+      el("div", { class: "sku-last small text-muted" }, lastText),
+      el("div", { class: "sku-inputs" }, step(-1), stock, step(1), price, field("sales_last_week_cartons", { inputmode: "numeric", "aria-label": S.sales }),
+        el("input", { type: "checkbox", class: "form-check-input", name: "price_tag_ok", "aria-label": S.tagOk, checked: o.price_tag_ok !== false,
+          onchange: (e) => { obs().price_tag_ok = e.target.checked; saveDraft(); } })),
+      hint, check);
+    return li;
+  }
+
+  // Prices asked again and not confirmed: check-out waits for them (the first row's input gets the focus).
+  async function unconfirmedPrices(draft) {
+    const codes = Object.keys(draft.observations);
+    const skus = await db.skus.bulkGet(codes);
+    return codes.filter((code, n) => {
+      const o = draft.observations[code];
+      return skus[n] && !plausible(skus[n], o.retail_price) && o.price_ok !== Number(o.retail_price);
+    });
   }
 
   function marginHint(node, sku, asked) {  // the retailer's margin on a 条: the price asked less our wholesale price
@@ -347,6 +436,13 @@
   // 签退: what was typed and not saved goes with the visit or is discarded, as the manager says — never left
   // in a box for the next store.
   async function checkOut() {
+    const doubtful = await unconfirmedPrices(current.draft);
+    if (doubtful.length) {
+      const row = document.querySelector(`.sku-row[data-sku="${doubtful[0]}"]`);
+      if (row) { row.scrollIntoView({ block: "center", behavior: "instant" }); row.querySelector("[name=retail_price]").focus(); }
+      $("visit-saved").textContent = S.pricesToConfirm;
+      return;
+    }
     const unsaved = unsavedItems();
     if (!unsaved.length) return finishCheckOut();
     $("checkout-unsaved").textContent = fmt(S.unsavedItems, { n: unsaved.length, items: unsaved.map((u) => u.label).join("、") });
@@ -512,7 +608,7 @@
         state === "failed" && item.detail ? el("div", { class: "text-danger" }, item.detail) : "");
     }));
     draw([]);
-    if (changes.length) changeWatch = Dexie.liveQuery(() => db.outbox.bulkGet(changes.map((c) => c.client_uuid)))
+    if (changes.length) changeWatch = Dexie.liveQuery(() => Promise.all(changes.map((c) => record(c.client_uuid))))
       .subscribe({ next: draw, error: (error) => console.warn("profile changes", error) });
   }
 
@@ -550,7 +646,7 @@
     const headers = { "X-CSRFToken": csrf(), Accept: "application/json" };
     let body;
     if (item.file) {
-      const parent = await db.outbox.get(item.parent);
+      const parent = await record(item.parent);
       if (!parent || parent.status === "failed") return { status: "failed", detail: S.parentMissing };
       if (parent.status !== "sent") return "wait";
       body = new FormData();
@@ -559,7 +655,7 @@
     } else {
       if (item.kind === "visit" && item.body.profile_changes && item.body.profile_changes.length) {
         // The changes went ahead of the visit: tell the server what each became (applied or a request).
-        const sent = await db.outbox.bulkGet(item.body.profile_changes.map((c) => c.client_uuid));
+        const sent = await Promise.all(item.body.profile_changes.map((c) => record(c.client_uuid)));
         item.body.profile_changes = item.body.profile_changes.map((c, n) => ({ ...c,
           applied: sent[n] && sent[n].outcome ? sent[n].outcome === "applied" : null }));
       }
@@ -595,7 +691,12 @@
         if (item.next_try > Date.now()) continue;
         try {
           const result = await send(item);
-          if (result !== "wait") await db.outbox.update(item.client_uuid, result);
+          if (result !== "wait" && result.status === "sent") {  // the server has it: the record and its blob go
+            await db.transaction("rw", db.outbox, db.sent, async () => {
+              await db.sent.put(receipt({ ...item, ...result }));
+              await db.outbox.delete(item.client_uuid);
+            });
+          } else if (result !== "wait") await db.outbox.update(item.client_uuid, result);
         } catch (error) {  // offline, a lost response or a server error: retry with backoff, same client_uuid
           if (error instanceof LoginExpired) { loginExpired = true; break; }
           const attempts = item.attempts + 1;
@@ -673,9 +774,12 @@
 
   async function renderOutbox() {
     renderSummary();
-    const items = await db.outbox.orderBy("created").reverse().limit(50).toArray();
-    const counts = { queued: 0, sent: 0, failed: 0 };
-    for (const item of await db.outbox.toArray()) counts[item.status] += 1;
+    // counted by the index, not read: a week offline is thousands of rows with their photos
+    const [unsent, sent, queued, failed, sentCount] = await Promise.all([db.outbox.orderBy("created").reverse().limit(50).toArray(),
+      db.sent.orderBy("created").reverse().limit(20).toArray(), db.outbox.where("status").equals("queued").count(),
+      db.outbox.where("status").equals("failed").count(), db.sent.count()]);
+    const items = [...unsent, ...sent].sort((a, b) => b.created - a.created).slice(0, 50);
+    const counts = { queued, sent: sentCount, failed };
     const state = $("sync-state");
     state.dataset.queued = counts.queued;
     state.dataset.failed = counts.failed;
@@ -689,6 +793,22 @@
       item.label, item.status !== "sent" && item.detail ? el("div", { class: "text-danger detail" }, item.detail) : "",
       item.status === "failed" ? el("div", { class: "why" }, why(item)) : "",
       item.status === "failed" ? refusedActions(item) : "")));
+  }
+
+  // The phone's storage: asked to keep it (a browser may otherwise clear an origin's data when the phone runs
+  // short), and a warning when little is left for the outbox's photos.
+  async function keepStorage() {
+    if (!navigator.storage) return;
+    try {
+      if (navigator.storage.persist && !(await navigator.storage.persisted())) await navigator.storage.persist();
+      const { usage, quota } = navigator.storage.estimate ? await navigator.storage.estimate() : {};
+      const free = quota - usage;
+      const low = Number.isFinite(free) && free < 100 * 1024 * 1024;  // about 400 photos
+      $("storage-state").hidden = !low;
+      if (low) $("storage-state").textContent = fmt(S.storageLow, { mb: Math.max(0, Math.round(free / 1048576)) });
+    } catch (error) {
+      console.warn("storage", error);
+    }
   }
 
   // ---------- one phone, several people ----------
@@ -796,8 +916,9 @@
   // What the day came to, from this phone: stores visited (planned and not), stops left, needs and market
   // information raised, what is still unsent; shared with the supervisor by the phone's own share sheet.
   async function renderSummary() {
-    const [stops, meta, rows] = await Promise.all([db.stops.orderBy("sequence").toArray(), db.kv.get("day"),
-      db.outbox.filter((item) => item.kind !== "photo").toArray()]);
+    const [stops, meta, waiting, sent] = await Promise.all([db.stops.orderBy("sequence").toArray(), db.kv.get("day"),
+      db.outbox.filter((item) => item.kind !== "photo").toArray(), db.sent.filter((item) => item.kind !== "photo").toArray()]);
+    const rows = [...waiting, ...sent];
     const todays = rows.filter((item) => FieldRoute.dayOf(new Date(item.created).toISOString()) === FieldRoute.today());
     const planned = stops.filter((s) => DONE.has(s.outcome));
     const visits = todays.filter((item) => item.kind === "visit");
@@ -864,7 +985,20 @@
   $("add-opinion").addEventListener("click", addOpinion);
   window.addEventListener("online", sync);
   window.addEventListener("offline", renderOutbox);
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register($("field-app").dataset.sw, { scope: "/" }).catch(() => {});
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register($("field-app").dataset.sw, { scope: "/" }).catch(() => {});
+    // A new version of the app has taken over (sw.js: skipWaiting, clientsClaim): this page still runs the old
+    // field.js, so it reloads — at once on Today, else when the visit is left. Nothing is lost either way: the
+    // outbox and an open visit (its draft, what was typed, where it was) live in IndexedDB.
+    const hadController = !!navigator.serviceWorker.controller;
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      if (!hadController) return;  // the first install, not a new version
+      newVersion = true;
+      reloadIfNewVersion();
+    });
+  }
+  // Another tab opened the database in a newer version: this page's copy of the code is old.
+  db.on("versionchange", () => { db.close(); newVersion = true; reloadIfNewVersion(); return false; });
 
   $("logout-form").addEventListener("submit", logOut);
   $("logout-send").addEventListener("click", sendBeforeLogout);
@@ -874,6 +1008,8 @@
 
   (async () => {
     await claimPhone();
+    await pruneReceipts();
+    keepStorage();
     await adoptInlineRoute();
     await renderStops();
     await renderOutbox();
