@@ -54,3 +54,9 @@ def test_the_page_carries_them_inline_and_nobody_else_sees_them(cast, login):
     assert '"last_visit": {"day":' in page
     for who in ("bob", "sam"):
         assert login(cast[who]).get(f"{API}/today").json()["stops"] == []
+
+
+def test_every_page_a_manager_opens_links_the_manifest(cast, login):
+    store = make_customer(cast["alice"])
+    assert 'rel="manifest"' in login(cast["alice"]).get(f"/customers/{store.customer_code}/").content.decode()
+    assert 'rel="manifest"' not in login(cast["dora"]).get("/customers/").content.decode()

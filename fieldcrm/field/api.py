@@ -40,6 +40,8 @@ class LastVisitOut(Schema):
 
 
 class StopOut(StoreOut):
+    owner_name: str = ""
+    phone: str = Field("", description="the store's phone: tap to call from the visit screen")
     planned_visit: int
     sequence: int
     arrival: time | None

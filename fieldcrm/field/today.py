@@ -133,6 +133,7 @@ def route(manager, day: date, *, checklists: bool = False) -> dict:
         if manager.company_id else 200,
         "stops": [
             store(stop.customer) | {
+                "owner_name": stop.customer.owner_name, "phone": stop.customer.phone,
                 "planned_visit": stop.pk, "sequence": stop.sequence, "arrival": stop.arrival,
                 "reasons": [reason_text(reason) for reason in stop.reasons], "problems": stop.problems,
                 "outcome": stop.outcome, "navigation": navigation(stop.customer),

@@ -77,6 +77,7 @@ def strings() -> dict:
         "summaryCopyByHand": _("Copy the text above into a message to your supervisor."),
         "storageLow": _("This phone has only %(mb)s MB free for the app: send what is queued and free some space."),
         # a routine visit in a few taps: the last visit's figures offered, never recorded unless confirmed
+        "lastVisit": _("Last visit with SKU figures: %(day)s"),
         "sameAsLast": _("Same as last time"), "lastStock": _("last %(n)s 条"), "lastPrice": _("%(yuan)s 元"),
         "guidePrice": _("guide %(yuan)s 元"),
         "priceAsk": _("%(price)s 元/条? The guide price is %(guide)s 元."), "priceYes": _("Yes, %(price)s"),

@@ -38,6 +38,10 @@ def test_a_routine_visit_same_as_last_time(cast, live_server, browser):
     page.click(".stop .open-visit")
     page.click("#check-in")
     page.wait_for_selector("#checkin-state:not(:empty)")
+    # who and when: the owner with a tap-to-call phone, the last visit's day
+    assert page.locator("#visit-owner a.call").get_attribute("href") == f"tel:{store.phone}"
+    assert store.owner_name in page.inner_text("#visit-owner")
+    assert timezone.localdate(past.checked_in_at).isoformat() in page.inner_text("#visit-last")
     rows = page.locator(".sku-row")
     assert rows.count() == 4
     assert "last 5 条" in rows.first.inner_text() and "guide 450" in rows.first.inner_text()

@@ -214,6 +214,15 @@
       ["profile-value", S.kinds.change]].filter(([id]) => typed(id)).map(([id, label]) => ({ id, label }));
   }
 
+  // Who and why: the owner with a tap-to-call phone, the visit's reasons and problems, the last visit's day.
+  function drawContext(stop) {
+    $("visit-owner").replaceChildren(...(stop.owner_name ? [stop.owner_name] : []),
+      ...(stop.phone ? [" · ", el("a", { href: `tel:${stop.phone}`, class: "call" }, stop.phone)] : []));
+    $("visit-reasons").replaceChildren(...(stop.reasons || []).map((text) => el("li", {}, text)),
+      ...(stop.problems ? [el("li", { class: "text-danger" }, stop.problems)] : []));
+    $("visit-last").textContent = stop.last_visit ? fmt(S.lastVisit, { day: stop.last_visit.day }) : "";
+  }
+
   let current = null;  // {stop, draft}
   // again: a second visit to a stop done today — never its planned visit again, an unplanned one with a reason.
   async function openVisit(code, { again = false, push = true, scroll = 0 } = {}) {
@@ -229,6 +238,7 @@
     $("visit-view").hidden = false;
     $("visit-store").textContent = stop.name + (current.stop.planned_visit ? "" : ` (${repeat ? S.again : S.adHoc})`);
     $("visit-address").textContent = stop.address;
+    drawContext(stop);
     $("visit-saved").textContent = "";
     $("visit-notes").value = draft ? draft.notes || "" : "";
     $("profit-situation").value = draft ? draft.profit_situation || "" : "";
