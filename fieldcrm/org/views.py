@@ -6,9 +6,15 @@ from django.views.decorators.cache import cache_control
 
 @login_required
 def home(request):
-    """Each role lands where its work is: managers on their customers, departments on their inbox."""
+    """Each role lands where its work is (issue 15, item 5): a manager on 今日 (the phone app; its menu links
+    every web page), monopoly officers on the market information to act on, department staff on the needs
+    routed to them; supervisors and admins on the customers."""
+    if request.user.is_monopoly_officer:
+        return redirect("monopoly:list")
     if request.user.is_department_staff:
-        return redirect("customers:requests")
+        return redirect("followup:demand_inbox")
+    if request.user.is_manager:
+        return redirect("field_today")
     return redirect("customers:list")
 
 
