@@ -6,8 +6,10 @@ Builds a fresh SQLite database in a temporary DATA_DIR (one manager, a route of 
 sale, each store's 10 usual SKUs), collects the static files as production does (hashed and compressed by
 WhiteNoise), serves them with `runserver` (DEBUG off), and drives Debian chromium with Playwright at 360x740:
 
-1. a complete visit with `--skus` SKUs (check in, every checklist item, stock / price / last week's sales for
-   each SKU, an opinion, a need, check out, until the outbox says sent): taps, keystrokes and wall time;
+1. taps, keystrokes and wall time per visit kind, until the outbox says sent: a routine visit (checklist,
+   stock and retail price of `--skus` SKUs confirmed "same as last time", one stock changed with the stepper,
+   no need; issue 15's goal: <= 25 taps, <= 10 keystrokes), a visit with a need and a photo, and an unplanned
+   visit found by search; and whether the next stop is on screen after 签退 (scroll needed: 0);
 2. a day offline: 200 needs captured with no network, then the network returns: time until all are sent
    and how many the server stored (one request each; a replay would answer 200 and store nothing);
 3. Today's first load (empty cache) and repeat load (service worker in control) with 4x CPU throttling and
@@ -33,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PASSWORD = "bench-password-123"  # noqa: S105 (a throwaway database)
+PHOTO = b""  # a small JPEG, made in main()
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
 
 
@@ -55,7 +58,9 @@ def build(skus: int):
     manager = User.objects.create_user("bench", password=PASSWORD, role=User.Role.MANAGER, company=company, area=area)
     brand = Brand.objects.create(name="中华")
     catalogue = [Sku.objects.create(code=f"69010280{n:05d}", name=f"中华({n})", brand=brand, barcode=f"69{n:011d}",
-                                    wholesale_price=380, retail_price=450, purchase_cost=340, price_class="1")
+                                    wholesale_price=380, retail_price=450, purchase_cost=340, price_class="1",
+                                    # on sale for a year: a routine store's SKUs, not 40 "new SKU" news items
+                                    launched_on=timezone.localdate() - timedelta(days=365))
                  for n in range(40)]
     day = timezone.localdate()
     plan = WeekPlan.objects.create(manager=manager, week_start=day - timedelta(days=day.weekday()),
@@ -72,7 +77,19 @@ def build(skus: int):
                                     distance_m=0, on_site=True, ad_hoc=True)
         for sku in catalogue[:skus]:
             past.observations.create(sku=sku, stock_cartons=5)
+    Customer.objects.create(company=company, customer_code="320399999999", name="基准便利店", license_no="32039999999999",
+                            owner_name="李明", address="沛县汉源大道99号", latitude=34.72, longitude=116.94, manager=manager)
     return manager
+
+
+def jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (180, 120, 60)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def serve(port: int, env: dict) -> subprocess.Popen:
@@ -118,29 +135,82 @@ class Counter:
         self.keys += len(text)
 
 
-def complete_visit(page, skus: int) -> dict:
+def start_visit(c, page, sequence: int) -> None:
+    c.tap(page.locator(f'.stop[data-sequence="{sequence}"] .open-visit'))
+    c.tap("#check-in")
+    page.wait_for_selector("#checkin-state:not(:empty)")
+
+
+def answer_checklist(c, page) -> int:
+    items = page.locator(".check-item").all()
+    for item in items:
+        c.tap(item.locator(".check-done"))
+    return len(items)
+
+
+def check_out(c, page, sent: int) -> None:
+    c.tap("#check-out")
+    page.wait_for_selector(f'#sync-state[data-queued="0"][data-sent="{sent}"]', timeout=30000)
+
+
+def routine_visit(page, skus: int, sent: int) -> dict:
+    """Checklist, stock and retail price of `skus` SKUs, no need: every row confirmed "same as last time" (the
+    last visit's stock, the guide price), one row's stock two more (the stepper)."""
     c = Counter(page)
     started = time.perf_counter()
-    c.tap(page.locator(".stop").first.locator(".open-visit"))
-    c.tap("#check-in")
-    page.wait_for_selector("#checkin-state.on-site")
+    start_visit(c, page, 1)
     page.locator(".sku-row").nth(skus - 1).wait_for()
-    for item in page.locator(".check-item").all():
-        c.tap(item.locator(".check-done"))
+    checklist = answer_checklist(c, page)
     rows = page.locator(".sku-row")
     assert rows.count() == skus, rows.count()
     for row in rows.all():
-        c.type(row.locator("[name=stock_cartons]"), "5")
-        c.type(row.locator("[name=retail_price]"), "450")
-        c.type(row.locator("[name=sales_last_week_cartons]"), "12")
-    c.type(page.locator("#opinion-text"), "货源偏紧")
-    c.tap("#add-opinion")
+        c.tap(row.locator(".same-as-last"))
+    c.tap(rows.first.locator(".step-up"))
+    c.tap(rows.first.locator(".step-up"))
+    check_out(c, page, sent)
+    return {"kind": "routine", "skus": skus, "checklist_items": checklist, "taps": c.taps, "keystrokes": c.keys,
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+def visit_with_need_and_photo(page, skus: int, sent: int) -> dict:
+    """The routine visit plus a need typed and a photo of the shelf."""
+    c = Counter(page)
+    started = time.perf_counter()
+    start_visit(c, page, 2)
+    page.locator(".sku-row").nth(skus - 1).wait_for()
+    answer_checklist(c, page)
+    for row in page.locator(".sku-row").all():
+        c.tap(row.locator(".same-as-last"))
     c.tap("#need-box summary")
     c.type(page.locator("#need-text"), "希望增加中华(硬)的货源")
     c.tap("#add-need")
-    c.tap("#check-out")
-    page.wait_for_selector('#sync-state[data-queued="0"][data-sent="2"]', timeout=30000)
-    return {"taps": c.taps, "keystrokes": c.keys, "seconds": round(time.perf_counter() - started, 2)}
+    page.set_input_files("#visit-photo", {"name": "shelf.jpg", "mimeType": "image/jpeg", "buffer": PHOTO})
+    c.taps += 2  # the photo button and the camera's shutter
+    page.wait_for_selector(".visit-photo")
+    check_out(c, page, sent)
+    return {"kind": "need_and_photo", "skus": skus, "taps": c.taps, "keystrokes": c.keys,
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+def unplanned_visit(page, sent: int) -> dict:
+    """A store off the route, found by search: check in, its checklist, check out."""
+    c = Counter(page)
+    started = time.perf_counter()
+    c.tap("#unplanned-box summary")
+    c.type(page.locator("#store-search"), "便利")
+    c.tap(page.locator("#store-matches button").first)
+    c.tap("#check-in")
+    page.wait_for_selector("#checkin-state:not(:empty)")
+    answer_checklist(c, page)
+    check_out(c, page, sent)
+    return {"kind": "unplanned_by_search", "taps": c.taps, "keystrokes": c.keys,
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+def scroll_to_next(page) -> dict:
+    """After each 签退 so far: is the next stop on screen by itself (scroll needed: 0)?"""
+    top = page.evaluate("(() => { const n = document.querySelector('.next-stop'); return n ? n.getBoundingClientRect().top : null; })()")
+    return {"next_stop_top_px": top and round(top), "scroll_needed_px": 0 if top is not None and -1 <= top <= 740 else None}
 
 
 def day_offline_sync(context, page, records: int) -> dict:
@@ -149,7 +219,7 @@ def day_offline_sync(context, page, records: int) -> dict:
 
     before = Demand.objects.count()
     context.set_offline(True)
-    page.locator(".stop").nth(1).locator(".open-visit").click()
+    page.locator('.stop[data-sequence="3"] .open-visit').click()
     page.click("#check-in")
     page.evaluate("document.getElementById('need-box').open = true")
     for n in range(records):
@@ -193,6 +263,8 @@ def main():
            "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}  # the counts are read while Playwright runs its event loop
     os.environ.update(env)
     build(args.skus)
+    global PHOTO  # noqa: PLW0603 (made once the environment is set)
+    PHOTO = jpeg()
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = serve(args.port, env)
     base = f"http://127.0.0.1:{args.port}"
@@ -205,7 +277,10 @@ def main():
             context, page = log_in(browser, base)
             page.goto(f"{base}/field/")
             page.wait_for_selector('#field-app[data-ready="1"]')
-            print("visit", complete_visit(page, args.skus))
+            print("visit", routine_visit(page, args.skus, sent=1))
+            print("after 签退", scroll_to_next(page))
+            print("visit", visit_with_need_and_photo(page, args.skus, sent=4))
+            print("visit", unplanned_visit(page, sent=5))
             print("sync", day_offline_sync(context, page, 200))
             context.close()
 

@@ -19,8 +19,10 @@ def test_english_is_available(client, db):
 
 
 def test_home_sends_each_role_to_its_work(cast, login):
-    assert login(cast["alice"]).get("/")["Location"] == reverse("customers:list")
-    assert login(cast["dora"]).get("/")["Location"] == reverse("customers:requests")
+    assert login(cast["alice"]).get("/")["Location"] == reverse("field_today")
+    assert login(cast["dora"]).get("/")["Location"] == reverse("followup:demand_inbox")
+    assert login(cast["max"]).get("/")["Location"] == reverse("monopoly:list")
+    assert login(cast["sam"]).get("/")["Location"] == reverse("customers:list")
 
 
 def test_customer_list_query_count_does_not_grow_with_rows(cast, login, django_assert_max_num_queries):

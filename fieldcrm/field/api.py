@@ -28,7 +28,20 @@ class StoreOut(Schema):
     longitude: float | None
 
 
+class LastFigures(Schema):
+    stock_cartons: int | None
+    retail_price: float | None = Field(description="元 per 条")
+
+
+class LastVisitOut(Schema):
+    day: date
+    observations: dict[str, LastFigures] = Field(description="by SKU code: what was seen at the store's last "
+                                                             "visit with SKU figures")
+
+
 class StopOut(StoreOut):
+    owner_name: str = ""
+    phone: str = Field("", description="the store's phone: tap to call from the visit screen")
     planned_visit: int
     sequence: int
     arrival: time | None
@@ -37,6 +50,8 @@ class StopOut(StoreOut):
     outcome: str
     navigation: dict[str, str] = Field(description="amap (GCJ-02), baidu_app and baidu (BD-09) links")
     usual_skus: list[str] = Field(description="SKU codes most observed at this store first")
+    last_visit: LastVisitOut | None = Field(None, description="the last visit's figures, offered as 'same as last "
+                                                              "time' (never recorded unless confirmed)")
 
 
 class AlsoDueOut(StoreOut):

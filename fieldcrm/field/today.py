@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import date
 from urllib.parse import quote
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.utils import formats, timezone
 
 from fieldcrm.customers.models import Customer
@@ -82,6 +82,25 @@ def usual_skus(customers: list[Customer]) -> dict[int, list[str]]:
     return {pk: [code for code, _n in c.most_common(USUAL_SKUS)] for pk, c in counts.items()}
 
 
+def last_figures(customers: list[Customer]) -> dict[int, dict]:
+    """Each store's last visit with SKU figures: when, and per SKU the stock and retail price seen then. The
+    phone offers them as "same as last time", one tap a row; they are never recorded unless confirmed."""
+    latest = (Visit.objects.filter(customer=OuterRef("pk"), observations__isnull=False)
+              .order_by("-checked_in_at").values("pk")[:1])
+    visits = dict(Customer.objects.filter(pk__in=[c.pk for c in customers]).annotate(last=Subquery(latest))
+                  .filter(last__isnull=False).values_list("last", "pk"))
+    found: dict[int, dict] = {}
+    rows = (SkuObservation.objects.filter(visit_id__in=visits).select_related("visit", "sku")
+            .only("visit__checked_in_at", "sku__code", "stock_cartons", "retail_price", "visit_id"))
+    for row in rows:
+        last = found.setdefault(visits[row.visit_id], {
+            "day": timezone.localdate(row.visit.checked_in_at), "observations": {}})
+        last["observations"][row.sku.code] = {
+            "stock_cartons": row.stock_cartons,
+            "retail_price": float(row.retail_price) if row.retail_price is not None else None}
+    return found
+
+
 def store(customer: Customer) -> dict:
     return {"customer_code": customer.customer_code, "name": customer.name, "address": customer.address,
             "latitude": customer.latitude, "longitude": customer.longitude}
@@ -98,6 +117,7 @@ def route(manager, day: date, *, checklists: bool = False) -> dict:
     (as `GET /customers/{code}/checklist` says): one request loads the day instead of one per store."""
     stops = todays_stops(manager, day)
     usual = usual_skus([stop.customer for stop in stops])
+    last = last_figures([stop.customer for stop in stops])
     late = also_due(manager, day)
     now = timezone.localtime()  # the company's zone (Asia/Shanghai), whatever zone the phone is in
     payload = {
@@ -109,10 +129,12 @@ def route(manager, day: date, *, checklists: bool = False) -> dict:
         if manager.company_id else 200,
         "stops": [
             store(stop.customer) | {
+                "owner_name": stop.customer.owner_name, "phone": stop.customer.phone,
                 "planned_visit": stop.pk, "sequence": stop.sequence, "arrival": stop.arrival,
                 "reasons": [reason_text(reason) for reason in stop.reasons], "problems": stop.problems,
                 "outcome": stop.outcome, "navigation": navigation(stop.customer),
                 "usual_skus": usual.get(stop.customer_id, []),
+                "last_visit": last.get(stop.customer_id),
             }
             for stop in stops
         ],

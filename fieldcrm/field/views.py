@@ -4,7 +4,9 @@ The page also carries today's route inline (drawn by its inline script before an
 slow network every request costs seconds, so the route must be on screen after the page's own round trip.
 The service worker and the manifest are served from the site root so their scope covers every page."""
 
+import hashlib
 from datetime import timedelta
+from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -60,6 +62,42 @@ def strings() -> dict:
         "states": {"queued": _("queued"), "sent": _("sent"), "failed": _("failed")},
         "kinds": {"visit": _("Visit"), "demand": _("Need"), "report": _("Market information"), "photo": _("Photo"),
                   "change": _("Profile change")},
+        # Each store's visit is its own; a done stop offers only another, unplanned visit (issue 15, items 1, 2).
+        "opinion": _("Opinion"), "topics": dict(OpinionTopic.choices),
+        "unsavedItems": _("%(n)s unsaved items (%(items)s): send them with this visit or discard them?"),
+        "again": _("another visit"), "anotherVisit": _("Another visit"),
+        "againNote": _("Another visit: "),
+        "inProgress": _("in progress since %(at)s"), "continueVisit": _("Continue"),
+        "nextStop": _("Next stop"),
+        "summary": _("%(day)s: %(done)s of %(planned)s planned stores visited, %(unplanned)s unplanned visits; "
+                     "%(missed)s stores not visited; %(needs)s needs raised, %(reports)s market information; "
+                     "%(unsent)s records not sent yet."),
+        "summaryMissed": _("Not visited: %(stores)s"),
+        "summaryCopied": _("Copied: paste it into a message to your supervisor."),
+        "summaryCopyByHand": _("Copy the text above into a message to your supervisor."),
+        "storageLow": _("This phone has only %(mb)s MB free for the app: send what is queued and free some space."),
+        # a routine visit in a few taps: the last visit's figures offered, never recorded unless confirmed
+        "lastVisit": _("Last visit with SKU figures: %(day)s"),
+        "sameAsLast": _("Same as last time"), "lastStock": _("last %(n)s 条"), "lastPrice": _("%(yuan)s 元"),
+        "guidePrice": _("guide %(yuan)s 元"),
+        "priceAsk": _("%(price)s 元/条? The guide price is %(guide)s 元."), "priceYes": _("Yes, %(price)s"),
+        "pricesToConfirm": _("Confirm the prices marked in red (or correct them) before checking out."),
+        "plannedTaken": _("its planned visit was recorded by another visit"),
+        "sendUnplanned": _("Send as unplanned"), "edit": _("Edit"),
+        "visitOpenThere": _("A visit to this store is open: check it out first."),
+        # why a record was refused, by the API's code, in the manager's words
+        "refusals": {
+            "not_allowed_now": _("The server cannot take it as it is: for a visit, its planned visit is already "
+                                 "recorded (by another visit or another phone). Send it as unplanned, or edit it."),
+            "stale_version": _("It was changed elsewhere meanwhile: edit it and send it again."),
+            "invalid_input": _("Something in it is not valid: edit it and send it again."),
+            "invalid_schema": _("Something in it is not valid: edit it and send it again."),
+            "not_found": _("The store (or its visit) is no longer yours: it was reassigned or removed."),
+            "forbidden": _("You may not record this."),
+            "too_large": _("It is too large for the server: remove a photo or shorten it."),
+            "other": _("The server refused it."),
+        },
+        "progress": _("%(done)s done · %(left)s left · %(off)s off-site · %(time)s"),
         "outcomes": {"done": _("Done"), "off_site": _("Done off-site"), "missed": _("Missed"), "pending": _("To do"),
                      "recorded": _("Recorded")},
     }
@@ -84,11 +122,26 @@ def today_page(request):
     })
 
 
+def app_version() -> str:
+    """The phone app's version: a digest of what the phone runs (field.js, the page's inline script and the
+    service worker). A deploy that changes any of them changes sw.js byte for byte, so the browser installs the
+    new worker, which takes over (skipWaiting, clientsClaim) and field.js reloads the page at a safe moment."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("static/field/field.js", "templates/field/route.js", "templates/field/sw.js",
+                 "templates/field/today.html"):
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+APP_VERSION = app_version()
+
+
 @require_GET
 @never_cache
 def service_worker(request):
     """Never cached itself, so a new version reaches the phone on its next online load."""
-    response = render(request, "field/sw.js", content_type="application/javascript")
+    response = render(request, "field/sw.js", {"version": APP_VERSION}, content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"
     return response
 

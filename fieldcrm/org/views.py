@@ -14,9 +14,15 @@ from fieldcrm.org.models import ApiToken
 
 @login_required
 def home(request):
-    """Each role lands where its work is: managers on their customers, departments on their inbox."""
+    """Each role lands where its work is (issue 15, item 5): a manager on 今日 (the phone app; its menu links
+    every web page), monopoly officers on the market information to act on, department staff on the needs
+    routed to them; supervisors and admins on the customers."""
+    if request.user.is_monopoly_officer:
+        return redirect("monopoly:list")
     if request.user.is_department_staff:
-        return redirect("customers:requests")
+        return redirect("followup:demand_inbox")
+    if request.user.is_manager:
+        return redirect("field_today")
     return redirect("customers:list")
 
 

@@ -38,6 +38,8 @@ def test_phone_change_journey(cast, live_server, browser, tmp_path):
     make_customer(cast["alice"], name="惠民超市")
 
     page = log_in(browser, live_server, "alice")
+    page.wait_for_url("**/field/")  # a manager lands on 今日; the customer list is one link away
+    page.goto(f"{live_server.url}/customers/")
     page.fill("#id_q", "烟酒")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=惠民超市", state="detached")
@@ -52,6 +54,8 @@ def test_phone_change_journey(cast, live_server, browser, tmp_path):
     assert "13912345678" in page.inner_text("#profile-phone")
 
     desk = log_in(browser, live_server, "dora")
+    desk.wait_for_url("**/demands/inbox/")  # department staff land on the needs routed to them
+    desk.goto(f"{live_server.url}/requests/")
     desk.wait_for_selector("#request-list >> text=老王烟酒店")
     desk.click("#request-list button[value=approve]")
     desk.wait_for_selector(".alert-success")

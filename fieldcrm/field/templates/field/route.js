@@ -41,17 +41,27 @@ window.FieldRoute = (function () {
       el("a", { class: "nav-baidu", href: nav.baidu, target: "_blank", rel: "noopener" }, S.baiduWeb));
     return links;
   }
-  const visitButton = (code) => el("button", { type: "button", class: "btn btn-sm btn-success ms-auto open-visit", "data-code": code }, S.visit);
+  const visitButton = (code, label) => el("button", { type: "button", class: "btn btn-sm btn-success ms-auto open-visit", "data-code": code }, label || S.visit);
+  // A stop done today is one line: its planned visit is carried out, so it offers only another (unplanned) visit.
+  const DONE = ["done", "off_site", "recorded"];
   const where = (...parts) => el("div", { class: "small text-muted" }, ...parts.filter(Boolean).flatMap((p, n) => (n ? [" · ", p] : [p])));
 
-  function stopItem(stop, here) {
-    return el("li", { class: "stop card p-2 mb-2", "data-code": stop.customer_code, "data-sequence": stop.sequence },
-      el("div", { class: "d-flex" }, el("strong", { class: "me-auto" }, `${stop.sequence}. ${stop.name}`),
-        el("span", { class: `badge outcome-${stop.outcome}` }, S.outcomes[stop.outcome] || stop.outcome)),
+  function stopItem(stop, here, next) {
+    if (DONE.includes(stop.outcome) && !stop.open_since) {
+      return el("li", { class: "stop stop-done mb-1", "data-code": stop.customer_code, "data-sequence": stop.sequence },
+        el("span", { class: `badge outcome-${stop.outcome} me-1` }, S.outcomes[stop.outcome] || stop.outcome),
+        el("span", { class: "me-auto small" }, `${stop.sequence}. ${stop.name}`),
+        el("button", { type: "button", class: "btn btn-sm btn-link again-visit", "data-code": stop.customer_code }, S.anotherVisit));
+    }
+    const badge = stop.open_since ? el("span", { class: "badge outcome-open in-progress" }, fmt(S.inProgress, { at: stop.open_since }))
+      : el("span", { class: `badge outcome-${stop.outcome}` }, S.outcomes[stop.outcome] || stop.outcome);
+    return el("li", { class: `stop card p-2 mb-2${next ? " next-stop" : ""}${stop.open_since ? " stop-open" : ""}`, "data-code": stop.customer_code, "data-sequence": stop.sequence },
+      next ? el("div", { class: "small fw-bold text-success next-label" }, S.nextStop) : null,
+      el("div", { class: "d-flex" }, el("strong", { class: "me-auto" }, `${stop.sequence}. ${stop.name}`), badge),
       where(stop.arrival ? stop.arrival.slice(0, 5) : null, stop.address, away(stop, here)),
       stop.reasons.length ? el("div", { class: "small" }, stop.reasons.join(" · ")) : null,
       stop.problems ? el("div", { class: "small text-danger" }, stop.problems) : null,
-      el("div", { class: "d-flex align-items-center mt-1" }, navLinks(stop.navigation), visitButton(stop.customer_code)));
+      el("div", { class: "d-flex align-items-center mt-1" }, navLinks(stop.navigation), visitButton(stop.customer_code, stop.open_since ? S.continueVisit : null)));
   }
 
   function dueItem(item, here, recorded) {
@@ -63,13 +73,28 @@ window.FieldRoute = (function () {
       el("div", { class: "d-flex align-items-center mt-1" }, navLinks(item.navigation), visitButton(item.customer_code)));
   }
 
-  const state = { stops: [], here: null, day: "" };
+  const state = { stops: [], here: null, day: "", next: null };
+  // The next stop: an open visit first, else the first stop in the route's order not done yet.
+  const nextStop = (stops) => stops.find((s) => s.open_since) || stops.find((s) => !DONE.includes(s.outcome) && s.outcome !== "missed");
   function drawStops(stops, here) {
     state.stops = stops;
     state.here = here || null;
+    const next = nextStop(stops);
+    state.next = next ? next.customer_code : null;
     const list = $("stops");
-    list.replaceChildren(...(stops.length ? stops.map((stop) => stopItem(stop, here)) : [el("li", { class: "text-muted small" }, S.noStops)]));
+    list.replaceChildren(...(stops.length ? stops.map((stop) => stopItem(stop, here, stop === next)) : [el("li", { class: "text-muted small" }, S.noStops)]));
+    drawProgress(stops);
     document.dispatchEvent(new CustomEvent("fieldroute:drawn", { detail: state }));
+  }
+  // The day at a glance: stores done, left, off-site, and the time (Beijing).
+  function drawProgress(stops) {
+    const done = stops.filter((s) => DONE.includes(s.outcome)).length;
+    const offSite = stops.filter((s) => s.outcome === "off_site").length;
+    const left = stops.filter((s) => s.outcome === "pending").length;
+    const now = new Date(Date.now() + OFFSET).toISOString().slice(11, 16);
+    const line = $("day-progress");
+    line.textContent = fmt(S.progress, { done, left, off: offSite, time: now });
+    Object.assign(line.dataset, { done, left, off: offSite });
   }
   function drawAlsoDue(items, here, recorded) {
     $("also-due-box").hidden = !items.length;
@@ -93,10 +118,11 @@ window.FieldRoute = (function () {
   // A tap on "Visit" before field.js has arrived: remembered, opened by field.js when it starts.
   const api = { S, drawStops, drawAlsoDue, drawHeader, dayOf, today, metres, state, pending: null, open: null };
   app.addEventListener("click", (event) => {
-    const button = event.target.closest(".open-visit");
+    const button = event.target.closest(".open-visit, .again-visit");
     if (!button) return;
-    if (api.open) api.open(button.dataset.code);
-    else api.pending = button.dataset.code;
+    const again = button.classList.contains("again-visit");
+    if (api.open) api.open(button.dataset.code, { again });
+    else api.pending = { code: button.dataset.code, again };
   });
 
   // The map: Leaflet and the plan page's map widget, fetched when the box is first opened (never before the

@@ -6,6 +6,8 @@
  * pass through here: the page's outbox (IndexedDB) sends them when the network is back.
  * The page cache holds the manager's own pages: it is dropped when a form is posted from a page (logging in or
  * out, changing the language), and field.js clears it on logout and when it finds another user. */
+// The app's version: {{ version }}. Any change to what the phone runs changes this file, so the new worker is
+// installed and takes over; the outbox and an open visit live in IndexedDB, untouched by the change.
 importScripts("{% static 'vendor/workbox-7.4.1/workbox-sw.js' %}");
 workbox.setConfig({ modulePathPrefix: "{% get_static_prefix %}vendor/workbox-7.4.1/", debug: false });
 workbox.loadModule("workbox-core");
@@ -42,7 +44,8 @@ workbox.precaching.precacheAndRoute([
 const STORED_AT = "x-fieldcrm-stored-at";
 const storedAge = (maxAgeSeconds) => ({
   cacheWillUpdate: async ({ response }) => {
-    if (!response || response.status !== 200 || response.type === "opaque") return null;
+    // a login page reached by a redirect (the session expired) is not a copy of the page asked for
+    if (!response || response.status !== 200 || response.type === "opaque" || response.redirected) return null;
     const headers = new Headers(response.headers);
     headers.set(STORED_AT, String(Date.now()));
     return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers });
