@@ -10,14 +10,16 @@ from fieldcrm.org.models import User
 TRY_FIRST = [
     ("manager1", gettext_lazy(
         "open /field/ on a phone (or a 360 px window): load today's route; the first stop's checklist tells the "
-        "retailer how their need was resolved; go offline for a visit, then back online")),
+        "retailer how their need was resolved, and checklists warn of SKUs about to run out; go offline for a "
+        "visit, then back online; Analysis: a retailer's page and its monthly guidance letter (PDF)")),
     ("supervisor1", gettext_lazy(
         "Visit plans: last week's plan against the visits made (done, off-site, missed); next week's plan a "
-        "manager has submitted: review, then approve")),
+        "manager has submitted: review, then approve; Analysis: the team's six-duty scorecard, and sales from "
+        "the company down to one retailer")),
     ("supply1", gettext_lazy("Needs to act on: accept and resolve the retailer's supply need")),
     ("monopoly1", gettext_lazy("Market reports: confirm the report waiting for the office; the manager is notified")),
-    ("admin", gettext_lazy("Settings: the planning policy (working days, check-in radius); Imports: customers and "
-                           "SKUs from a spreadsheet")),
+    ("admin", gettext_lazy("Settings: the planning policy (working days, check-in radius), the tier rule; "
+                           "Imports: customers, SKUs and orders from a spreadsheet")),
 ]
 
 
