@@ -5,14 +5,23 @@ the same function the API calls). Nothing here computes a figure; it only picks 
 scope, and orders rows for display.
 
 A page that asks several questions passes the same `tables` (`engine_tables()`) to each: opening the copy
-once per request instead of once per figure.
+once per request instead of once per figure. Answers read from the Parquet copy are kept in the cache until the
+copy changes (its state.json is rewritten by every refresh): the copy changes nightly and after an order import,
+while a trend of twelve months asks for 25 periods' figures on every page view. Answers from live rows (the
+PostgreSQL backend) are never kept.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
-from fieldcrm.sales.analytics import analyses, sources
+from django.conf import settings
+from django.core.cache import cache
+
+from fieldcrm.sales.analytics import analyses, sources, store
 from fieldcrm.sales.analytics.periods import Period
 from fieldcrm.sales.scope import scope_for
 from fieldcrm.sales.scorecard import scorecard
@@ -29,6 +38,42 @@ def months_back(end: date, count: int) -> list[tuple[date, date]]:
     return [(month_start(last, back), month_start(last, back - 1)) for back in range(count - 1, -1, -1)]
 
 
+CACHE_SECONDS = 24 * 3600
+T = TypeVar("T")
+
+
+def _copy_version() -> str | None:
+    """Which copy answers: the folder and what its state.json says (watermarks, rows per month — every refresh
+    that changes the copy changes it); None when nothing may be kept."""
+    if settings.ANALYTICS_BACKEND == "postgres":
+        return None
+    state = store.analytics_dir() / "state.json"
+    try:
+        said, written = state.read_bytes(), state.stat()
+    except FileNotFoundError:
+        return None
+    # Every refresh replaces the file (a new inode and time), even one whose facts did not change: the
+    # dimensions it rewrote may have (a tier, a manager).
+    return f"{state}:{hashlib.sha256(said).hexdigest()}:{written.st_ino}:{written.st_mtime_ns}"
+
+
+def _kept(question: tuple, answer: Callable[[], T]) -> T:
+    version = _copy_version()
+    if version is None:
+        return answer()
+    key = "sales-figures:" + hashlib.sha256(repr((version, question)).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = answer()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _scope_key(scope) -> tuple:
+    managers = None if scope.manager_ids is None else tuple(sorted(scope.manager_ids))
+    return (scope.company_id, managers)
+
+
 def engine_tables() -> sources.Tables:
     """The canonical tables on the configured backend (settings.ANALYTICS_BACKEND)."""
     return sources.tables()
@@ -39,15 +84,20 @@ def figures(kind: str, user, start: date, end: date, group_by: str, filters: dic
     """The engine's rows of analysis `kind` for [start, end), grouped and filtered, limited to what `user` may
     see (or to `scope` when the caller decides it, e.g. the letter's peers across the company)."""
     analysis = analyses.ANALYSES[kind]
-    return analysis(tables if tables is not None else engine_tables(), Period(start, end), group_by,
-                    filters or {}, scope if scope is not None else scope_for(user))
+    scope = scope if scope is not None else scope_for(user)
+    question = ("figures", kind, start, end, group_by, sorted((filters or {}).items()), _scope_key(scope))
+    return _kept(question, lambda: analysis(tables if tables is not None else engine_tables(), Period(start, end),
+                                            group_by, filters or {}, scope))
 
 
 def figure_series(kind: str, user, periods: list[tuple[date, date]], group_by: str, filters: dict | None = None,
                   *, tables: sources.Tables | None = None) -> list[list[dict]]:
     """The engine's rows for each of `periods` (a trend), each period's figures worked out once."""
-    return analyses.series(kind, tables if tables is not None else engine_tables(),
-                           [Period(start, end) for start, end in periods], group_by, filters or {}, scope_for(user))
+    scope = scope_for(user)
+    question = ("series", kind, tuple(periods), group_by, sorted((filters or {}).items()), _scope_key(scope))
+    return _kept(question, lambda: analyses.series(kind, tables if tables is not None else engine_tables(),
+                                                   [Period(start, end) for start, end in periods], group_by,
+                                                   filters or {}, scope))
 
 
 def ranked(rows: list[dict], metric: str) -> list[dict]:
