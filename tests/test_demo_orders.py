@@ -21,7 +21,7 @@ from fieldcrm.org.models import User
 from fieldcrm.sales.models import OrderLine, SalesTarget
 from fieldcrm.visits.actions import decide_plan
 from fieldcrm.visits.models import Visit, WeekPlan
-from tests.test_seed_demo import wipe_demo
+from tests.demo_data import wipe_demo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 12, 2)  # a Wednesday; the two years hold the Spring Festivals of 2025-01-29 and 2026-02-17

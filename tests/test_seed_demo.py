@@ -16,9 +16,9 @@ from fieldcrm.followup.models import Demand
 from fieldcrm.monopoly.models import MarketReport
 from fieldcrm.org.models import User
 from fieldcrm.photos.models import Photo
-from fieldcrm.sales.models import OrderLine, SalesTarget
 from fieldcrm.visits import checklist
 from fieldcrm.visits.models import PlannedVisit, Visit, WeekPlan
+from tests.demo_data import wipe_demo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 30)
@@ -47,19 +47,6 @@ def snapshot():
     reports = list(MarketReport.objects.order_by("observed_at").values_list("kind", "status", "customer__customer_code",
                                                                             "address", "latitude", "longitude"))
     return customers, visits, reports
-
-
-def wipe_demo():
-    """Everything the demo made but the people and the catalogue (seeding again keeps them)."""
-    OrderLine.objects.all().delete()
-    SalesTarget.objects.all().delete()
-    Photo.objects.all().delete()
-    MarketReport.objects.all().delete()
-    Visit.objects.all().delete()
-    Demand.objects.all().delete()
-    WeekPlan.objects.all().delete()
-    Customer.history.all().delete()
-    Customer.objects.all().delete()
 
 
 def test_seed_builds_org_logins_and_customers(db, time_machine):

@@ -31,9 +31,21 @@ def redis_app(settings):
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
     settings.CELERY_TASK_ALWAYS_EAGER = False  # dispatch() queues instead of running inline
+    _forget_connections()
     app.control.purge()
     yield app
     app.conf.update(saved)
+    _forget_connections()
+
+
+def _forget_connections():
+    """Celery keeps the producer pool and each thread's result backend it made first: one an earlier test
+    made on the in-process settings must not carry this test's messages."""
+    stale, app._pool = app._pool, None
+    app.amqp._producer_pool = None
+    vars(app._local).clear()
+    if stale is not None:
+        stale.force_close_all()
 
 
 @pytest.mark.django_db(transaction=True)

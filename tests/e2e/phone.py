@@ -2,6 +2,8 @@
 the outbox to reach a state, and screenshots (into BROWSER_ARTIFACTS when set)."""
 
 import os
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 from django.utils import timezone
 
@@ -36,3 +38,18 @@ def wait_sync(page, queued, sent, failed=0):
 
 def shot(page, tmp_path, name):
     page.screenshot(path=os.path.join(os.environ.get("BROWSER_ARTIFACTS", str(tmp_path)), name), full_page=True)
+
+
+def desk_log_in(browser, live_server, username):
+    """A new phone-sized context on the test clock (not a PWA journey: no service worker), logged in."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    context.clock.install(time=timezone.now())  # the page's clock agrees with the server's
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}/login/")
+    server_now = parsedate_to_datetime(response.headers["date"])
+    assert abs(server_now - timezone.now()) < timedelta(minutes=5), "the live server is not on the test's clock"
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].btn-success")
+    return page

@@ -7,28 +7,16 @@ that day, to show the journeys hold on any day: `E2E_TODAY=2027-02-27 pytest tes
 
 import os
 from datetime import date, timedelta
-from email.utils import parsedate_to_datetime
 
 import pytest
 from django.utils import timezone
 
-from tests.factories import PASSWORD, make_customer
+from tests.e2e.phone import desk_log_in as log_in
+from tests.factories import make_customer
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    context.clock.install(time=timezone.now())  # the page's clock agrees with the server's
-    page = context.new_page()
-    response = page.goto(f"{live_server.url}/login/")
-    server_now = parsedate_to_datetime(response.headers["date"])
-    assert abs(server_now - timezone.now()) < timedelta(minutes=5), "the live server is not on the test's clock"
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].btn-success")
-    return page
 
 
 @pytest.mark.django_db(transaction=True)

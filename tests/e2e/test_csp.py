@@ -2,9 +2,12 @@
 run without a single violation — the inline scripts carry the nonce, nothing inline is left without one,
 and what the pages' own scripts do (the language switch, the route map's pins) still works."""
 
-import pytest
+from datetime import timedelta
 
-from tests.e2e.test_browser import log_in
+import pytest
+from django.utils import timezone
+
+from tests.e2e.phone import desk_log_in as log_in
 from tests.factories import PASSWORD, make_customer
 
 pytestmark = pytest.mark.browser
@@ -53,9 +56,13 @@ def test_settings_and_team_pages_run_without_a_policy_violation(cast, live_serve
 def test_the_phone_app_runs_without_a_policy_violation(cast, live_server, browser):
     """Today and its service worker under the policy: the critical CSS and the inline route carry the nonce, the
     non-blocking stylesheets switch on without an onload attribute, and the language switch still submits."""
-    from tests.e2e.test_field_today import route_with_a_need
+    from fieldcrm.visits.models import PlannedVisit, WeekPlan
 
-    route_with_a_need(cast["alice"])
+    day = timezone.localdate()
+    plan = WeekPlan.objects.create(manager=cast["alice"], week_start=day - timedelta(days=day.weekday()),
+                                   status=WeekPlan.Status.APPROVED)
+    for n in (1, 2):
+        PlannedVisit.objects.create(plan=plan, customer=make_customer(cast["alice"]), day=day, sequence=n, reasons=[])
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai", service_workers="allow")
     page = context.new_page()
