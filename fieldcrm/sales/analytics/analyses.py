@@ -310,7 +310,7 @@ def _observations(t: Tables, period: Period, group_by: str, scope: Scope, filter
     return _with_key(obs, group_by)
 
 
-def _price_figures(t, obs, period: Period, group_by, scope, filters) -> dict:
+def _price_figures(obs, weights: dict) -> dict:
     priced = obs.filter(obs.retail_price.notnull())
     # within ±5 %: |seen − suggested| × 20 ≤ suggested (exact in binary, unlike × 0.05)
     compliance = priced.group_by("key").aggregate(
@@ -318,37 +318,48 @@ def _price_figures(t, obs, period: Period, group_by, scope, filters) -> dict:
                                           <= priced.suggested_price).sum())
     per_sku = priced.group_by(["key", "sku_id"]).aggregate(
         ratio=priced.retail_price.mean() / priced.suggested_price.max())
-    weights = _yearly_weights(t, period, group_by, scope, filters)
-    joined = per_sku.left_join(weights, ["key", "sku_id"]).select(
-        "key", "ratio", weight=ibis.coalesce(_.weight, 0))
-    index = joined.group_by("key").aggregate(
-        weights=joined.weight.sum(), weighted=(joined.weight * joined.ratio).sum(), plain=joined.ratio.mean())
     result: dict = {}
     for r in _records(compliance):
         result.setdefault(r["key"], {})["price_compliance_rate"] = _div(r["compliant"], r["priced"])
-    for r in _records(index):
-        value = r["weighted"] / r["weights"] if r["weights"] else r["plain"]
-        result.setdefault(r["key"], {})["avg_price_index"] = None if value is None else value * 100
+    # The index from the few (key, SKU) ratios and the year's weights: Σ weight × ratio / Σ weight over the
+    # SKUs observed in the group, the plain mean of the ratios when none of them sold.
+    index: dict = {}
+    for r in _records(per_sku):
+        weight, ratio = weights.get((r["key"], r["sku_id"]), 0), r["ratio"]
+        sums = index.setdefault(r["key"], {"weights": 0, "weighted": None, "ratios": []})
+        sums["weights"] += weight
+        if ratio is not None:
+            sums["weighted"] = (sums["weighted"] or 0) + weight * ratio
+            sums["ratios"].append(ratio)
+    for key, sums in index.items():
+        plain = sum(sums["ratios"]) / len(sums["ratios"]) if sums["ratios"] else None
+        value = sums["weighted"] / sums["weights"] if sums["weights"] else plain
+        result.setdefault(key, {})["avg_price_index"] = None if value is None else value * 100
     return result
 
 
-def _yearly_weights(t, period: Period, group_by, scope, filters) -> ibis.Table:
-    """Each (key, SKU)'s volume over the twelve months before the period: the price index's weights. The
-    year's lines (some 40 M at city scale) are grouped by integers only — the SKU, and for a customer grouping
-    a small number per group (`code`) — and the keys joined back to the few sums: grouping the lines by the key
-    text took half as long again."""
+def _yearly_weights(t, periods: list[Period], group_by, scope, filters) -> list[dict]:
+    """For each period, each (key, SKU)'s volume over the twelve months before it: the price index's weights,
+    {(key, sku_id): 条}. One pass over the lines of all the periods' years (a period's year and the previous
+    period's share eleven months; last year's ends where this one's starts). The lines (some 40 M a year at
+    city scale) are grouped by integers only — the SKU, and for a customer grouping a small number per group
+    (`code`) — and the keys joined back to the few sums: grouping by the key text took half as long again."""
     customers, skus = _customers(t, scope, filters), _skus(t, filters)
-    lines = _orders_within(t, [period.twelve_months_before()])
+    years = [p.twelve_months_before() for p in periods]
+    lines = _orders_within(t, years)
+    sums = {f"weight__{i}": lines.quantity.sum(where=_within(lines.order_date, year)) for i, year in enumerate(years)}
     if group_by in PRODUCT_GROUPS:
-        lines = lines.join(customers.select("customer_id"), "customer_id")
-        sums = lines.join(skus.select("sku_id"), "sku_id").group_by("sku_id").aggregate(weight=_.quantity.sum())
-        return sums.join(_with_key(skus, group_by).select("sku_id", "key"), "sku_id").select("key", "sku_id", "weight")
-    keyed = _with_key(customers, group_by)
-    keyed = keyed.mutate(code=ibis.dense_rank().over(order_by=keyed.key))
-    lines = lines.join(keyed.select("customer_id", "code"), "customer_id").join(skus.select("sku_id"), "sku_id")
-    sums = lines.group_by(["code", "sku_id"]).aggregate(weight=lines.quantity.sum())
-    codes = keyed.group_by("code").aggregate(key=keyed.key.max())
-    return sums.join(codes, "code").select("key", "sku_id", "weight")
+        lines = lines.join(customers.select("customer_id"), "customer_id").join(skus.select("sku_id"), "sku_id")
+        found = lines.group_by("sku_id").aggregate(**sums).join(
+            _with_key(skus, group_by).select("sku_id", "key"), "sku_id")
+    else:
+        keyed = _with_key(customers, group_by)
+        keyed = keyed.mutate(code=ibis.dense_rank().over(order_by=keyed.key))
+        lines = lines.join(keyed.select("customer_id", "code"), "customer_id").join(skus.select("sku_id"), "sku_id")
+        codes = keyed.group_by("code").aggregate(key=keyed.key.max())
+        found = lines.group_by(["code", "sku_id"]).aggregate(**sums).join(codes, "code")
+    records = _records(found)
+    return [{(r["key"], r["sku_id"]): r[f"weight__{i}"] or 0 for r in records} for i in range(len(periods))]
 
 
 STOCK_WEEKS = 4  # stock-to-sales and out-of-stock look at the sales of the 4 weeks before an observation
@@ -386,9 +397,12 @@ def _opinion_figures(t, period: Period, group_by: str, scope: Scope, filters: Fi
     return {r.pop("key"): r for r in _records(per_key)}
 
 
-def _market_figures(t: Tables, period: Period, group_by: str, scope: Scope, filters: Filters) -> dict:
+def _market_figures(t: Tables, period: Period, group_by: str, scope: Scope, filters: Filters,
+                    weights: dict | None = None) -> dict:
     obs = _observations(t, period, group_by, scope, filters)
-    parts = [_price_figures(t, obs, period, group_by, scope, filters), _stock_figures(t, obs, period)]
+    if weights is None:
+        (weights,) = _yearly_weights(t, [period], group_by, scope, filters)
+    parts = [_price_figures(obs, weights), _stock_figures(t, obs, period)]
     counts = {r["key"]: r["n"] for r in _records(obs.group_by("key").aggregate(n=_.count()))}
     opinions = _opinion_figures(t, period, group_by, scope, filters)
     empty_opinions = ({"opinions": 0, **{f"opinions_{topic}": 0 for topic in OPINION_TOPICS}}
@@ -411,8 +425,11 @@ def market(t: Tables, period: Period, group_by: str = "company", filters: Filter
     the change in opinions on products, prices and supply is the consumer-demand signal the visits bring."""
     _check(group_by)
     filters = filters or {}
-    return _three_periods(lambda p: _market_figures(t, p, group_by, scope, filters), period,
-                          "price_compliance_rate")
+    periods = [period, period.previous(), period.last_year()]
+    weights = _yearly_weights(t, periods, group_by, scope, filters)
+    this, previous, last_year = (_market_figures(t, p, group_by, scope, filters, w)
+                                 for p, w in zip(periods, weights, strict=True))
+    return _compare(this, previous, last_year, "price_compliance_rate")
 
 
 # --- customers (客户) ------------------------------------------------------------------------------------------
