@@ -204,6 +204,8 @@ def bench_queries(args, backends: list[str]) -> list[dict]:
                                            args.budget)
             row["duckdb_cached"] = median
             row["duckdb_cached_cpu"] = statistics.median(CPU) if CPU else None
+        if args.rows:  # this run's DuckDB rows against those a run of other code saved (same data)
+            compare_rows(args.rows, label, answers.get(backends[0]), row)
         if len(backends) == 2 and all(answers.get(b) is not None for b in backends):
             diff = differences(answers[backends[0]], answers[backends[1]])
             row["equal"] = not diff
@@ -215,6 +217,22 @@ def bench_queries(args, backends: list[str]) -> list[dict]:
         results.append(row)
     results.append(page_timing(month, supervisor, args))
     return results
+
+
+def compare_rows(path: str, label: str, answer, row: dict) -> None:
+    """Save the first backend's rows of each query under `path` (a folder); when a run saved them before,
+    compare instead (so code changes are checked to give the very same figures)."""
+    file = Path(path) / (label.replace(" ", "_").replace("/", "_") + ".json")
+    if answer is None:
+        return
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(answer, ensure_ascii=False))
+        return
+    diff = differences(json.loads(file.read_text()), json.loads(json.dumps(answer)))
+    row["same_as_saved"] = not diff
+    if diff:
+        row["saved_differences"] = diff[:3]
 
 
 def page_timing(month, supervisor, args) -> dict:
@@ -302,6 +320,8 @@ def print_table(results: list[dict], backends: list[str]) -> None:
         if pair:
             line += f" {row['ratio']:7.1f}" if row.get("ratio") else f" {'—':>7}"
             line += f" {row.get('equal', '')}"
+        if "same_as_saved" in row:
+            line += " same" if row["same_as_saved"] else " DIFFERENT"
         print(line)
 
 
@@ -322,6 +342,7 @@ def main() -> None:
     parser.add_argument("--refresh-lines", type=int, default=800000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="write the results here too")
+    parser.add_argument("--rows", help="a folder: save each query's rows there, or compare with those saved")
     args = parser.parse_args()
     os.environ.setdefault("ALLOWED_HOSTS", "localhost")
     setup_django(args.database, str(Path(args.analytics_dir).resolve()))

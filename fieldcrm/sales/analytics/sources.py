@@ -9,6 +9,8 @@ knows which engine runs the analyses; everything in `analyses.py` is written onc
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 import ibis
@@ -54,8 +56,38 @@ def _copy_files(name: str) -> list[str]:
 # --- DuckDB over the copy -------------------------------------------------------------------------------------
 
 
+# One DuckDB connection and its tables per thread (a DuckDB connection serves one query at a time), kept while
+# the copy's files stay the same: opening the copy re-read every Parquet footer (some 100 files) per request.
+_duckdb_cache = threading.local()
+
+
+def _copy_stamp() -> tuple:
+    """What the copy is now: every file's path, size and modification time (a refresh replaces files)."""
+    stamp: list = [str(store.analytics_dir())]
+    for name in TABLES:
+        for path in _copy_files(name):
+            try:
+                stat = os.stat(path)
+            except FileNotFoundError:  # a full refresh dropped it meanwhile: the next call sees the new copy
+                stamp.append((path, None))
+                continue
+            stamp.append((path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return tuple(stamp)
+
+
 def _duckdb_tables() -> Tables:
+    stamp = _copy_stamp()
+    cached = getattr(_duckdb_cache, "tables", None)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, _open_duckdb())
+        _duckdb_cache.tables = cached
+    return dict(cached[1])
+
+
+def _open_duckdb() -> Tables:
     con = ibis.duckdb.connect()
+    # Footers of unchanged files are read once (DuckDB checks each file's modification time).
+    con.raw_sql("SET parquet_metadata_cache = true")
     result = {}
     for name, schema in TABLES.items():
         files = _copy_files(name)
