@@ -1,6 +1,7 @@
 """Issue 15 item 7: nothing a manager or supervisor opens is wider than a 360 px phone. Each page (the menu's
 pages and one of each detail page) is opened at 360×740 on the demo seeded small, as manager1 and supervisor1,
-and its document must not scroll sideways; a table that has to scroll does so inside its .table-responsive."""
+and its document must not scroll sideways; a table that has to scroll does so inside its .table-responsive.
+A page too wide is screenshot (into BROWSER_ARTIFACTS when set); SHOOT_ALL=1 screenshots every page."""
 
 import io
 import os
