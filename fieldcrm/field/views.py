@@ -37,7 +37,8 @@ def strings() -> dict:
         # Today: the route's day, when it was loaded (Beijing time, whatever zone the phone is set to), the map.
         "beijing": _("%(time)s Beijing time"), "storing": _("Route as of %(at)s · storing the day for offline use…"),
         "staleRoute": _("This is the route of %(day)s, not today's: load today's route before you leave."),
-        "away": _("%(d)s from you"), "plannedFor": _("planned for %(day)s"), "youAreHere": _("You are here"),
+        "away": _("%(d)s from you"), "metres": _("%(n)s m"), "kilometres": _("%(n)s km"),
+        "plannedFor": _("planned for %(day)s"), "youAreHere": _("You are here"),
         "mapOffline": _("The map needs the network; the list works without it."),
         # Logging out: nothing unsent is dropped without asking; another user's records wait for them.
         "unsentOnLogout": _("%(n)s records have not reached the server yet."),

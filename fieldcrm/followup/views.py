@@ -36,7 +36,10 @@ ROW_RELATED = ("customer__manager", "raised_by", "closed_by", "department")
 def _rows(user, demands, now) -> list[dict]:
     return [
         {"demand": d, "overdue": d.is_overdue(now), "near_due": d.is_near_due(now),
-         "can_act": d.is_open and actions.may_act(user, d)}
+         "can_act": d.is_open and actions.may_act(user, d),
+         # The manager tells the retailer from the row itself: on a phone, one form rather than two pages.
+         "can_feedback": d.status == Demand.Status.RESOLVED and actions.is_its_manager(user, d),
+         "client_uuid": uuid.uuid4()}
         for d in demands
     ]
 
@@ -119,6 +122,9 @@ def demand_inbox(request):
     return render(request, "followup/inbox.html", {
         "page": page, "rows": _rows(user, page, timezone.now()), "department": user.department,
         "next": reverse("followup:demand_inbox"),
+        "awaiting_feedback": None if user.is_department_staff else demands.filter(
+            status=Demand.Status.RESOLVED).count(),
+        "channels": Demand.Channel.choices,
     })
 
 

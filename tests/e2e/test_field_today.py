@@ -118,6 +118,8 @@ def test_today_as_the_manager_sees_it(cast, live_server, browser, tmp_path):
     page.wait_for_selector(".stop .away")
     assert 20 <= int(stops.first.locator(".away").get_attribute("data-m")) <= 50
     assert 1300 <= int(stops.nth(1).locator(".away").get_attribute("data-m")) <= 1500
+    assert "米" in stops.first.locator(".away").inner_text()  # 米 and 公里 on a Chinese page (issue 15 item 7)
+    assert "公里" in stops.nth(1).locator(".away").inner_text()
 
     # The map: nothing of it before it is opened; with no Leaflet the list still works.
     assert not page.locator("#map-box").evaluate("box => box.open") and leaflet == []

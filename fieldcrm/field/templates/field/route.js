@@ -31,7 +31,7 @@ window.FieldRoute = (function () {
   function away(store, here) {
     if (!here || store.latitude == null || store.longitude == null) return null;
     const m = Math.round(metres(here.latitude, here.longitude, store.latitude, store.longitude));
-    return el("span", { class: "away", "data-m": m }, fmt(S.away, { d: m < 1000 ? `${m} m` : `${(m / 1000).toFixed(1)} km` }));
+    return el("span", { class: "away", "data-m": m }, fmt(S.away, { d: m < 1000 ? fmt(S.metres, { n: m }) : fmt(S.kilometres, { n: (m / 1000).toFixed(1) }) }));
   }
   function navLinks(nav) {
     const links = el("span", { class: "nav-links" });
