@@ -29,6 +29,8 @@ def test_desk_pages_run_without_a_policy_violation(cast, live_server, browser):
     shop = make_customer(cast["alice"], name="老王烟酒店")
     page = log_in(browser, live_server, "alice")
     page.set_viewport_size({"width": 1280, "height": 900})  # a desk: the menu is open
+    page.wait_for_url("**/field/")  # a manager lands on 今日 (issue 15); the desk pages follow
+    page.goto(f"{live_server.url}/customers/")
     page.wait_for_selector("#nav-account")
     urls = ["/customers/", f"/customers/{shop.customer_code}/", "/account/", "/service-plan/",
             "/market-reports/new/", "/visits/", "/visits/records/", "/notices/"]
