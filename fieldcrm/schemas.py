@@ -38,6 +38,13 @@ class Message(Schema):
     field: str | None = Field(None, description="the input at fault, when one is")
 
 
+class InvalidInput(Schema):
+    """The body of a 422: ninja's list of validation errors, each naming its field by `loc`."""
+
+    detail: list[dict[str, Any]] = Field(description="one entry per fault: `type`, `loc` (where), `msg`")
+    code: str = Field(description="always `invalid_schema`")
+
+
 def refusals(answers: dict[int, Any], *codes: int) -> dict[int, Any]:
     """`answers` plus the error statuses of a write: 400 bad input, 403 read-only, 404 not yours,
     409 conflict with the current state or version (and any extra `codes`, e.g. 413)."""
@@ -137,3 +144,33 @@ def name_choices_by_model() -> None:
             if (isinstance(value, type) and issubclass(value, models.Choices)
                     and value.__qualname__.startswith(f"{model.__name__}.")):
                 value.__name__ = value.__qualname__ = value.__qualname__.replace(".", "")
+
+
+# Answers any operation can give, whatever its own declaration: 401 without a valid token or session, 422 for
+# input its schema refuses; and where it takes a body, 400 for one that cannot be parsed, 413 for one above
+# the upload limit.
+_ALWAYS = {401: ("Message", "Not authenticated."), 422: ("InvalidInput", "Input its schema refuses.")}
+_WITH_BODY = {400: ("Message", "A body that cannot be parsed."),
+              413: ("Message", "The body is larger than the upload limit.")}
+
+
+def document_common_answers(document: dict) -> dict:
+    """Add the statuses every operation can answer (`_ALWAYS`, and `_WITH_BODY` where it takes a body) to each
+    operation of an OpenAPI `document`, with their error bodies as components, so clients and the contract
+    test know them."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in (Message, InvalidInput):
+        components.setdefault(model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}"))
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            extra = {**_ALWAYS, **(_WITH_BODY if "requestBody" in operation else {})}
+            for status, (name, description) in extra.items():
+                ref = {"$ref": f"#/components/schemas/{name}"}
+                declared = answers.get(status, {}).get("content", {}).get("application/json", {}).get("schema")
+                if declared is not None and declared != ref:
+                    # e.g. an analytics 422 refusal (a sentence) beside the schema's (a list of faults)
+                    ref = {"anyOf": [declared, ref]}
+                answers[status] = {"description": answers.get(status, {}).get("description", description),
+                                   "content": {"application/json": {"schema": ref}}}
+    return document
