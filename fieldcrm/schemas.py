@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 from annotated_types import Interval
 from django.db.models import Q
 from ninja import Field, FilterSchema, Schema
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, ConfigDict, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 BIGINT_MAX = 2**63 - 1  # ids are 64-bit columns; a larger number overflows the database driver
@@ -77,18 +77,40 @@ def _allows_bool(annotation) -> bool:
     return annotation is bool or any(_allows_bool(arg) for arg in get_args(annotation))
 
 
+# The same rules in the OpenAPI document, as JSON Schema patterns (ECMA regex), so clients see what is refused.
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+DAY_PATTERN = r"^(19\d\d|2\d\d\d)-\d\d-\d\d$"  # years DAY_MIN..DAY_MAX
+
 Id = Annotated[int, Interval(ge=1, le=BIGINT_MAX)]
 Offset = Annotated[int, Interval(ge=0, le=OFFSET_MAX)]
 Version = Annotated[int, Interval(ge=0, le=INT_MAX)]
-Day = Annotated[date, Interval(ge=DAY_MIN, le=DAY_MAX)]
+Day = Annotated[date, Interval(ge=DAY_MIN, le=DAY_MAX), WithJsonSchema({
+    "type": "string", "format": "date", "pattern": DAY_PATTERN,
+    "description": f"a day from {DAY_MIN} to {DAY_MAX}"})]
+# A wall-clock time in Asia/Shanghai, sent as `HH:MM:SS` without an offset: JSON Schema's `format: time`
+# (RFC 3339) requires one, so the document says what is really sent.
+LocalTime = Annotated[time, WithJsonSchema({
+    "type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?$",
+    "description": "local time (Asia/Shanghai), HH:MM:SS, without an offset"})]
 Text = Annotated[str, AfterValidator(_no_nul)]
 NonBlankText = Annotated[str, AfterValidator(_not_blank)]  # stripped; only spaces is no text
 
 
+def _document_text_ban(schema: dict, cls=None) -> None:
+    """Add `TEXT_PATTERN` to each text property of `schema` (alone or in an anyOf) without a pattern of its own."""
+    for prop in schema.get("properties", {}).values():
+        for variant in [prop, *prop.get("anyOf", [])]:
+            if variant.get("type") == "string" and "format" not in variant and "pattern" not in variant \
+                    and "enum" not in variant:
+                variant["pattern"] = TEXT_PATTERN
+
+
 class InputSchema(Schema):
     """Base of request bodies and filters: no text field may hold a NUL, control or direction-override
-    character, and `true`/`false` is a value only where the field is a yes/no (pydantic's lax mode would store
-    `latitude: true` as 1.0)."""
+    character (said in the OpenAPI document as each text field's pattern), and `true`/`false` is a value only
+    where the field is a yes/no (pydantic's lax mode would store `latitude: true` as 1.0)."""
+
+    model_config = ConfigDict(json_schema_extra=_document_text_ban)
 
     @field_validator("*", mode="before")
     @classmethod
