@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args
 from annotated_types import Interval
 from django.db.models import Q
 from ninja import Field, FilterSchema, Schema
-from pydantic import AfterValidator, ConfigDict, WithJsonSchema, field_validator
+from pydantic import AfterValidator, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 BIGINT_MAX = 2**63 - 1  # ids are 64-bit columns; a larger number overflows the database driver
@@ -96,7 +96,7 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 NonBlankText = Annotated[str, AfterValidator(_not_blank)]  # stripped; only spaces is no text
 
 
-def _document_text_ban(schema: dict, cls=None) -> None:
+def _document_text_ban(schema: dict) -> None:
     """Add `TEXT_PATTERN` to each text property of `schema` (alone or in an anyOf) without a pattern of its own."""
     for prop in schema.get("properties", {}).values():
         for variant in [prop, *prop.get("anyOf", [])]:
@@ -110,7 +110,11 @@ class InputSchema(Schema):
     character (said in the OpenAPI document as each text field's pattern), and `true`/`false` is a value only
     where the field is a yes/no (pydantic's lax mode would store `latitude: true` as 1.0)."""
 
-    model_config = ConfigDict(json_schema_extra=_document_text_ban)
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        json_schema = handler(core_schema)
+        _document_text_ban(handler.resolve_ref_schema(json_schema))
+        return json_schema
 
     @field_validator("*", mode="before")
     @classmethod
@@ -188,7 +192,7 @@ def document_common_answers(document: dict) -> dict:
             answers = operation.setdefault("responses", {})
             extra = {**_ALWAYS, **(_WITH_BODY if "requestBody" in operation else {})}
             for status, (name, description) in extra.items():
-                ref = {"$ref": f"#/components/schemas/{name}"}
+                ref: dict[str, Any] = {"$ref": f"#/components/schemas/{name}"}
                 declared = answers.get(status, {}).get("content", {}).get("application/json", {}).get("schema")
                 if declared is not None and declared != ref:
                     # e.g. an analytics 422 refusal (a sentence) beside the schema's (a list of faults)

@@ -9,6 +9,7 @@ so the same requests are sent on every run and a failure reproduces."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -56,3 +57,16 @@ def test_the_api_keeps_its_contract(server, case):
     base_url, callers = server
     for headers in callers.values():
         case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+
+
+def test_the_document_says_what_the_server_sends_and_refuses():
+    document = api.get_openapi_schema()
+    components = document["components"]["schemas"]
+    arrival = components["VisitOut"]["properties"]["arrival"]["anyOf"][0]
+    assert "format" not in arrival and re.fullmatch(arrival["pattern"], "09:30:00")  # no offset is sent
+    day = next(p for p in document["paths"]["/api/v1/today"]["get"]["parameters"] if p["name"] == "day")
+    day_pattern = day["schema"]["anyOf"][0]["pattern"]
+    assert re.fullmatch(day_pattern, "2026-12-08") and not re.fullmatch(day_pattern, "0001-01-01")
+    text = components["RaiseIn"]["properties"]["description"]["pattern"]
+    assert re.fullmatch(text, "要中华(硬)\n两条")
+    assert not any(re.fullmatch(text, f"要{c}货") for c in ("\x00", "\x07", "\u202e", "\u2066"))
