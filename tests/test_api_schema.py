@@ -30,7 +30,7 @@ from fieldcrm.followup.actions import raise_demand
 from fieldcrm.org.models import ApiToken
 from tests.factories import CENTRE, make_cast, make_customer, make_sku, make_visit
 
-EXAMPLES = 4
+EXAMPLES = 3
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 
