@@ -96,3 +96,9 @@ def test_every_operation_documents_401_and_422_and_bodies_413(client):
             if "requestBody" in operation:
                 assert {"400", "413"} <= answers.keys(), (method, path)
     assert document["components"]["schemas"]["InvalidInput"]["properties"]["detail"]["type"] == "array"
+
+
+def test_the_malformed_body_refusal_is_in_chinese(cast, client):
+    headers = {**auth(cast["alice"]), "HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    answer = client.generic("POST", f"{API}/photos", b"junk", content_type="multipart/form-data", **headers)
+    assert answer.json()["detail"] == "请求内容不是格式正确的 multipart/form-data。"
