@@ -3,8 +3,9 @@ per app. Endpoints keep the pages' permissions (each app's access.py) and action
 
 Every error is JSON `{"detail": ..., "code": ...}`: a domain refusal (`fieldcrm.errors`) with its own status,
 code and, when one input is at fault, its `field`; `PermissionDenied` 403 (`forbidden`); `Http404` 404
-(`not_found`); a body above the upload limit 413 (`too_large`: the phone does not resend it); invalid input 422
-(`invalid_schema`, ninja's list of errors naming each field); anything else a logged 500 (`server_error`) —
+(`not_found`); a multipart body that cannot be parsed 400 (`malformed_body`); a body above the upload limit 413
+(`too_large`: the phone does not resend it); invalid input 422 (`invalid_schema`, ninja's list of errors naming
+each field); anything else a logged 500 (`server_error`) —
 never an HTML page or a traceback, whatever DEBUG says."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
@@ -31,6 +33,7 @@ from fieldcrm.notices.api import router as notices_router
 from fieldcrm.org.models import ApiToken
 from fieldcrm.photos.api import router as photos_router
 from fieldcrm.sales.api import router as sales_router
+from fieldcrm.schemas import document_common_answers
 from fieldcrm.visits.api import router as visits_router
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,9 @@ class FieldCrmApi(NinjaAPI):
 
     # The customer and service endpoints lived in fieldcrm/api.py before each app got its router.
     FORMER_MODULES = {"fieldcrm.customers.api": "fieldcrm.api", "fieldcrm.care.api": "fieldcrm.api"}
+
+    def get_openapi_schema(self, **kwargs):
+        return document_common_answers(super().get_openapi_schema(**kwargs))
 
     def get_openapi_operation_id(self, operation) -> str:
         module = operation.view_func.__module__
@@ -110,6 +116,12 @@ def not_found(request, exc: Http404):
 def too_large(request, exc: Exception):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
     return _error(request, 413, _("The request is larger than %(mb)s MB.") % {"mb": limit}, "too_large")
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_body(request, exc: MultiPartParserError):
+    """A multipart body Django cannot split (no boundary, a broken part): the client's fault, not a 500."""
+    return _error(request, 400, _("The request body is not well-formed multipart/form-data."), "malformed_body")
 
 
 @api.exception_handler(HttpError)

@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 from annotated_types import Interval
 from django.db.models import Q
 from ninja import Field, FilterSchema, Schema
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 BIGINT_MAX = 2**63 - 1  # ids are 64-bit columns; a larger number overflows the database driver
@@ -36,6 +36,13 @@ class Message(Schema):
     code: str = Field(description="what went wrong, for programs to branch on (e.g. `stale_version`, "
                                   "`not_found`, `too_large`); `detail` says it to people")
     field: str | None = Field(None, description="the input at fault, when one is")
+
+
+class InvalidInput(Schema):
+    """The body of a 422: ninja's list of validation errors, each naming its field by `loc`."""
+
+    detail: list[dict[str, Any]] = Field(description="one entry per fault: `type`, `loc` (where), `msg`")
+    code: str = Field(description="always `invalid_schema`")
 
 
 def refusals(answers: dict[int, Any], *codes: int) -> dict[int, Any]:
@@ -70,18 +77,44 @@ def _allows_bool(annotation) -> bool:
     return annotation is bool or any(_allows_bool(arg) for arg in get_args(annotation))
 
 
+# The same rules in the OpenAPI document, as JSON Schema patterns (ECMA regex), so clients see what is refused.
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+DAY_PATTERN = r"^(19\d\d|2\d\d\d)-\d\d-\d\d$"  # years DAY_MIN..DAY_MAX
+
 Id = Annotated[int, Interval(ge=1, le=BIGINT_MAX)]
 Offset = Annotated[int, Interval(ge=0, le=OFFSET_MAX)]
 Version = Annotated[int, Interval(ge=0, le=INT_MAX)]
-Day = Annotated[date, Interval(ge=DAY_MIN, le=DAY_MAX)]
+Day = Annotated[date, Interval(ge=DAY_MIN, le=DAY_MAX), WithJsonSchema({
+    "type": "string", "format": "date", "pattern": DAY_PATTERN,
+    "description": f"a day from {DAY_MIN} to {DAY_MAX}"})]
+# A wall-clock time in Asia/Shanghai, sent as `HH:MM:SS` without an offset: JSON Schema's `format: time`
+# (RFC 3339) requires one, so the document says what is really sent.
+LocalTime = Annotated[time, WithJsonSchema({
+    "type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?$",
+    "description": "local time (Asia/Shanghai), HH:MM:SS, without an offset"})]
 Text = Annotated[str, AfterValidator(_no_nul)]
 NonBlankText = Annotated[str, AfterValidator(_not_blank)]  # stripped; only spaces is no text
 
 
+def _document_text_ban(schema: dict) -> None:
+    """Add `TEXT_PATTERN` to each text property of `schema` (alone or in an anyOf) without a pattern of its own."""
+    for prop in schema.get("properties", {}).values():
+        for variant in [prop, *prop.get("anyOf", [])]:
+            if variant.get("type") == "string" and "format" not in variant and "pattern" not in variant \
+                    and "enum" not in variant:
+                variant["pattern"] = TEXT_PATTERN
+
+
 class InputSchema(Schema):
     """Base of request bodies and filters: no text field may hold a NUL, control or direction-override
-    character, and `true`/`false` is a value only where the field is a yes/no (pydantic's lax mode would store
-    `latitude: true` as 1.0)."""
+    character (said in the OpenAPI document as each text field's pattern), and `true`/`false` is a value only
+    where the field is a yes/no (pydantic's lax mode would store `latitude: true` as 1.0)."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        json_schema = handler(core_schema)
+        _document_text_ban(handler.resolve_ref_schema(json_schema))
+        return json_schema
 
     @field_validator("*", mode="before")
     @classmethod
@@ -137,3 +170,33 @@ def name_choices_by_model() -> None:
             if (isinstance(value, type) and issubclass(value, models.Choices)
                     and value.__qualname__.startswith(f"{model.__name__}.")):
                 value.__name__ = value.__qualname__ = value.__qualname__.replace(".", "")
+
+
+# Answers any operation can give, whatever its own declaration: 401 without a valid token or session, 422 for
+# input its schema refuses; and where it takes a body, 400 for one that cannot be parsed, 413 for one above
+# the upload limit.
+_ALWAYS = {401: ("Message", "Not authenticated."), 422: ("InvalidInput", "Input its schema refuses.")}
+_WITH_BODY = {400: ("Message", "A body that cannot be parsed."),
+              413: ("Message", "The body is larger than the upload limit.")}
+
+
+def document_common_answers(document: dict) -> dict:
+    """Add the statuses every operation can answer (`_ALWAYS`, and `_WITH_BODY` where it takes a body) to each
+    operation of an OpenAPI `document`, with their error bodies as components, so clients and the contract
+    test know them."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in (Message, InvalidInput):
+        components.setdefault(model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}"))
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            extra = {**_ALWAYS, **(_WITH_BODY if "requestBody" in operation else {})}
+            for status, (name, description) in extra.items():
+                ref: dict[str, Any] = {"$ref": f"#/components/schemas/{name}"}
+                declared = answers.get(status, {}).get("content", {}).get("application/json", {}).get("schema")
+                if declared is not None and declared != ref:
+                    # e.g. an analytics 422 refusal (a sentence) beside the schema's (a list of faults)
+                    ref = {"anyOf": [declared, ref]}
+                answers[status] = {"description": answers.get(status, {}).get("description", description),
+                                   "content": {"application/json": {"schema": ref}}}
+    return document

@@ -251,7 +251,8 @@ def test_a_refused_form_leaves_no_photo_file_on_disk(cast, login, private_media)
     assert _files(private_media) == []  # the first photo was written, then removed with the rollback
     good = [SimpleUploadedFile("a.jpg", image_bytes()), SimpleUploadedFile("b.png", image_bytes("PNG"))]
     assert alice.post(reverse("monopoly:new"), _form(photos=good)).status_code == 302
-    assert len(_files(private_media)) == 2 == Photo.objects.count()
+    # Each photo: the original as received and the copy without EXIF kept for downloads.
+    assert len(_files(private_media)) == 4 == 2 * Photo.objects.count()
 
 
 WEDNESDAY = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -5,7 +5,7 @@ visit. Read-only; every write goes through the visits, demands, market-report an
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -15,7 +15,7 @@ from ninja.decorators import decorate_view
 
 from fieldcrm.customers.models import Customer
 from fieldcrm.field.today import route, store
-from fieldcrm.schemas import Day
+from fieldcrm.schemas import Day, LocalTime
 
 router = Router(tags=["field app"])
 
@@ -44,7 +44,7 @@ class StopOut(StoreOut):
     phone: str = Field("", description="the store's phone: tap to call from the visit screen")
     planned_visit: int
     sequence: int
-    arrival: time | None
+    arrival: LocalTime | None
     reasons: list[str] = Field(description="in the request's language")
     problems: str
     outcome: str

@@ -128,6 +128,7 @@ def _submit(request, form, customer) -> MarketReport:
         # second photo, say) leaves no photo on disk that no report owns.
         for photo in stored:
             photo.file.delete(save=False)
+            photo.shown.delete(save=False)
         raise
     return report
 

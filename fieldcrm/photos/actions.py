@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from fieldcrm.errors import ActionRefused, InvalidInput, TooLarge
+from fieldcrm.photos import serving
 from fieldcrm.photos.models import Photo
 
 # A phone's clock may run a little ahead of the server's.
@@ -103,14 +104,20 @@ def store_photo(owner, *, upload, client_uuid, taken_at, by, latitude=None, long
     content_type, extension = image_format(data)
     taken_at = _taken_at(taken_at)
     _position(latitude, longitude)
+    try:  # decoded once, whole: what cannot be shown is refused now, not answered with a 500 on download
+        clean = serving.clean_copy(data, content_type)
+    except serving.UNDECODABLE:
+        raise InvalidInput(_("The file is not a readable image."), field="file") from None
     photo = Photo(client_uuid=client_uuid, owner=owner, sha256=digest, size=len(data), content_type=content_type,
                   taken_at=taken_at, latitude=latitude, longitude=longitude, uploaded_by=by)
     photo.file.save(f"photo.{extension}", ContentFile(data), save=False)
+    serving.keep_clean_copy(photo, data, clean)
     try:
         with transaction.atomic():
             photo.save()
     except IntegrityError:
         photo.file.delete(save=False)
+        photo.shown.delete(save=False)
         # Two uploads of the same uuid raced; the first one won (or it was a different photo: 409).
         existing = _replayed(client_uuid, owner, digest)
         if existing is None:

@@ -3,8 +3,8 @@
 The owner is a generic relation (contenttypes), so this app sits low in the layers and knows none of its
 owners: each owning app registers in `registry.py` who may see and attach its photos. The file is stored as
 received, with the SHA-256 of exactly those bytes; it lives under DATA_DIR (MEDIA_ROOT), which is never
-served as public media — downloads go through the API, which checks the owner and strips EXIF
-(`serving.py`). Time and position come from the phone's own fields, not from EXIF.
+served as public media — downloads go through the API, which checks the owner and serves the copy without
+EXIF made at upload (`serving.py`). Time and position come from the phone's own fields, not from EXIF.
 """
 
 import uuid
@@ -38,6 +38,10 @@ def _photo_path(photo, filename) -> str:
     return f"photos/{timezone.now():%Y/%m}/{photo.client_uuid}{filename[filename.rfind('.'):]}"
 
 
+def _shown_path(photo, filename) -> str:
+    return f"photos/{timezone.now():%Y/%m}/{photo.client_uuid}-shown{filename[filename.rfind('.'):]}"
+
+
 class Photo(models.Model):
     class Format(models.TextChoices):
         JPEG = "image/jpeg", "JPEG"
@@ -49,6 +53,9 @@ class Photo(models.Model):
     owner_id = models.PositiveBigIntegerField()
     owner = GenericForeignKey("owner_type", "owner_id")
     file = models.FileField(upload_to=_photo_path, max_length=200, editable=False)
+    # The copy users download (pixels only, no EXIF), made once when the photo arrived (serving.py): a download
+    # never decodes an image again. Empty for photos stored before it was kept; made on their first download.
+    shown = models.FileField(upload_to=_shown_path, max_length=200, blank=True, editable=False)
     sha256 = models.CharField(_("SHA-256 of the file received"), max_length=64, editable=False)
     size = models.PositiveIntegerField(_("size (bytes)"), editable=False)
     content_type = models.CharField(_("format"), max_length=20, choices=Format.choices, editable=False)

@@ -5,7 +5,7 @@ state conflicts (submitted plan, stale version) 409."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -26,6 +26,7 @@ from fieldcrm.schemas import (
     Id,
     InputSchema,
     ListFilters,
+    LocalTime,
     NonBlankText,
     Text,
     Version,
@@ -56,7 +57,7 @@ class VisitOut(Schema):
     customer_name: CustomerName
     day: date
     sequence: int
-    arrival: time | None
+    arrival: LocalTime | None
     reasons: list[ReasonOut]
     problems: str
     ad_hoc: bool
