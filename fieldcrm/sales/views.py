@@ -218,6 +218,20 @@ def breadcrumbs(kind: str, period: Period, group_by: str, filters: dict) -> list
     return crumbs
 
 
+def metric_label(name: str) -> str:
+    """A column's heading: the metric's, or for `<metric>_yoy` / `<metric>_mom` the metric's with 同比 / 环比."""
+    if name in METRIC_LABELS:
+        return str(METRIC_LABELS[name])
+    base, _, change = name.rpartition("_")
+    if change in ("yoy", "mom") and base in METRIC_LABELS:
+        return f"{METRIC_LABELS[base]} {METRIC_LABELS[change]}"
+    return name
+
+
+def is_rate(name: str) -> bool:
+    return name in RATES or name.endswith(("_yoy", "_mom"))
+
+
 def columns_of(rows: list[dict]) -> list[str]:
     seen: list[str] = []
     for row in rows:
@@ -231,9 +245,9 @@ def table(kind: str, rows: list[dict], period: Period, group_by: str, filters: d
     """Rows and columns for the page's table (the export writes the same rows)."""
     columns = columns_of(rows)
     return {
-        "columns": [{"name": c, "label": METRIC_LABELS.get(c, c), "rate": c in RATES} for c in columns],
+        "columns": [{"name": c, "label": metric_label(c), "rate": is_rate(c)} for c in columns],
         "rows": [{"key": row.get("key"), "link": drill_link(kind, period, group_by, filters, row.get("key")),
-                  "cells": [{"value": row.get(c), "rate": c in RATES} for c in columns]} for row in rows],
+                  "cells": [{"value": row.get(c), "rate": is_rate(c)} for c in columns]} for row in rows],
     }
 
 
@@ -261,7 +275,7 @@ def headline_of(kind: str, group_by: str) -> str:
 
 def bars(kind: str, rows: list[dict], group_by: str) -> dict:
     metric = headline_of(kind, group_by)
-    return {"metric": metric, "label": str(METRIC_LABELS.get(metric, metric)),
+    return {"metric": metric, "label": metric_label(metric),
             "keys": [str(r.get("key")) for r in rows[:30]], "values": [r.get(metric) for r in rows[:30]]}
 
 
@@ -356,7 +370,7 @@ def xlsx_response(name: str, header: list, rows: list[list]) -> HttpResponse:
 
 def export_rows(group_by: str, rows: list[dict]) -> tuple[list, list[list]]:
     columns = columns_of(rows)
-    header = [str(GROUP_LABELS.get(group_by, group_by))] + [str(METRIC_LABELS.get(c, c)) for c in columns]
+    header = [str(GROUP_LABELS.get(group_by, group_by))] + [metric_label(c) for c in columns]
     return header, [[row.get("key")] + [row.get(c) for c in columns] for row in rows]
 
 
@@ -440,7 +454,7 @@ def scorecard(request):
               "cells": [{"value": row.get(c), "rate": c in RATES,
                          "link": duty_link(c, people[login].pk if login in people else None, login, period)}
                         for c in columns]} for login, row in zip(logins, rows, strict=True)]
-    context = {"period": period, "columns": [{"name": c, "label": METRIC_LABELS.get(c, c)} for c in columns],
+    context = {"period": period, "columns": [{"name": c, "label": metric_label(c)} for c in columns],
                "rows": lines, "periods": {k: f"{reverse('sales:scorecard')}?{urlencode(p.query())}"
                                           for k, p in neighbours(period).items()},
                "form": PeriodForm(initial={"period": period.kind, "at": period.start, "start": period.start,
