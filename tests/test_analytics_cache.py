@@ -3,11 +3,19 @@ rewrites a month makes the next request read the new copy (issue 14 "Performance
 
 import threading
 
+import pytest
+
 from fieldcrm.sales.analytics import analyses, sources, store
 from fieldcrm.sales.analytics.periods import Period
 from fieldcrm.sales.models import OrderLine
 from tests import analytics_data
-from tests.test_analytics_store import data  # noqa: F401 (the fixture)
+
+
+@pytest.fixture
+def data(db, settings, tmp_path, time_machine):
+    settings.ANALYTICS_DIR = tmp_path / "analytics"
+    return analytics_data.build(time_machine)
+
 
 MARCH = Period(*analytics_data.MARCH)
 
@@ -17,7 +25,7 @@ def march_cartons(tables) -> int:
     return company["volume_cartons"]
 
 
-def test_tables_are_kept_until_the_copy_changes(data, time_machine):  # noqa: F811
+def test_tables_are_kept_until_the_copy_changes(data, time_machine):
     store.refresh()
     first = sources.tables("duckdb")
     again = sources.tables("duckdb")

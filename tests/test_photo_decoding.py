@@ -13,6 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from fieldcrm.photos.models import Photo
+from fieldcrm.photos.serving import UNDECODABLE
 from tests.factories import auth, image_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
@@ -102,3 +103,17 @@ def test_the_malformed_body_refusal_is_in_chinese(cast, client):
     headers = {**auth(cast["alice"]), "HTTP_ACCEPT_LANGUAGE": "zh-hans"}
     answer = client.generic("POST", f"{API}/photos", b"junk", content_type="multipart/form-data", **headers)
     assert answer.json()["detail"] == "请求内容不是格式正确的 multipart/form-data。"
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_loaded():
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process on import (the letter's PDF does):
+    an upload must still be decoded whole."""
+    import weasyprint  # noqa: F401 - its import is the point
+    from PIL import ImageFile
+
+    from fieldcrm.photos.serving import clean_copy
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    whole = image_bytes("JPEG", size=(256, 256), gps=False)
+    with pytest.raises(UNDECODABLE):
+        clean_copy(whole[:-900], "image/jpeg")

@@ -13,7 +13,7 @@ import io
 import zlib
 
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from fieldcrm.photos.models import Photo
 
@@ -27,6 +27,9 @@ UNDECODABLE = (OSError, SyntaxError, ValueError, EOFError, zlib.error, Image.Dec
 def clean_copy(data: bytes, content_type: str) -> bytes:
     """`data` (a JPEG, PNG or WebP of `content_type`) re-encoded from its pixels alone; raises one of
     `UNDECODABLE` when the pixels cannot all be decoded."""
+    # WeasyPrint (the guidance letter's PDF) turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when
+    # it is imported; a truncated upload would then decode "fine" with grey rows. Evidence must be whole.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     with Image.open(io.BytesIO(data)) as image:
         upright = ImageOps.exif_transpose(image)
         kind, options = SAVE_AS[Photo.Format(content_type)]

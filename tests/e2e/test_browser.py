@@ -87,7 +87,7 @@ def test_weekly_plan_journey(cast, live_server, browser, tmp_path):
     page.click("text=打开计划")
     page.wait_for_selector("#plan-map .leaflet-marker-icon")
     assert page.locator("#plan-map svg path").count() >= 2  # route lines (a white casing under each)
-    assert "次拜访" in page.inner_text("#week-strip") and "km" in page.inner_text("#week-strip")
+    assert "次拜访" in page.inner_text("#week-strip") and "公里" in page.inner_text("#week-strip")  # units in Chinese (issue 15)
     first = plan.visits.select_related("customer").order_by("day", "sequence").first()
     card = page.locator(f"#visit-{first.pk}")
     assert first.reasons[0]["text"] in card.inner_text()
