@@ -77,7 +77,7 @@ def test_the_phone_app_runs_without_a_policy_violation(cast, live_server, browse
     page.click("button[type=submit].btn-success")
     page.goto(f"{live_server.url}/field/")
     page.wait_for_selector('#field-app[data-ready="1"]')
-    for _ in range(50):  # Bootstrap and field.css switch on once they have loaded
+    for _ in range(200):  # Bootstrap and field.css switch on once they have loaded (20 s on a loaded machine)
         media = page.locator("link[data-async-css]").evaluate_all("links => links.map(link => link.media)")
         if media and set(media) == {"all"}:
             break
